@@ -1,0 +1,45 @@
+from django.db import models
+
+
+class Role(models.TextChoices):
+    RESEARCHER = "researcher", "Researcher"
+    PANEL_MEMBER = "panel_member", "Panel member"
+    PANEL_CHAIR = "panel_chair", "Panel chair"
+    STAFF = "staff", "Staff"
+
+
+#: Roles that staff create or invite; they are never self-registered.
+INVITED_ROLES = (Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.STAFF)
+PANEL_ROLES = (Role.PANEL_MEMBER, Role.PANEL_CHAIR)
+
+
+class OrganisationSector(models.TextChoices):
+    UNIVERSITY = "university", "University"
+    CHARITY = "charity", "Charity"
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    CENTRAL_GOVERNMENT = "central_government", "Central government"
+    NHS = "nhs", "NHS"
+    INDEPENDENT_RESEARCH = "independent_research", "Independent research organisation"
+    COMMERCIAL = "commercial", "Commercial"
+    OTHER = "other", "Other"
+
+
+class AccreditationStatus(models.TextChoices):
+    NONE = "none", "Not accredited"
+    PROVISIONAL = "provisional", "Provisional"
+    FULL = "full", "Full"
+
+
+class AccountsAuditAction:
+    SIGNED_UP = "accounts.user.signed_up"
+    EMAIL_CONFIRMED = "accounts.user.email_confirmed"
+    INVITED = "accounts.user.invited"
+    ROLE_CHANGED = "accounts.user.role_changed"
+    DEACTIVATED = "accounts.user.deactivated"
+    LOGGED_IN = "accounts.user.logged_in"
+    LOGGED_OUT = "accounts.user.logged_out"
+    LOGIN_FAILED = "accounts.user.login_failed"
+    LOCKED_OUT = "accounts.user.locked_out"
+    PASSWORD_CHANGED = "accounts.user.password_changed"  # noqa: S105 (an audit action name, not a secret)
+    PASSWORD_RESET = "accounts.user.password_reset"  # noqa: S105 (an audit action name, not a secret)
+    PROFILE_UPDATED = "accounts.profile.updated"

@@ -1,0 +1,113 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from .enums import INVITED_ROLES, Role
+from .models import ResearcherProfile, User
+
+
+class SubmitHelperMixin:
+    submit_label = "Save"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", self.submit_label))
+
+
+class EmailAuthenticationForm(SubmitHelperMixin, AuthenticationForm):
+    submit_label = "Sign in"
+    error_messages = {
+        "invalid_login": "The email address or password is not right. Check both and try again.",
+        "inactive": "This account has been closed. Contact the archive staff if you think this is wrong.",
+        "unconfirmed": "Please confirm your email address first: follow the link in the email we sent you.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email address"
+        self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.email_confirmed_at is None:
+            raise forms.ValidationError(self.error_messages["unconfirmed"], code="unconfirmed")
+
+
+class SignUpForm(SubmitHelperMixin, forms.Form):
+    submit_label = "Create account"
+    full_name = forms.CharField(
+        max_length=150, label="Full name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_full_name(self):
+        name = self.cleaned_data["full_name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter your full name.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords do not match.")
+        if p1 and not self.has_error("password2"):
+            candidate = User(email=cleaned.get("email") or "", full_name=cleaned.get("full_name") or "")
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class ResearcherProfileForm(SubmitHelperMixin, forms.ModelForm):
+    submit_label = "Save profile"
+
+    class Meta:
+        model = ResearcherProfile
+        fields = [
+            "organisation",
+            "sector",
+            "job_title",
+            "orcid",
+            "accreditation_status",
+            "accreditation_number",
+            "accreditation_expires_on",
+        ]
+        widgets = {"accreditation_expires_on": forms.DateInput(attrs={"type": "date"})}
+        labels = {"accreditation_expires_on": "Accreditation expiry date", "sector": "Organisation sector"}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("accreditation_status") not in (None, "", "none"):
+            if not cleaned.get("accreditation_number"):
+                self.add_error("accreditation_number", "Enter your ONS accredited researcher number.")
+            if not cleaned.get("accreditation_expires_on"):
+                self.add_error("accreditation_expires_on", "Enter the date your accreditation expires.")
+        return cleaned
+
+
+class InviteForm(SubmitHelperMixin, forms.Form):
+    submit_label = "Send invitation"
+    full_name = forms.CharField(max_length=150)
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(choices=[(r.value, r.label) for r in INVITED_ROLES])
+
+
+class RoleChangeForm(SubmitHelperMixin, forms.Form):
+    submit_label = "Change role"
+    role = forms.ChoiceField(choices=Role.choices)

@@ -1,0 +1,46 @@
+"""Sign-in events go to the audit log."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from core.middleware import request_client_ip
+from core.services import audit_record
+
+from .enums import AccountsAuditAction
+
+
+def _ip(request) -> str | None:
+    return request_client_ip(request) if request is not None else None
+
+
+@receiver(user_logged_in)
+def audit_logged_in(sender, request, user, **kwargs):
+    audit_record(actor=user, action=AccountsAuditAction.LOGGED_IN, target=user, ip_address=_ip(request))
+
+
+@receiver(user_logged_out)
+def audit_logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit_record(actor=user, action=AccountsAuditAction.LOGGED_OUT, target=user, ip_address=_ip(request))
+
+
+@receiver(user_login_failed)
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    attempted = str(credentials.get("username") or credentials.get("email") or "")[:254]
+    audit_record(
+        actor=None,
+        action=AccountsAuditAction.LOGIN_FAILED,
+        data={"email": attempted},
+        ip_address=_ip(request),
+    )
+
+
+@receiver(user_locked_out)
+def audit_locked_out(sender, request, username=None, ip_address=None, **kwargs):
+    audit_record(
+        actor=None,
+        action=AccountsAuditAction.LOCKED_OUT,
+        data={"email": str(username or "")[:254]},
+        ip_address=ip_address or _ip(request),
+    )

@@ -1,0 +1,49 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-up/", views.SignUpView.as_view(), name="sign_up"),
+    path("sign-up/done/", views.sign_up_done, name="sign_up_done"),
+    path("confirm/<str:token>/", views.ConfirmEmailView.as_view(), name="confirm_email"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
+        name="password_change_done",
+    ),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="accounts/password_reset.html",
+            email_template_name="emails/accounts/password_reset.txt",
+            subject_template_name="emails/accounts/password_reset_subject.txt",
+            success_url=reverse_lazy("accounts:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+    path("staff/people/", views.StaffUserListView.as_view(), name="staff_users"),
+    path("staff/people/invite/", views.StaffInviteView.as_view(), name="staff_invite"),
+    path("staff/people/<int:pk>/role/", views.StaffRoleChangeView.as_view(), name="staff_role_change"),
+]

@@ -1,0 +1,124 @@
+from django.conf import settings
+from django.db import models
+from guardian.models import UserObjectPermissionBase
+
+from core.models import TimeStampedModel
+from deposits.models import Deposit, SensitiveUse
+
+from .enums import ApplicationStatus, MemberRole, MemberStatus
+
+
+class Application(TimeStampedModel):
+    """A request by a team of accredited researchers for access to one or more deposits."""
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_applications"
+    )
+    status = models.CharField(
+        max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT, db_index=True
+    )
+    # Safe project
+    title = models.CharField(max_length=250, blank=True)
+    lay_summary = models.TextField(blank=True)
+    public_benefit = models.TextField(blank=True)
+    benefit_to_children = models.TextField("benefit to children in social care and care leavers", blank=True)
+    access_start = models.DateField(null=True, blank=True)
+    access_end = models.DateField(null=True, blank=True)
+    # Safe data
+    deposits = models.ManyToManyField(Deposit, blank=True, related_name="applications")
+    sensitive_uses = models.ManyToManyField(SensitiveUse, blank=True, related_name="applications")
+    # Declarations
+    consent_to_publish = models.BooleanField(
+        "consent to publish the lay summary in the public register if approved", default=False
+    )
+    # Milestones
+    version_number = models.PositiveIntegerField(
+        default=0, help_text="The last submitted version; 0 = never."
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    review_opened_at = models.DateTimeField(null=True, blank=True)
+    voting_deadline = models.DateTimeField(null=True, blank=True)
+    queried_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title or '(untitled)'}"
+
+
+class ApplicationMember(TimeStampedModel):
+    """A person on the team: the lead (accepted from the start) or a co-applicant invited by email."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="application_memberships",
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=MemberRole.choices, default=MemberRole.RESEARCHER)
+    status = models.CharField(max_length=20, choices=MemberStatus.choices, default=MemberStatus.INVITED)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "email"], name="uniq_application_member_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} on {self.application.reference}"
+
+
+class ApplicationVersion(models.Model):
+    """What the team submitted, frozen at each submission: the panel reviews a version, and the
+    diff between versions shows what changed after a query."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    answers = models.JSONField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="uniq_application_version_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.reference} v{self.number}"
+
+
+class ApplicationQuery(TimeStampedModel):
+    """Questions the panel put to the team, and the team's answer."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="queries")
+    version_number = models.PositiveIntegerField(help_text="The version the questions are about.")
+    questions = models.TextField()
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "created_at"]
+
+    def __str__(self) -> str:
+        return f"Query on {self.application.reference} v{self.version_number}"
+
+
+class ApplicationUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian grants on applications, with a direct foreign key (fast, no orphans)."""
+
+    content_object = models.ForeignKey(Application, on_delete=models.CASCADE)

@@ -1,0 +1,7 @@
+"""Local development and the demo: embedded defaults, readable errors, emails to the console."""
+
+from .base import *  # noqa: F403 (settings modules extend the shared base)
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-never-use-in-production-0123456789abcdef")

@@ -1,0 +1,11 @@
+from django.db import models
+
+
+class QueuedEmailStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class CoreAuditAction:
+    EMAIL_FAILED = "core.email.failed"

@@ -1,0 +1,134 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.enums import AccountsAuditAction, Role
+from accounts.models import User
+from core.models import AuditEvent
+from tests.factories.accounts import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("role", [Role.RESEARCHER, Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.STAFF])
+def test_each_role_logs_in_by_email_and_sees_its_home(client, role):
+    user = UserFactory(role=role, email=f"{role}@example.org", is_staff=role == Role.STAFF)
+    response = client.post(reverse("accounts:login"), {"username": user.email.upper(), "password": PASSWORD})
+    assert response.status_code == 302
+    home = client.get(reverse("core:home"))
+    assert home.status_code == 200
+    assert f"signed in as a {user.get_role_display().lower()}" in home.content.decode()
+    assert AuditEvent.objects.filter(action=AccountsAuditAction.LOGGED_IN, actor=user).exists()
+
+
+def test_wrong_password_gets_a_clear_message_and_is_audited(client, researcher):
+    response = client.post(reverse("accounts:login"), {"username": researcher.email, "password": "wrong"})
+    assert response.status_code == 200
+    assert "The email address or password is not right" in response.content.decode()
+    failed = AuditEvent.objects.get(action=AccountsAuditAction.LOGIN_FAILED)
+    assert failed.data["email"] == researcher.email
+
+
+def test_sign_up_sends_a_confirmation_link_that_enables_login(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:sign_up"),
+            {
+                "full_name": "Ada Lovelace",
+                "email": "ada@example.org",
+                "password1": "Analytical-Engine-1843",
+                "password2": "Analytical-Engine-1843",
+            },
+        )
+    assert response.status_code == 302
+    user = User.objects.get(email="ada@example.org")
+    assert user.role == Role.RESEARCHER
+    assert user.email_confirmed_at is None
+
+    # Unconfirmed: refused with a clear message.
+    refused = client.post(
+        reverse("accounts:login"), {"username": "ada@example.org", "password": "Analytical-Engine-1843"}
+    )
+    assert "Please confirm your email address first" in refused.content.decode()
+
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm/\S+/)", mail.outbox[0].body).group(1)
+    confirmed = client.get(link, follow=True)
+    assert "your email address is confirmed" in confirmed.content.decode()
+    user.refresh_from_db()
+    assert user.email_confirmed_at is not None
+    assert (
+        client.post(
+            reverse("accounts:login"), {"username": "ada@example.org", "password": "Analytical-Engine-1843"}
+        ).status_code
+        == 302
+    )
+
+
+def test_a_tampered_confirmation_link_is_refused_with_a_message(client):
+    response = client.get(reverse("accounts:confirm_email", kwargs={"token": "not-a-token"}))
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+
+
+def test_duplicate_sign_up_creates_nothing_and_tells_the_owner(
+    client, researcher, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:sign_up"),
+            {
+                "full_name": "Someone Else",
+                "email": researcher.email.upper(),
+                "password1": "Another-Long-Password-1",
+                "password2": "Another-Long-Password-1",
+            },
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "already has an account" in response.content.decode()
+    assert User.objects.filter(email__iexact=researcher.email).count() == 1
+    assert mail.outbox[0].to == [researcher.email]
+    assert "already has an account" in mail.outbox[0].body
+
+
+def test_sign_up_with_mismatched_or_weak_passwords_explains_why(client):
+    response = client.post(
+        reverse("accounts:sign_up"),
+        {"full_name": "Bob", "email": "bob@example.org", "password1": "short", "password2": "other"},
+    )
+    assert response.status_code == 200
+    assert "The two passwords do not match" in response.content.decode()
+    assert not User.objects.filter(email="bob@example.org").exists()
+
+
+def test_password_reset_for_an_unknown_email_says_the_same_as_for_a_known_one(client, researcher):
+    unknown = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"}, follow=True)
+    known = client.post(reverse("accounts:password_reset"), {"email": researcher.email}, follow=True)
+    assert unknown.status_code == known.status_code == 200
+    assert "If an account uses that address" in unknown.content.decode()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [researcher.email]
+
+
+def test_password_reset_link_sets_a_new_password(client, researcher):
+    client.post(reverse("accounts:password_reset"), {"email": researcher.email})
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Brand-New-Password-77", "new_password2": "Brand-New-Password-77"},
+    )
+    assert done.status_code == 302
+    researcher.refresh_from_db()
+    assert researcher.check_password("Brand-New-Password-77")
+    assert AuditEvent.objects.filter(action=AccountsAuditAction.PASSWORD_RESET, actor=researcher).exists()
+
+
+def test_logout_ends_the_session(client, researcher):
+    client.force_login(researcher)
+    client.post(reverse("accounts:logout"))
+    assert "_auth_user_id" not in client.session
