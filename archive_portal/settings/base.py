@@ -225,6 +225,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_BEAT_SCHEDULE = {
     "queued-email-sweep": {"task": "core.tasks.queued_email_sweep_task", "schedule": 60.0},
+    "ons-notification-sweep": {"task": "notifications.tasks.ons_notification_sweep_task", "schedule": 60.0},
+    "panel-vote-reminders": {"task": "panel.tasks.vote_reminders_task", "schedule": 60.0 * 60},
 }
 
 # --- ONS ------------------------------------------------------------------------------------------
