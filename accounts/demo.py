@@ -1,11 +1,19 @@
-"""Demo accounts, all with the password DEMO_PASSWORD."""
+"""Demo accounts, all with the password DEMO_PASSWORD. Panel, chair and staff accounts come with
+two-factor sign-in set up on the published secret DEMO_TOTP_SECRET (add it to any authenticator
+app, or run ``python manage.py demo_totp <email>``)."""
 
 from datetime import date
 
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .enums import AccreditationStatus, OrganisationSector, Role
 from .models import ResearcherProfile, User
+from .two_factor import totp_key_from_base32
+
+#: Base32, as authenticator apps take it. Published in the README: demo use only.
+DEMO_TOTP_SECRET = "DEMOPANELSTAFFTOTPSECRETKEY23456"  # noqa: S105 (documented demo secret, only for demo data)
+DEMO_TOTP_DEVICE_NAME = "Demo authenticator"
 
 DEMO_PASSWORD = "Demo-Portal-2026!"  # noqa: S105 (documented demo password, only for demo data)
 
@@ -58,4 +66,14 @@ def load(stdout) -> None:
             created += 1
         if email in DEMO_PROFILES:
             ResearcherProfile.objects.get_or_create(user=user, defaults=DEMO_PROFILES[email])
+        if user.needs_second_factor:
+            TOTPDevice.objects.get_or_create(
+                user=user,
+                name=DEMO_TOTP_DEVICE_NAME,
+                defaults={"key": totp_key_from_base32(DEMO_TOTP_SECRET), "confirmed": True},
+            )
     stdout.write(f"accounts: {created} created, {len(DEMO_ACCOUNTS) - created} already there")
+    stdout.write(
+        f"accounts: panel, chair and staff accounts sign in with a code from an authenticator app set up "
+        f"with the secret {DEMO_TOTP_SECRET} (or run: python manage.py demo_totp <email>)"
+    )

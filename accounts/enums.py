@@ -43,3 +43,15 @@ class AccountsAuditAction:
     PASSWORD_CHANGED = "accounts.user.password_changed"  # noqa: S105 (an audit action name, not a secret)
     PASSWORD_RESET = "accounts.user.password_reset"  # noqa: S105 (an audit action name, not a secret)
     PROFILE_UPDATED = "accounts.profile.updated"
+    REAUTHENTICATED = "accounts.user.reauthenticated"
+    REAUTHENTICATION_FAILED = "accounts.user.reauthentication_failed"
+    SESSION_EXPIRED = "accounts.user.session_expired"
+    LOCKOUT_CLEARED = "accounts.user.lockout_cleared"
+    RATE_LIMITED = "accounts.user.rate_limited"
+    TWO_FACTOR_ENROLLED = "accounts.two_factor.enrolled"
+    TWO_FACTOR_VERIFIED = "accounts.two_factor.verified"
+    TWO_FACTOR_FAILED = "accounts.two_factor.failed"
+    TWO_FACTOR_RECOVERY_CODE_USED = "accounts.two_factor.recovery_code_used"
+    TWO_FACTOR_RECOVERY_CODES_REGENERATED = "accounts.two_factor.recovery_codes_regenerated"
+    TWO_FACTOR_REMOVED = "accounts.two_factor.removed"
+    TWO_FACTOR_RESET = "accounts.two_factor.reset"

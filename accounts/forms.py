@@ -111,3 +111,48 @@ class InviteForm(SubmitHelperMixin, forms.Form):
 class RoleChangeForm(SubmitHelperMixin, forms.Form):
     submit_label = "Change role"
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class TwoFactorCodeForm(SubmitHelperMixin, forms.Form):
+    submit_label = "Continue"
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        help_text="The six digits your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "inputmode": "text",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class TwoFactorEnrolForm(SubmitHelperMixin, forms.Form):
+    submit_label = "Turn on two-factor sign-in"
+    code = forms.CharField(
+        label="Code from your app",
+        max_length=12,
+        help_text="After adding the account, enter the six digits the app shows.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ReauthenticateForm(SubmitHelperMixin, forms.Form):
+    submit_label = "Confirm"
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
+class ConfirmForm(SubmitHelperMixin, forms.Form):
+    """A form with only a button, for actions that need a confirming POST."""
+
+    def __init__(self, *args, submit_label: str = "Confirm", **kwargs):
+        self.submit_label = submit_label
+        super().__init__(*args, **kwargs)

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from core.models import TimeStampedModel
 
@@ -44,6 +45,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField("admin site access", default=False)
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    security_stamp = models.CharField(
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="Changes when the password or second factor changes; every other session then ends.",
+    )
 
     objects = UserManager()
 
@@ -62,6 +69,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django ends a session whose stored hash no longer matches; including the security stamp
+        lets a change of second factor end every other session, as a password change does."""
+        key_salt = "accounts.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}|{self.security_stamp}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
     @property
     def is_researcher(self) -> bool:

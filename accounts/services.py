@@ -1,5 +1,9 @@
 """Every write to users and profiles."""
 
+import secrets
+import time
+from binascii import unhexlify
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
@@ -8,12 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.errors import DomainError, NotPermitted
 from core.services import audit_record, email_queue
 
 from .enums import INVITED_ROLES, AccountsAuditAction, Role
 from .models import ResearcherProfile, User
+from .two_factor import RECOVERY_CODE_COUNT
 
 EMAIL_CONFIRM_SALT = "accounts.email-confirmation"
 
@@ -155,3 +163,152 @@ def _jsonable(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+# --- Two-factor sign-in ------------------------------------------------------------------------------
+
+TOTP_TOLERANCE = 1  # accept the code of the previous and the next 30-second step (clock drift)
+
+
+def _security_stamp_rotate(user: User) -> None:
+    """Ends every session of the user except one the caller then re-binds (update_session_auth_hash)."""
+    user.security_stamp = secrets.token_hex(16)
+    user.save(update_fields=["security_stamp"])
+
+
+def _recovery_codes_replace(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def _normalise_code(token: str) -> str:
+    return "".join(str(token or "").split()).replace("-", "").lower()[:32]
+
+
+@transaction.atomic
+def two_factor_enrol(*, user: User, key: str, token: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm a new authenticator app by its first code; it replaces any earlier one, and a fresh
+    set of single-use recovery codes replaces the old set. Every other session of the user ends."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    code = _normalise_code(token)
+    try:
+        totp = TOTP(unhexlify(key), step=30, t0=0, digits=6, drift=0)
+    except (ValueError, TypeError) as exc:
+        raise DomainError("The set-up has expired. Start again from your account page.") from exc
+    totp.time = time.time()
+    if not (code.isdigit() and len(code) == 6 and totp.verify(int(code), tolerance=TOTP_TOLERANCE)):
+        raise DomainError(
+            "That code is not right. Enter the six digits your app shows now for this account.", field="code"
+        )
+    replaced = TOTPDevice.objects.filter(user=user).delete()[0] > 0
+    device = TOTPDevice.objects.create(
+        user=user,
+        name="Authenticator app",
+        key=key,
+        confirmed=True,
+        last_t=totp.t(),  # the code just used cannot sign anyone in
+        drift=totp.drift,
+        tolerance=TOTP_TOLERANCE,
+    )
+    codes = _recovery_codes_replace(user)
+    _security_stamp_rotate(user)
+    audit_record(
+        actor=user, action=AccountsAuditAction.TWO_FACTOR_ENROLLED, target=user, data={"replaced": replaced}
+    )
+    return device, codes
+
+
+def two_factor_verify(*, user: User, token: str):
+    """The second step of signing in: a code from the app, or one of the recovery codes (used up).
+    Returns the device that accepted it. A failure is audited and counts towards django-otp's
+    throttle, both committed before the error is raised."""
+    code = _normalise_code(token)
+    with transaction.atomic():
+        devices = [
+            *TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True),
+            *StaticDevice.objects.select_for_update().filter(user=user, confirmed=True),
+        ]
+        wait_until = None
+        accepted = None
+        for device in devices:
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                wait_until = (info or {}).get("locked_until") or wait_until
+                continue
+            if isinstance(device, TOTPDevice) and not (code.isdigit() and len(code) == 6):
+                continue
+            if isinstance(device, StaticDevice) and (code.isdigit() and len(code) == 6):
+                continue
+            if device.verify_token(code):
+                accepted = device
+                break
+        if accepted is not None:
+            recovery = isinstance(accepted, StaticDevice)
+            audit_record(
+                actor=user,
+                action=AccountsAuditAction.TWO_FACTOR_RECOVERY_CODE_USED
+                if recovery
+                else AccountsAuditAction.TWO_FACTOR_VERIFIED,
+                target=user,
+                data={"recovery_codes_left": accepted.token_set.count()} if recovery else {},
+            )
+            return accepted
+        audit_record(actor=user, action=AccountsAuditAction.TWO_FACTOR_FAILED, target=user)
+    if wait_until is not None:
+        seconds = max(1, int((wait_until - timezone.now()).total_seconds()) + 1)
+        raise DomainError(
+            f"Too many wrong codes. Wait {seconds} seconds, then enter the code your app shows.", field="code"
+        )
+    raise DomainError(
+        "That code is not right, or it was used already. Enter the code your app shows now, "
+        "or one of your recovery codes.",
+        field="code",
+    )
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, user: User) -> list[str]:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise DomainError("Set up two-factor sign-in first; recovery codes come with it.")
+    codes = _recovery_codes_replace(user)
+    audit_record(actor=user, action=AccountsAuditAction.TWO_FACTOR_RECOVERY_CODES_REGENERATED, target=user)
+    return codes
+
+
+@transaction.atomic
+def two_factor_remove(*, user: User) -> User:
+    """A researcher turns two-factor sign-in off for their own account (panel and staff cannot)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.needs_second_factor:
+        raise NotPermitted("Panel members and staff must keep two-factor sign-in. You can replace your app.")
+    deleted = (
+        TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    )
+    if not deleted:
+        return user
+    _security_stamp_rotate(user)
+    audit_record(actor=user, action=AccountsAuditAction.TWO_FACTOR_REMOVED, target=user)
+    return user
+
+
+@transaction.atomic
+def two_factor_reset(*, actor: User, user: User) -> User:
+    """Staff remove a person's lost authenticator app and recovery codes. Every session of that person
+    ends; at the next sign-in they set up a new app."""
+    if not actor.is_portal_staff:
+        raise NotPermitted("Only staff can reset two-factor sign-in.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.pk == actor.pk:
+        raise DomainError("You cannot reset your own two-factor sign-in; ask another member of staff.")
+    deleted = (
+        TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    )
+    if not deleted:
+        raise DomainError(f"{user.get_full_name()} has no two-factor sign-in to reset.")
+    _security_stamp_rotate(user)
+    audit_record(actor=actor, action=AccountsAuditAction.TWO_FACTOR_RESET, target=user)
+    return user

@@ -1,4 +1,7 @@
-"""Sign-in events go to the audit log."""
+"""Sign-in events go to the audit log; a sign-in also records in the session when the password was
+entered and whether a second factor is required."""
+
+import time
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -8,10 +11,27 @@ from core.middleware import request_client_ip
 from core.services import audit_record
 
 from .enums import AccountsAuditAction
+from .security import (
+    AUTHENTICATED_AT_KEY,
+    PASSWORD_CONFIRMED_AT_KEY,
+    SECOND_FACTOR_REQUIRED_KEY,
+    has_confirmed_device,
+)
 
 
 def _ip(request) -> str | None:
     return request_client_ip(request) if request is not None else None
+
+
+@receiver(user_logged_in)
+def session_mark_signed_in(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    now = int(time.time())
+    request.session[AUTHENTICATED_AT_KEY] = now
+    request.session[PASSWORD_CONFIRMED_AT_KEY] = now
+    if not user.needs_second_factor and has_confirmed_device(user):
+        request.session[SECOND_FACTOR_REQUIRED_KEY] = True
 
 
 @receiver(user_logged_in)

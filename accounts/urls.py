@@ -46,4 +46,19 @@ urlpatterns = [
     path("staff/people/", views.StaffUserListView.as_view(), name="staff_users"),
     path("staff/people/invite/", views.StaffInviteView.as_view(), name="staff_invite"),
     path("staff/people/<int:pk>/role/", views.StaffRoleChangeView.as_view(), name="staff_role_change"),
+    path(
+        "staff/people/<int:pk>/two-factor/reset/",
+        views.StaffTwoFactorResetView.as_view(),
+        name="staff_two_factor_reset",
+    ),
+    path("two-factor/", views.TwoFactorVerifyView.as_view(), name="two_factor_verify"),
+    path("two-factor/set-up/", views.TwoFactorEnrolView.as_view(), name="two_factor_enrol"),
+    path("security/", views.AccountSecurityView.as_view(), name="security"),
+    path("security/confirm-password/", views.ReauthenticateView.as_view(), name="reauthenticate"),
+    path(
+        "security/recovery-codes/",
+        views.RecoveryCodesRegenerateView.as_view(),
+        name="recovery_codes_regenerate",
+    ),
+    path("security/two-factor/remove/", views.TwoFactorRemoveView.as_view(), name="two_factor_remove"),
 ]

@@ -1,23 +1,59 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, TemplateView
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from core.errors import DomainError
 from core.permissions import ResearcherRequiredMixin, StaffRequiredMixin
+from core.services import audit_record
 
-from . import services
-from .forms import EmailAuthenticationForm, InviteForm, ResearcherProfileForm, RoleChangeForm, SignUpForm
+from . import selectors, services, two_factor
+from .enums import AccountsAuditAction
+from .forms import (
+    ConfirmForm,
+    EmailAuthenticationForm,
+    InviteForm,
+    ReauthenticateForm,
+    ResearcherProfileForm,
+    RoleChangeForm,
+    SignUpForm,
+    TwoFactorCodeForm,
+    TwoFactorEnrolForm,
+)
 from .models import ResearcherProfile, User
+from .security import (
+    SECOND_FACTOR_REQUIRED_KEY,
+    has_confirmed_device,
+    mark_password_confirmed,
+    password_recently_confirmed,
+    second_factor_required,
+)
 
 
 class LoginView(auth_views.LoginView):
+    """The first step of signing in (the password). Anyone who needs a second factor is sent on to
+    it; TwoFactorMiddleware keeps every other page closed until they give it."""
+
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_success_url(self):
+        url = super().get_success_url()
+        if second_factor_required(self.request):  # a password alone never verifies the second factor
+            step = "two_factor_verify" if has_confirmed_device(self.request.user) else "two_factor_enrol"
+            return reverse(f"accounts:{step}") + "?" + urlencode({"next": url})
+        return url
 
 
 class SignUpView(FormView):
@@ -84,7 +120,7 @@ class StaffUserListView(StaffRequiredMixin, ListView):
     context_object_name = "people"
 
     def get_queryset(self):
-        return User.objects.order_by("role", "full_name", "email")
+        return selectors.user_list_for_staff()
 
 
 class StaffInviteView(StaffRequiredMixin, FormView):
@@ -158,3 +194,208 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         audit_record(actor=form.user, action=AccountsAuditAction.PASSWORD_RESET, target=form.user)
         return response
+
+
+# --- Two-factor sign-in and re-authentication ---------------------------------------------------------
+
+PENDING_TOTP_KEY = "accounts.pending_totp_key"
+
+
+def _safe_next(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+class RecentPasswordRequiredMixin(LoginRequiredMixin):
+    """Changes to sign-in settings need the password entered within REAUTHENTICATION_MAX_AGE."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not password_recently_confirmed(request):
+            back = request.get_full_path() if request.method == "GET" else reverse("accounts:security")
+            return redirect(reverse("accounts:reauthenticate") + "?" + urlencode({"next": back}))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ReauthenticateView(LoginRequiredMixin, FormView):
+    form_class = ReauthenticateForm
+    template_name = "accounts/reauthenticate.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=_safe_next(self.request, reverse("accounts:security")), **kwargs)
+
+    def form_valid(self, form):
+        user = self.request.user
+        confirmed = authenticate(self.request, username=user.email, password=form.cleaned_data["password"])
+        if confirmed is None or confirmed.pk != user.pk:
+            audit_record(actor=user, action=AccountsAuditAction.REAUTHENTICATION_FAILED, target=user)
+            form.add_error("password", "That password is not right.")
+            return self.form_invalid(form)
+        mark_password_confirmed(self.request)
+        audit_record(actor=user, action=AccountsAuditAction.REAUTHENTICATED, target=user)
+        return redirect(_safe_next(self.request, reverse("accounts:security")))
+
+
+class TwoFactorVerifyView(LoginRequiredMixin, FormView):
+    """The second step of signing in."""
+
+    form_class = TwoFactorCodeForm
+    template_name = "accounts/two_factor_verify.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            if request.user.is_verified():
+                return redirect(_safe_next(request, reverse(settings.LOGIN_REDIRECT_URL)))
+            if not has_confirmed_device(request.user):
+                return redirect(reverse("accounts:two_factor_enrol") + "?" + request.GET.urlencode())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            device = services.two_factor_verify(user=self.request.user, token=form.cleaned_data["code"])
+        except DomainError as exc:
+            form.add_error(exc.field, exc.message)
+            return self.form_invalid(form)
+        self.request.session.cycle_key()
+        otp_login(self.request, device)
+        if isinstance(device, StaticDevice):
+            left = device.token_set.count()
+            messages.warning(
+                self.request,
+                f"You used a recovery code; {left} left. Set up your app again or make new codes "
+                "from your account security page.",
+            )
+        return redirect(_safe_next(self.request, reverse(settings.LOGIN_REDIRECT_URL)))
+
+
+class TwoFactorEnrolView(RecentPasswordRequiredMixin, FormView):
+    """Set up (or replace) an authenticator app: scan the QR code, confirm with a first code."""
+
+    form_class = TwoFactorEnrolForm
+    template_name = "accounts/two_factor_enrol.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        # Someone who has a device must prove it before replacing it: a password alone is not enough.
+        if user.is_authenticated and not user.is_verified() and has_confirmed_device(user):
+            return redirect(reverse("accounts:two_factor_verify") + "?" + request.GET.urlencode())
+        return super().dispatch(request, *args, **kwargs)
+
+    def pending_key(self) -> str:
+        key = self.request.session.get(PENDING_TOTP_KEY)
+        if not key:
+            key = self.request.session[PENDING_TOTP_KEY] = two_factor.totp_key_new()
+        return key
+
+    def get_context_data(self, **kwargs):
+        key = self.pending_key()
+        uri = two_factor.totp_provisioning_uri(user=self.request.user, key=key)
+        return super().get_context_data(
+            qr_code=two_factor.qr_data_uri(uri),
+            secret=two_factor.totp_key_base32(key),
+            replacing=has_confirmed_device(self.request.user),
+            next=_safe_next(self.request, ""),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            device, codes = services.two_factor_enrol(
+                user=self.request.user, key=self.pending_key(), token=form.cleaned_data["code"]
+            )
+        except DomainError as exc:
+            form.add_error(exc.field, exc.message)
+            return self.form_invalid(form)
+        self.request.session.pop(PENDING_TOTP_KEY, None)
+        _keep_this_session(self.request)
+        otp_login(self.request, device)
+        if not self.request.user.needs_second_factor:
+            self.request.session[SECOND_FACTOR_REQUIRED_KEY] = True
+        # The codes are shown once, in this response, and stored nowhere but as django-otp's tokens.
+        return render(
+            self.request,
+            "accounts/recovery_codes.html",
+            {
+                "codes": codes,
+                "next": _safe_next(self.request, reverse("accounts:security")),
+                "enrolled": True,
+            },
+        )
+
+
+def _keep_this_session(request) -> None:
+    """After the security stamp changed, every session ends; re-bind this one to the new stamp."""
+    user = User.objects.get(pk=request.user.pk)
+    update_session_auth_hash(request, user)
+    request.user.security_stamp = user.security_stamp
+
+
+class AccountSecurityView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/security.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            two_factor=selectors.two_factor_status(user=user),
+            **kwargs,
+        )
+
+
+class RecoveryCodesRegenerateView(RecentPasswordRequiredMixin, View):
+    def post(self, request):
+        try:
+            codes = services.recovery_codes_regenerate(user=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("accounts:security")
+        return render(
+            request,
+            "accounts/recovery_codes.html",
+            {"codes": codes, "next": reverse("accounts:security"), "enrolled": False},
+        )
+
+
+class TwoFactorRemoveView(RecentPasswordRequiredMixin, View):
+    def post(self, request):
+        try:
+            services.two_factor_remove(user=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("accounts:security")
+        _keep_this_session(request)
+        request.session.pop(SECOND_FACTOR_REQUIRED_KEY, None)
+        messages.success(request, "Two-factor sign-in is off. Your other sessions were signed out.")
+        return redirect("accounts:security")
+
+
+class StaffTwoFactorResetView(StaffRequiredMixin, FormView):
+    template_name = "accounts/staff_two_factor_reset.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.person = get_object_or_404(User, pk=kwargs["pk"]) if request.user.is_authenticated else None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        return ConfirmForm(**self.get_form_kwargs(), submit_label="Reset two-factor sign-in")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(person=self.person, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.two_factor_reset(actor=self.request.user, user=self.person)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{self.person.get_full_name()}'s two-factor sign-in is reset; "
+            "they set up a new app at their next sign-in.",
+        )
+        return redirect("accounts:staff_users")

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from .context import reset_client_ip, set_client_ip
 
@@ -25,3 +26,18 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             reset_client_ip(token)
+
+
+class NoStoreForSignedInMiddleware:
+    """Nothing shown to a signed-in user (application content, panel papers, personal data) may be kept
+    by a browser or a proxy cache: every response to them carries ``Cache-Control: no-store``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -54,14 +54,31 @@ def staff(db):
     return StaffFactory()
 
 
+def sign_in_fully(client, user):
+    """Sign ``user`` in on ``client`` as the login pages would: password, then (for panel members,
+    chairs, staff and researchers who enrolled) a verified authenticator app, so that
+    TwoFactorMiddleware lets every page of theirs open."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None and user.needs_second_factor:
+        device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    client.force_login(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
 @pytest.fixture
 def client_for(client, db):
-    """Return a test client signed in as the given user (a fresh client each call)."""
+    """Return a test client fully signed in as the given user (a fresh client each call),
+    including the second factor for roles that need one."""
     from django.test import Client
 
     def _login(user):
-        c = Client()
-        c.force_login(user)
-        return c
+        return sign_in_fully(Client(), user)
 
     return _login

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "applications",
     "panel",
     "notifications",
+    "transparency",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +59,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
+    "core.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -124,6 +128,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 PRIVILEGED_SESSION_MAX_AGE = timedelta(hours=8)
+# Changing how one signs in (second factor, email) needs the password entered this recently.
+REAUTHENTICATION_MAX_AGE = timedelta(minutes=10)
 
 # django-guardian: no anonymous user row (the custom user model logs in by email).
 ANONYMOUS_USER_NAME = None
@@ -139,8 +145,11 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
-# django-otp
+# django-otp: TOTP apps plus single-use recovery codes. Wrong codes slow further tries down
+# (1, 2, 4 ... seconds); django-otp keeps the last accepted time step, so a code works once.
 OTP_TOTP_ISSUER = SITE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -213,27 +222,59 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose broker connection drops is cancelled: with acks_late its message comes back anyway, so
+# letting it run on would only do the work twice (and Celery 6 makes this the default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps trying to reach Redis for as long as it is away (the default gives up after 100 tries
+# and the process exits; nothing in the compose file would restart it).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,  # longer than the longest task (time limit 120 s)
+    "visibility_timeout": 3600,  # longer than the longest task (time limit 120 s); no task uses an ETA
     "socket_timeout": 5,
     "socket_connect_timeout": 5,
+    # Publishing (a web request's on_commit dispatch) tries to connect this many times, then gives up
+    # and leaves the work to the outbox sweeps instead of holding the request.
     "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
+# A publish that fails is retried briefly, then raised (on_commit(robust=True) logs it; sweeps resend).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULE = {
     "queued-email-sweep": {"task": "core.tasks.queued_email_sweep_task", "schedule": 60.0},
     "ons-notification-sweep": {"task": "notifications.tasks.ons_notification_sweep_task", "schedule": 60.0},
     "panel-vote-reminders": {"task": "panel.tasks.vote_reminders_task", "schedule": 60.0 * 60},
+    "transparency-access-periods": {"task": "transparency.tasks.access_periods_task", "schedule": 60.0 * 60},
 }
 
 # --- ONS ------------------------------------------------------------------------------------------
 ONS_WEBHOOK_URL = env.str("ONS_WEBHOOK_URL", default="")
-ONS_WEBHOOK_SECRET = env.str("ONS_WEBHOOK_SECRET", default="")
+ONS_WEBHOOK_SECRET = env.str("ONS_WEBHOOK_SECRET", default="")  # "whsec_" + base64, Standard Webhooks
 ONS_NOTIFY_EMAIL = env.str("ONS_NOTIFY_EMAIL", default="srs-access@ons.example.gov.uk")
-ONS_WEBHOOK_TIMEOUT = env.float("ONS_WEBHOOK_TIMEOUT", default=10.0)
+ONS_WEBHOOK_TIMEOUT = env.float("ONS_WEBHOOK_TIMEOUT", default=10.0)  # connect and read, each
+# Seconds before each retry of a failed delivery (then the notification is failed), with +/- jitter.
+ONS_RETRY_DELAYS = env.list(
+    "ONS_RETRY_DELAYS", cast=float, default=[5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
+)
+ONS_RETRY_JITTER = env.float("ONS_RETRY_JITTER", default=0.2)
+# A claimed notification belongs to its worker this long (more than one attempt can take: the
+# delivery task's hard time limit is 2 x timeout + 10 s); after it the sweep hands it to another.
+ONS_LEASE_SECONDS = env.float("ONS_LEASE_SECONDS", default=60.0)
+# The sweep leaves a due row this long to its own dispatch before dispatching it again.
+ONS_SWEEP_GRACE_SECONDS = env.float("ONS_SWEEP_GRACE_SECONDS", default=15.0)
+# Retries due within this many seconds also get a Celery countdown (far below the visibility
+# timeout); longer waits live only in the row's next_attempt_at, for the sweep.
+ONS_COUNTDOWN_MAX_SECONDS = env.float("ONS_COUNTDOWN_MAX_SECONDS", default=30.0)
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {

@@ -23,6 +23,12 @@ class Command(BaseCommand):
                 raise
             with transaction.atomic():
                 module.load(self.stdout)
+        from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
         self.stdout.write(
-            self.style.SUCCESS("Demo data is ready. Every demo account's password is Demo-Portal-2026!")
+            self.style.SUCCESS(
+                f"Demo data is ready. Every demo account's password is {DEMO_PASSWORD}\n"
+                f"Panel, chair and staff accounts also need a code: add the TOTP secret {DEMO_TOTP_SECRET} "
+                "to an authenticator app, or run: python manage.py demo_totp <email>"
+            )
         )
