@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "transparency"
+
+urlpatterns = [
+    # Public information pages (the footer links two of them)
+    path("about/<slug:slug>/", views.InfoPageView.as_view(), name="page"),
+    path("about/<slug:slug>/versions/", views.InfoPageHistoryView.as_view(), name="page_history"),
+    path(
+        "about/<slug:slug>/versions/<int:number>/", views.InfoPageVersionView.as_view(), name="page_version"
+    ),
+    # Staff
+    path("oversight/pages/", views.StaffInfoPageListView.as_view(), name="staff_pages"),
+    path("oversight/pages/<slug:slug>/edit/", views.InfoPageEditView.as_view(), name="page_edit"),
+]
