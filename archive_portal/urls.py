@@ -19,5 +19,6 @@ urlpatterns = [
     path("applications/", include("applications.urls")),
     path("panel/", include("panel.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("transparency.urls")),
     path("admin/", admin.site.urls),
 ]
