@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = "Applications"
+
+    def ready(self) -> None:
+        from core.home import register_next_actions
+
+        from .home import researcher_next_actions
+
+        register_next_actions(researcher_next_actions)

@@ -62,6 +62,28 @@ class MemberStatus(models.TextChoices):
     REMOVED = "removed", "Removed"
 
 
+#: States in which the team may edit the answers (a draft, or after the panel's query).
+EDITABLE = frozenset({S.DRAFT, S.QUERIED})
+
+
+class ApplicationSection(models.TextChoices):
+    """The sections of the form, in the order the Five Safes give them."""
+
+    PEOPLE = "people", "Safe people"
+    PROJECT = "project", "Safe project"
+    DATA = "data", "Safe data"
+    SETTINGS = "settings", "Safe settings"
+    OUTPUTS = "outputs", "Safe outputs"
+    DECLARATIONS = "declarations", "Declarations"
+
+
+class AccessRoute(models.TextChoices):
+    """How the team will reach the data in the ONS Secure Research Service."""
+
+    SAFE_ROOM = "safe_room", "SRS safe room"
+    ASSURED_REMOTE = "assured_remote", "Remote, via an assured connection"
+
+
 class ApplicationsAuditAction:
     CREATED = "applications.application.created"
     SAVED = "applications.application.saved"

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from guardian.models import UserObjectPermissionBase
@@ -5,7 +7,7 @@ from guardian.models import UserObjectPermissionBase
 from core.models import TimeStampedModel
 from deposits.models import Deposit, SensitiveUse
 
-from .enums import ApplicationStatus, MemberRole, MemberStatus
+from .enums import AccessRoute, ApplicationStatus, MemberRole, MemberStatus
 
 
 class Application(TimeStampedModel):
@@ -18,17 +20,34 @@ class Application(TimeStampedModel):
     status = models.CharField(
         max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT, db_index=True
     )
+    # Safe people (the team itself is ApplicationMember)
+    interests_funders = models.TextField("funders of the work and their interest in it", blank=True)
+    interests_commercial = models.TextField("commercial interests of any team member", blank=True)
+    interests_care_links = models.TextField("links to care providers or local authorities", blank=True)
     # Safe project
     title = models.CharField(max_length=250, blank=True)
     lay_summary = models.TextField(blank=True)
+    technical_summary = models.TextField(blank=True)
+    research_questions = models.TextField(blank=True)
     public_benefit = models.TextField(blank=True)
     benefit_to_children = models.TextField("benefit to children in social care and care leavers", blank=True)
+    care_experienced_involvement = models.TextField("involvement of care-experienced people", blank=True)
+    funding = models.TextField(blank=True)
+    ethics_approval = models.TextField(blank=True)
     access_start = models.DateField(null=True, blank=True)
     access_end = models.DateField(null=True, blank=True)
     # Safe data
     deposits = models.ManyToManyField(Deposit, blank=True, related_name="applications")
+    variables_needed = models.TextField("variables needed and why", blank=True)
+    linkage = models.TextField("linkage to other data", blank=True)
     sensitive_uses = models.ManyToManyField(SensitiveUse, blank=True, related_name="applications")
+    # Safe settings
+    access_route = models.CharField(max_length=20, choices=AccessRoute.choices, blank=True)
+    # Safe outputs
+    outputs_plan = models.TextField("outputs and publication plan", blank=True)
+    disclosure_control = models.TextField("statistical disclosure control", blank=True)
     # Declarations
+    terms_accepted = models.BooleanField("I accept the terms of access on behalf of the team", default=False)
     consent_to_publish = models.BooleanField(
         "consent to publish the lay summary in the public register if approved", default=False
     )
@@ -67,11 +86,25 @@ class ApplicationMember(TimeStampedModel):
     role = models.CharField(max_length=20, choices=MemberRole.choices, default=MemberRole.RESEARCHER)
     status = models.CharField(max_length=20, choices=MemberStatus.choices, default=MemberStatus.INVITED)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["application", "created_at"]
         constraints = [
             models.UniqueConstraint(fields=["application", "email"], name="uniq_application_member_email"),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(role=MemberRole.LEAD),
+                name="uniq_application_lead_member",
+            ),
+            models.UniqueConstraint(
+                fields=["application", "user"],
+                condition=models.Q(user__isnull=False),
+                name="uniq_application_member_user",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,6 +149,38 @@ class ApplicationQuery(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Query on {self.application.reference} v{self.version_number}"
+
+
+def attachment_upload_to(instance: "ApplicationAttachment", filename: str) -> str:
+    return f"applications/{instance.application_id}/{uuid.uuid4().hex}.pdf"
+
+
+class ApplicationAttachment(TimeStampedModel):
+    """A PDF the team attaches (e.g. the ethics letter). Stored outside any URL space; a view that
+    checks the team streams it."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_upload_to, max_length=300)
+    original_name = models.CharField(max_length=200)
+    description = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["application", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.original_name})"
+
+
+class ApplicationReferenceCounter(models.Model):
+    """The last reference number issued in a year; incremented with one atomic upsert."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
 
 
 class ApplicationUserObjectPermission(UserObjectPermissionBase):

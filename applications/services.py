@@ -1,14 +1,43 @@
 """Every write to applications. Each state change is one function: it locks the row, checks the
-rule, writes the change and its audit event in one transaction."""
+rule, writes the change and its audit event (and any email) in one transaction."""
 
-from django.db import transaction
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
 
-from core.errors import InvalidTransition
-from core.services import audit_record
+from accounts.enums import Role
+from accounts.models import ResearcherProfile
+from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.files import validate_pdf_upload
+from core.services import audit_record, email_queue
+from deposits.enums import DepositStatus
 
-from .enums import ALLOWED_TRANSITIONS, ApplicationsAuditAction, ApplicationStatus
-from .models import Application
+from .enums import (
+    ALLOWED_TRANSITIONS,
+    EDITABLE,
+    WITHDRAWABLE,
+    ApplicationsAuditAction,
+    ApplicationStatus,
+    MemberRole,
+    MemberStatus,
+)
+from .models import (
+    Application,
+    ApplicationAttachment,
+    ApplicationMember,
+    ApplicationQuery,
+    ApplicationReferenceCounter,
+    ApplicationVersion,
+)
+from .permissions import TEAM_PERMISSIONS, can_respond_to_invitation, can_view_application
+from .sections import SECTION_FIELDS
+from .selectors import Problem, application_answers, application_problems, application_use_condition_matches
 
 #: The milestone timestamp each status sets.
 _MILESTONES = {
@@ -20,6 +49,15 @@ _MILESTONES = {
     ApplicationStatus.REJECTED: "decided_at",
     ApplicationStatus.WITHDRAWN: "withdrawn_at",
 }
+
+
+class ApplicationNotReady(DomainError):
+    """Submission refused; ``problems`` lists everything to put right."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "; ".join(p.message for p in problems)
+        super().__init__(f"This application cannot be submitted yet: {lines}", code="not_ready")
 
 
 def application_lock(*, application: Application) -> Application:
@@ -58,3 +96,471 @@ def application_transition(
         actor=actor, action=action, target=application, data={"from": previous, "to": to, **(data or {})}
     )
     return application
+
+
+# --- Helpers ---------------------------------------------------------------------------------------
+
+
+def application_reference_next(*, year: int) -> str:
+    """The next ``APP-<year>-<4 digits>``: one atomic upsert on the year's counter, so two
+    applications created at the same moment never share a number."""
+    table = connection.ops.quote_name(ApplicationReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "  # noqa: S608 (table name from the model, the year a bound parameter)
+            f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 RETURNING last_number",
+            [year],
+        )
+        (number,) = cursor.fetchone()
+    return f"APP-{year}-{number:04d}"
+
+
+def _application_url(application: Application, name: str = "applications:detail") -> str:
+    return settings.SITE_URL + reverse(name, kwargs={"pk": application.pk})
+
+
+def _team_emails(application: Application) -> list[str]:
+    return list(application.members.filter(status=MemberStatus.ACCEPTED).values_list("email", flat=True))
+
+
+def _ensure_team_member(application: Application, actor) -> None:
+    if not can_view_application(actor, application):
+        raise NotPermitted("Only the application's team may do this.")
+
+
+def _ensure_lead(application: Application, actor, doing: str) -> None:
+    _ensure_team_member(application, actor)
+    if application.lead_id != actor.pk:
+        raise NotPermitted(f"Only the lead applicant may {doing}.")
+
+
+def _ensure_editable(application: Application) -> None:
+    if application.status not in EDITABLE:
+        raise InvalidTransition(
+            f"{application.reference} is {application.get_status_display().lower()}: "
+            "its answers can no longer be changed."
+        )
+
+
+def _grant_team_permissions(user, application: Application) -> None:
+    for codename in TEAM_PERMISSIONS:
+        assign_perm(f"applications.{codename}", user, application)
+
+
+def _revoke_team_permissions(user, application: Application) -> None:
+    for codename in TEAM_PERMISSIONS:
+        remove_perm(f"applications.{codename}", user, application)
+
+
+# --- Drafts ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_create(*, lead, title: str = "") -> Application:
+    """A researcher starts a draft; they become its lead applicant."""
+    if not (lead.is_active and lead.role == Role.RESEARCHER):
+        raise NotPermitted("Only researchers may apply for access.")
+    application = Application(
+        reference=application_reference_next(year=timezone.localdate().year),
+        lead=lead,
+        title=title.strip(),
+    )
+    application.full_clean(validate_unique=False, validate_constraints=False)
+    application.save()
+    ApplicationMember.objects.create(
+        application=application,
+        user=lead,
+        email=lead.email.lower(),
+        role=MemberRole.LEAD,
+        status=MemberStatus.ACCEPTED,
+        accepted_at=timezone.now(),
+        responded_at=timezone.now(),
+    )
+    _grant_team_permissions(lead, application)
+    audit_record(actor=lead, action=ApplicationsAuditAction.CREATED, target=application)
+    return application
+
+
+@transaction.atomic
+def application_update(*, application: Application, actor, section: str, data: dict) -> Application:
+    """Save the answers of one section of a draft (or of a queried application). Incomplete
+    answers are fine: what is missing only stops submission."""
+    allowed = SECTION_FIELDS.get(section)
+    if allowed is None:
+        raise DomainError("There is no such section of the form.")
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise DomainError(f"These answers do not belong to this section: {', '.join(sorted(unknown))}.")
+    app = application_lock(application=application)
+    _ensure_team_member(app, actor)
+    _ensure_editable(app)
+    changed: list[str] = []
+    for name, value in data.items():
+        if name in {"deposits", "sensitive_uses"}:
+            continue
+        if getattr(app, name) != value:
+            setattr(app, name, value)
+            changed.append(name)
+    try:
+        app.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
+    if changed:
+        app.save(update_fields=[*changed, "updated_at"])
+    if "deposits" in data:
+        wanted = {d.pk: d for d in data["deposits"]}
+        current = set(app.deposits.values_list("pk", flat=True))
+        added = [d for pk, d in wanted.items() if pk not in current]
+        unavailable = [d for d in added if d.status != DepositStatus.AVAILABLE]
+        if unavailable:
+            raise DomainError(
+                "Only deposits available in the catalogue can be requested: "
+                + ", ".join(d.reference for d in unavailable)
+                + ".",
+                field="deposits",
+            )
+        if set(wanted) != current:
+            app.deposits.set(list(wanted.values()))
+            changed.append("deposits")
+    if "sensitive_uses" in data:
+        wanted_uses = {u.pk for u in data["sensitive_uses"]}
+        if wanted_uses != set(app.sensitive_uses.values_list("pk", flat=True)):
+            app.sensitive_uses.set(list(data["sensitive_uses"]))
+            changed.append("sensitive_uses")
+    if changed:
+        if "updated_at" not in changed and {"deposits", "sensitive_uses"} & set(changed):
+            app.save(update_fields=["updated_at"])
+        audit_record(
+            actor=actor,
+            action=ApplicationsAuditAction.SAVED,
+            target=app,
+            data={"section": section, "changed": changed},
+        )
+    return app
+
+
+# --- The team --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_member_invite(*, application: Application, actor, email: str, role: str) -> ApplicationMember:
+    """The lead invites a co-applicant by email. They join once they accept."""
+    from accounts.models import User
+
+    app = application_lock(application=application)
+    _ensure_lead(app, actor, "invite co-applicants")
+    _ensure_editable(app)
+    if role not in {MemberRole.RESEARCHER, MemberRole.SUPERVISOR}:
+        raise DomainError("A co-applicant is a researcher or a supervisor.", field="role")
+    email = email.strip().lower()
+    existing_user = User.objects.filter(email__iexact=email).first()
+    if existing_user is not None and existing_user.role != Role.RESEARCHER:
+        raise DomainError(
+            f"{email} belongs to an account that is not a researcher's; only researchers can join a team.",
+            field="email",
+        )
+    member = (
+        ApplicationMember.objects.select_for_update().filter(application=app, email__iexact=email).first()
+    )
+    if member is not None and member.status in {MemberStatus.INVITED, MemberStatus.ACCEPTED}:
+        raise DomainError(f"{email} is already on the team or invited.", field="email")
+    if member is None:
+        member = ApplicationMember(application=app, email=email)
+    member.user = None
+    member.role = role
+    member.status = MemberStatus.INVITED
+    member.invited_by = actor
+    member.accepted_at = None
+    member.responded_at = None
+    member.full_clean(validate_unique=False, validate_constraints=False)
+    member.save()
+    audit_record(
+        actor=actor,
+        action=ApplicationsAuditAction.MEMBER_INVITED,
+        target=app,
+        data={"email": email, "role": role},
+    )
+    email_queue(
+        to=[email],
+        template="applications/member_invited",
+        context={
+            "application": app,
+            "member": member,
+            "inviter": actor,
+            "has_account": existing_user is not None,
+            "invitation_url": settings.SITE_URL
+            + reverse("applications:invitation", kwargs={"member_pk": member.pk}),
+            "sign_up_url": settings.SITE_URL + reverse("accounts:sign_up"),
+        },
+    )
+    return member
+
+
+def _lock_membership(membership: ApplicationMember) -> tuple[Application, ApplicationMember]:
+    app = Application.objects.select_for_update().get(pk=membership.application_id)
+    member = ApplicationMember.objects.select_for_update().get(pk=membership.pk)
+    return app, member
+
+
+@transaction.atomic
+def application_member_accept(*, membership: ApplicationMember, user) -> ApplicationMember:
+    """The invited researcher joins the team and gets the team's object permissions."""
+    app, member = _lock_membership(membership)
+    if not can_respond_to_invitation(user, member):
+        raise NotPermitted("This invitation is not yours to answer, or it has been answered already.")
+    if user.role != Role.RESEARCHER:
+        raise NotPermitted("Only researchers can join an application's team.")
+    if app.status not in EDITABLE:
+        raise InvalidTransition(
+            f"{app.reference} is {app.get_status_display().lower()}: its team can no longer change."
+        )
+    profile = ResearcherProfile.objects.filter(user=user).first()  # fresh, not a cached relation
+    if profile is None or not profile.is_accredited:
+        raise DomainError(
+            "Every team member must be an ONS accredited researcher: add your accreditation to your "
+            "profile, then accept the invitation."
+        )
+    if ApplicationMember.objects.filter(application=app, user=user).exclude(pk=member.pk).exists():
+        raise DomainError("You are already on this team.")
+    now = timezone.now()
+    member.user = user
+    member.status = MemberStatus.ACCEPTED
+    member.accepted_at = now
+    member.responded_at = now
+    member.save(update_fields=["user", "status", "accepted_at", "responded_at", "updated_at"])
+    _grant_team_permissions(user, app)
+    audit_record(
+        actor=user, action=ApplicationsAuditAction.MEMBER_ACCEPTED, target=app, data={"email": member.email}
+    )
+    email_queue(
+        to=[app.lead.email],
+        template="applications/member_accepted",
+        context={"application": app, "member": member, "user": user, "url": _application_url(app)},
+    )
+    return member
+
+
+@transaction.atomic
+def application_member_decline(*, membership: ApplicationMember, user) -> ApplicationMember:
+    app, member = _lock_membership(membership)
+    if not can_respond_to_invitation(user, member):
+        raise NotPermitted("This invitation is not yours to answer, or it has been answered already.")
+    member.status = MemberStatus.DECLINED
+    member.responded_at = timezone.now()
+    member.save(update_fields=["status", "responded_at", "updated_at"])
+    audit_record(
+        actor=user, action=ApplicationsAuditAction.MEMBER_DECLINED, target=app, data={"email": member.email}
+    )
+    return member
+
+
+@transaction.atomic
+def application_member_remove(*, membership: ApplicationMember, actor) -> ApplicationMember:
+    """The lead removes a co-applicant (or withdraws an invitation); the person loses access."""
+    app, member = _lock_membership(membership)
+    _ensure_lead(app, actor, "change the team")
+    _ensure_editable(app)
+    if member.role == MemberRole.LEAD:
+        raise DomainError("The lead applicant cannot be removed from the team.")
+    if member.status not in {MemberStatus.INVITED, MemberStatus.ACCEPTED}:
+        raise DomainError(f"{member.email} is not on the team.")
+    if member.user_id:
+        _revoke_team_permissions(member.user, app)
+    member.status = MemberStatus.REMOVED
+    member.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor, action=ApplicationsAuditAction.MEMBER_REMOVED, target=app, data={"email": member.email}
+    )
+    return member
+
+
+# --- Attachments -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_attachment_add(
+    *, application: Application, actor, uploaded: UploadedFile, description: str
+) -> ApplicationAttachment:
+    """Attach a PDF (checked by content and size) to a draft or a queried application."""
+    app = application_lock(application=application)
+    _ensure_team_member(app, actor)
+    _ensure_editable(app)
+    try:
+        validate_pdf_upload(uploaded)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="file") from exc
+    description = description.strip() or "Attachment"
+    attachment = ApplicationAttachment(
+        application=app,
+        original_name=(uploaded.name or "document.pdf")[:200],
+        description=description[:200],
+        size=uploaded.size or 0,
+        uploaded_by=actor,
+    )
+    attachment.file.save(uploaded.name or "document.pdf", uploaded, save=False)
+    attachment.save()
+    audit_record(
+        actor=actor,
+        action=ApplicationsAuditAction.ATTACHMENT_ADDED,
+        target=app,
+        data={"attachment": attachment.pk, "name": attachment.original_name},
+    )
+    return attachment
+
+
+@transaction.atomic
+def application_attachment_remove(*, attachment: ApplicationAttachment, actor) -> None:
+    app = application_lock(application=attachment.application)
+    _ensure_team_member(app, actor)
+    _ensure_editable(app)
+    name, pk, stored = attachment.original_name, attachment.pk, attachment.file.name
+    storage = attachment.file.storage
+    attachment.delete()
+    audit_record(
+        actor=actor,
+        action=ApplicationsAuditAction.ATTACHMENT_REMOVED,
+        target=app,
+        data={"attachment": pk, "name": name},
+    )
+    transaction.on_commit(lambda: storage.delete(stored))
+
+
+# --- Submission ------------------------------------------------------------------------------------
+
+
+def _freeze_version(app: Application, actor) -> ApplicationVersion:
+    return ApplicationVersion.objects.create(
+        application=app,
+        number=app.version_number,
+        answers=application_answers(application=app),
+        submitted_by=actor,
+        submitted_at=app.submitted_at,
+    )
+
+
+def _reject_automatically_if_conditions_matched(app: Application) -> None:
+    """A request that breaks a deposit's use conditions is rejected at once by the system (the
+    panel records the decision). Runs inside the submitting transaction."""
+    matches = application_use_condition_matches(application=app)
+    if matches:
+        from panel.services import decision_record_automatic_rejection
+
+        decision_record_automatic_rejection(application=app, matches=matches)
+
+
+def _ensure_ready(app: Application) -> None:
+    problems = application_problems(application=app)
+    if problems:
+        raise ApplicationNotReady(problems)
+
+
+@transaction.atomic
+def application_submit(*, application: Application, actor) -> Application:
+    """The lead submits a complete draft: a version is frozen and the team is told. Anything
+    missing or against the rules refuses the submission and leaves the draft as it was."""
+    app = application_lock(application=application)
+    _ensure_lead(app, actor, "submit the application")
+    if app.status != ApplicationStatus.DRAFT:
+        raise InvalidTransition(
+            f"{app.reference} is {app.get_status_display().lower()}, not a draft: "
+            "it cannot be submitted again."
+        )
+    _ensure_ready(app)
+    app.version_number += 1
+    if app.first_submitted_at is None:
+        app.first_submitted_at = timezone.now()
+    application_transition(
+        application=app,
+        to=ApplicationStatus.SUBMITTED,
+        actor=actor,
+        action=ApplicationsAuditAction.SUBMITTED,
+        data={"version": app.version_number},
+        extra_fields=("version_number", "first_submitted_at"),
+    )
+    version = _freeze_version(app, actor)
+    email_queue(
+        to=_team_emails(app),
+        template="applications/submitted",
+        context={"application": app, "version": version, "url": _application_url(app)},
+    )
+    _reject_automatically_if_conditions_matched(app)
+    return app
+
+
+@transaction.atomic
+def application_query_answer(*, query: ApplicationQuery, actor, answer: str) -> ApplicationQuery:
+    """A team member answers the panel's questions (they may revise the answer until resubmission)."""
+    app = Application.objects.select_for_update().get(pk=query.application_id)
+    _ensure_team_member(app, actor)
+    if app.status != ApplicationStatus.QUERIED:
+        raise InvalidTransition(f"{app.reference} is not waiting for answers to the panel's questions.")
+    query = ApplicationQuery.objects.select_for_update().get(pk=query.pk)
+    answer = answer.strip()
+    if not answer:
+        raise DomainError("Write an answer to the panel's questions.", field="answer")
+    query.answer = answer
+    query.answered_by = actor
+    query.answered_at = timezone.now()
+    query.save(update_fields=["answer", "answered_by", "answered_at", "updated_at"])
+    audit_record(
+        actor=actor, action=ApplicationsAuditAction.QUERY_ANSWERED, target=app, data={"query": query.pk}
+    )
+    return query
+
+
+@transaction.atomic
+def application_resubmit(*, application: Application, actor) -> Application:
+    """After answering the panel's questions, the lead resubmits: a new version is frozen and the
+    panel sees what changed."""
+    app = application_lock(application=application)
+    _ensure_lead(app, actor, "resubmit the application")
+    if app.status != ApplicationStatus.QUERIED:
+        raise InvalidTransition(
+            f"{app.reference} is {app.get_status_display().lower()}: "
+            "only a queried application is resubmitted."
+        )
+    if app.queries.filter(answered_at__isnull=True).exists():
+        raise DomainError("Answer every question from the panel before resubmitting.", code="not_ready")
+    _ensure_ready(app)
+    app.version_number += 1
+    application_transition(
+        application=app,
+        to=ApplicationStatus.RESUBMITTED,
+        actor=actor,
+        action=ApplicationsAuditAction.RESUBMITTED,
+        data={"version": app.version_number},
+        extra_fields=("version_number",),
+    )
+    version = _freeze_version(app, actor)
+    email_queue(
+        to=_team_emails(app),
+        template="applications/resubmitted",
+        context={"application": app, "version": version, "url": _application_url(app)},
+    )
+    _reject_automatically_if_conditions_matched(app)
+    return app
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, actor, reason: str = "") -> Application:
+    """The lead withdraws the application at any point before a decision."""
+    app = application_lock(application=application)
+    _ensure_lead(app, actor, "withdraw the application")
+    if app.status not in WITHDRAWABLE:
+        raise InvalidTransition(
+            f"{app.reference} is {app.get_status_display().lower()}: it can no longer be withdrawn."
+        )
+    application_transition(
+        application=app,
+        to=ApplicationStatus.WITHDRAWN,
+        actor=actor,
+        action=ApplicationsAuditAction.WITHDRAWN,
+        data={"reason": reason.strip()[:2000]} if reason.strip() else None,
+    )
+    email_queue(
+        to=_team_emails(app),
+        template="applications/withdrawn",
+        context={"application": app, "actor": actor, "reason": reason.strip(), "url": _application_url(app)},
+    )
+    return app

@@ -1,5 +1,32 @@
-from django.urls import path  # noqa: F401 (views are added as the app grows)
+from django.urls import path
+
+from . import views
 
 app_name = "applications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.MyApplicationsView.as_view(), name="my_list"),
+    path("new/", views.ApplicationCreateView.as_view(), name="create"),
+    path("invitations/<int:member_pk>/", views.InvitationView.as_view(), name="invitation"),
+    path("<int:pk>/", views.ApplicationDetailView.as_view(), name="detail"),
+    path("<int:pk>/section/<slug:section>/", views.ApplicationSectionView.as_view(), name="section"),
+    path("<int:pk>/team/invite/", views.MemberInviteView.as_view(), name="member_invite"),
+    path("<int:pk>/team/<int:member_pk>/remove/", views.MemberRemoveView.as_view(), name="member_remove"),
+    path("<int:pk>/attachments/add/", views.AttachmentAddView.as_view(), name="attachment_add"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/",
+        views.AttachmentDownloadView.as_view(),
+        name="attachment_download",
+    ),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/remove/",
+        views.AttachmentRemoveView.as_view(),
+        name="attachment_remove",
+    ),
+    path("<int:pk>/submit/", views.ApplicationSubmitView.as_view(), name="submit"),
+    path("<int:pk>/resubmit/", views.ApplicationResubmitView.as_view(), name="resubmit"),
+    path("<int:pk>/withdraw/", views.ApplicationWithdrawView.as_view(), name="withdraw"),
+    path("<int:pk>/versions/<int:number>/", views.VersionDetailView.as_view(), name="version"),
+    path("<int:pk>/questions/", views.QueryListView.as_view(), name="queries"),
+    path("<int:pk>/questions/<int:query_pk>/answer/", views.QueryAnswerView.as_view(), name="query_answer"),
+]

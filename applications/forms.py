@@ -1,0 +1,182 @@
+"""Shapes of the researcher's forms. Rules across objects (who, when, what is complete) are the
+services' business and come back as form errors."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.conf import settings
+
+from core.files import validate_pdf_upload
+from deposits.models import SensitiveUse
+
+from .enums import ApplicationSection, MemberRole
+from .models import Application
+from .sections import LAY_SUMMARY_MAX_WORDS, SECTION_FIELDS
+from .selectors import deposits_selectable_for
+
+
+class _HelperMixin:
+    submit_label = "Save"
+    submit_class = "btn-primary"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", self.submit_label, css_class=self.submit_class))
+
+
+class ApplicationStartForm(_HelperMixin, forms.Form):
+    submit_label = "Start the application"
+    title = forms.CharField(
+        max_length=250,
+        label="Working title of the project",
+        help_text="You can change it later.",
+    )
+
+
+HELP_TEXTS = {
+    "interests_funders": "Who funds the work and what interest they have in its results. "
+    "Write “None” if none.",
+    "interests_commercial": "Any commercial interest of a team member in the data or the results. "
+    "Write “None” if none.",
+    "interests_care_links": "Links of any team member to care providers or local authorities (employment, "
+    "contracts, trusteeships). Write “None” if none.",
+    "lay_summary": f"Plain English for a general reader; at most {LAY_SUMMARY_MAX_WORDS} words. "
+    "Published in the public register if approved and you consent.",
+    "technical_summary": "Design, methods and analysis plan.",
+    "research_questions": "One per line.",
+    "public_benefit": "How the public will benefit from the work.",
+    "benefit_to_children": "How the work serves children in social care and care leavers.",
+    "care_experienced_involvement": "How care-experienced people shaped or will shape the work.",
+    "funding": "Funder, grant reference and period.",
+    "ethics_approval": "Committee, reference and date of approval. Attach the letter as a PDF.",
+    "variables_needed": "The variables you need and why each is needed (data minimisation).",
+    "linkage": "Any linkage to other data, with its legal basis. Write “None” if none.",
+    "sensitive_uses": "Tick every use your project involves. Deposits exclude some of these uses; "
+    "a request that breaks a deposit's conditions is rejected automatically.",
+    "access_route": "How the team will reach the data in the ONS Secure Research Service.",
+    "outputs_plan": "Papers, reports and other outputs, and where you will publish them.",
+    "disclosure_control": "How outputs will be checked for disclosure risk before release.",
+}
+
+
+class ApplicationSectionForm(_HelperMixin, forms.ModelForm):
+    """One section of the application. Every answer is optional here (a draft saves incomplete);
+    the submission check lists what is missing."""
+
+    submit_label = "Save this section"
+    section: str = ""
+
+    class Meta:
+        model = Application
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.required = False
+            if name in HELP_TEXTS:
+                field.help_text = HELP_TEXTS[name]
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.setdefault("rows", 4)
+        if "lay_summary" in self.fields:
+            self.fields["lay_summary"].widget.attrs.update(
+                {"data-word-limit": LAY_SUMMARY_MAX_WORDS, "rows": 8}
+            )
+        if "deposits" in self.fields:
+            self.fields["deposits"].queryset = deposits_selectable_for(application=self.instance)
+            self.fields["deposits"].label_from_instance = _deposit_label
+            self.fields["deposits"].help_text = "Pick the deposits you need from the catalogue."
+        if "sensitive_uses" in self.fields:
+            self.fields["sensitive_uses"].queryset = SensitiveUse.objects.filter(is_active=True).order_by(
+                "name"
+            )
+        if "access_route" in self.fields:
+            self.fields["access_route"].choices = [
+                ("", "Not chosen yet"),
+                *self.fields["access_route"].choices[1:],
+            ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("access_start"), cleaned.get("access_end")
+        if start and end and end <= start:
+            self.add_error("access_end", "The access end must be after its start.")
+        return cleaned
+
+
+def _deposit_label(deposit) -> str:
+    label = f"{deposit.reference} {deposit.title}"
+    if not deposit.is_available:
+        label += f" (not available: {deposit.get_status_display().lower()})"
+    return label
+
+
+def section_form_class(section: str) -> type[ApplicationSectionForm]:
+    fields = list(SECTION_FIELDS[section])
+    widgets = {
+        "access_start": forms.DateInput(attrs={"type": "date"}),
+        "access_end": forms.DateInput(attrs={"type": "date"}),
+        "deposits": forms.CheckboxSelectMultiple,
+        "sensitive_uses": forms.CheckboxSelectMultiple,
+        "access_route": forms.RadioSelect,
+    }
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": Application,
+            "fields": fields,
+            "widgets": {k: v for k, v in widgets.items() if k in fields},
+            "labels": {"sensitive_uses": "Sensitive uses the project involves"},
+        },
+    )
+    name = f"{ApplicationSection(section).name.title()}SectionForm"
+    return type(name, (ApplicationSectionForm,), {"Meta": meta, "section": section})
+
+
+class MemberInviteForm(_HelperMixin, forms.Form):
+    submit_label = "Send the invitation"
+    email = forms.EmailField(label="Co-applicant's email address")
+    role = forms.ChoiceField(
+        label="Role on the team",
+        choices=[(r.value, r.label) for r in (MemberRole.RESEARCHER, MemberRole.SUPERVISOR)],
+    )
+
+
+class AttachmentForm(_HelperMixin, forms.Form):
+    submit_label = "Upload"
+    description = forms.CharField(
+        max_length=200, label="What the document is", help_text="For example: Ethics approval letter."
+    )
+    file = forms.FileField(
+        label="PDF file",
+        help_text=f"PDF only, at most {settings.MAX_UPLOAD_BYTES // 1_048_576} MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        validate_pdf_upload(uploaded)
+        return uploaded
+
+
+class QueryAnswerForm(_HelperMixin, forms.Form):
+    submit_label = "Save the answer"
+    answer = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class ConfirmForm(_HelperMixin, forms.Form):
+    """A single button (submit, resubmit)."""
+
+    def __init__(self, *args, submit_label: str = "Confirm", **kwargs):
+        self.submit_label = submit_label
+        super().__init__(*args, **kwargs)
+
+
+class WithdrawForm(_HelperMixin, forms.Form):
+    submit_label = "Withdraw the application"
+    submit_class = "btn-danger"
+    reason = forms.CharField(
+        label="Reason (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )

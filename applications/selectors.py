@@ -1,0 +1,388 @@
+"""Reads of applications: what the team sees, what a version froze, what is still missing, and
+what changed between versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts.validators import orcid_checksum_ok
+from deposits.enums import DepositStatus
+from deposits.models import Deposit
+from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
+
+from .enums import DECIDED, EDITABLE, ApplicationSection, ApplicationStatus, MemberRole, MemberStatus
+from .models import Application, ApplicationMember, ApplicationQuery, ApplicationVersion
+from .permissions import applications_visible_to, invitations_for
+from .sections import LAY_SUMMARY_MAX_WORDS, QUESTIONS, QUESTIONS_BY_KEY, Question, is_answered, word_count
+
+# --- Lists -------------------------------------------------------------------------------------------
+
+
+def application_list_for_user(*, user) -> QuerySet[Application]:
+    """The applications on whose team ``user`` is, with what the "my applications" page needs
+    (a fixed number of queries, whatever the number of rows)."""
+    open_queries = ApplicationQuery.objects.filter(application=OuterRef("pk"), answered_at__isnull=True)
+    pending_invites = ApplicationMember.objects.filter(
+        application=OuterRef("pk"), status=MemberStatus.INVITED
+    )
+    return (
+        applications_visible_to(user)
+        .select_related("lead")
+        .annotate(
+            has_open_query=Exists(open_queries),
+            has_pending_invites=Exists(pending_invites),
+            team_size=Count("members", filter=Q(members__status=MemberStatus.ACCEPTED), distinct=True),
+        )
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def application_get_for_user(*, user, pk: int) -> Application | None:
+    """One application the user may see, or None (the view answers 404)."""
+    return applications_visible_to(user).select_related("lead").filter(pk=pk).first()
+
+
+def invitation_list_for_user(*, user) -> QuerySet[ApplicationMember]:
+    return invitations_for(user).select_related("application", "application__lead", "invited_by")
+
+
+def application_team(*, application: Application) -> list[ApplicationMember]:
+    """Everyone invited to or on the team (not the removed), lead first, with their profiles."""
+    members = (
+        application.members.exclude(status=MemberStatus.REMOVED)
+        .select_related("user", "user__researcher_profile")
+        .order_by("created_at", "pk")
+    )
+    return sorted(members, key=lambda m: (m.role != MemberRole.LEAD, m.created_at))
+
+
+def application_accepted_members(*, application: Application) -> list[ApplicationMember]:
+    return [m for m in application_team(application=application) if m.status == MemberStatus.ACCEPTED]
+
+
+def application_versions(*, application: Application) -> QuerySet[ApplicationVersion]:
+    return application.versions.select_related("submitted_by").order_by("number")
+
+
+def application_queries(*, application: Application) -> QuerySet[ApplicationQuery]:
+    return application.queries.select_related("raised_by", "answered_by").order_by("created_at", "pk")
+
+
+def application_open_queries(*, application: Application) -> QuerySet[ApplicationQuery]:
+    return application_queries(application=application).filter(answered_at__isnull=True)
+
+
+def deposits_selectable_for(*, application: Application | None = None) -> QuerySet[Deposit]:
+    """Deposits the form offers: the available ones, plus any already requested (so that one that
+    became unavailable stays visible and is flagged, rather than silently dropped)."""
+    condition = Q(status=DepositStatus.AVAILABLE)
+    if application is not None and application.pk:
+        condition |= Q(applications=application)
+    return Deposit.objects.filter(condition).distinct().order_by("reference")
+
+
+# --- Answers -----------------------------------------------------------------------------------------
+
+
+def _member_line(member: ApplicationMember) -> str:
+    user = member.user
+    name = user.get_full_name() if user else member.email
+    profile = getattr(user, "researcher_profile", None) if user else None
+    parts = [f"{name} <{member.email}>", member.get_role_display()]
+    if profile is not None:
+        if profile.organisation:
+            sector = f" ({profile.get_sector_display()})" if profile.sector else ""
+            parts.append(f"{profile.organisation}{sector}")
+        if profile.is_accredited:
+            expiry = profile.accreditation_expires_on.isoformat() if profile.accreditation_expires_on else "?"
+            parts.append(
+                f"ONS accredited researcher ({profile.get_accreditation_status_display().lower()}) "
+                f"{profile.accreditation_number}, expires {expiry}"
+            )
+        else:
+            parts.append("not an ONS accredited researcher")
+        if profile.orcid:
+            parts.append(f"ORCID {profile.orcid}")
+    if member.status != MemberStatus.ACCEPTED:
+        parts.append(member.get_status_display().lower())
+    return " · ".join(parts)
+
+
+def application_answers(*, application: Application) -> dict:
+    """Every answer as plain JSON, keyed as ``sections.QUESTIONS``: what a version freezes."""
+    answers: dict = {}
+    for question in QUESTIONS:
+        key = question.key
+        if key == "team":
+            value = [_member_line(m) for m in application_team(application=application)]
+        elif key == "attachments":
+            value = [
+                f"{a.description} ({a.original_name})" for a in application.attachments.order_by("created_at")
+            ]
+        elif key == "deposits":
+            value = [f"{d.reference} {d.title}" for d in application.deposits.order_by("reference")]
+        elif key == "sensitive_uses":
+            value = [u.name for u in application.sensitive_uses.order_by("name")]
+        elif key == "access_route":
+            value = application.get_access_route_display() if application.access_route else ""
+        elif question.kind == "date":
+            day = getattr(application, key)
+            value = day.isoformat() if day else ""
+        else:
+            value = getattr(application, key)
+        answers[key] = value
+    return answers
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    key: str
+    label: str
+    section: str  # the section's label
+    old: object
+    new: object
+
+
+def application_version_diff(old, new) -> list[AnswerChange]:
+    """The answers that differ between two versions (ApplicationVersion objects or answer dicts),
+    in the order of the form. Unchanged answers are left out."""
+    old_answers = old.answers if isinstance(old, ApplicationVersion) else (old or {})
+    new_answers = new.answers if isinstance(new, ApplicationVersion) else (new or {})
+    changes: list[AnswerChange] = []
+    known = [q.key for q in QUESTIONS]
+    extra = sorted((set(old_answers) | set(new_answers)) - set(known))
+    for key in [*known, *extra]:
+        before, after = old_answers.get(key), new_answers.get(key)
+        if _normalise(before) == _normalise(after):
+            continue
+        question = QUESTIONS_BY_KEY.get(key)
+        changes.append(
+            AnswerChange(
+                key=key,
+                label=question.label if question else key.replace("_", " ").capitalize(),
+                section=ApplicationSection(question.section).label if question else "",
+                old=before,
+                new=after,
+            )
+        )
+    return changes
+
+
+def _normalise(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip().replace("\r\n", "\n")
+    return value
+
+
+def application_previous_version(*, version: ApplicationVersion) -> ApplicationVersion | None:
+    return (
+        ApplicationVersion.objects.filter(application_id=version.application_id, number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
+
+
+# --- Completeness and rules before submission ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that stops submission. ``section`` names the form section to fix it in."""
+
+    section: str
+    message: str
+
+    @property
+    def section_label(self) -> str:
+        return ApplicationSection(self.section).label if self.section else ""
+
+
+def application_missing_answers(*, application: Application, answers: dict | None = None) -> list[Problem]:
+    answers = application_answers(application=application) if answers is None else answers
+    problems = []
+    for question in QUESTIONS:
+        if question.required and not is_answered(question, answers.get(question.key)):
+            if question.kind == "bool":
+                message = f"{question.label}: not yet confirmed."
+            else:
+                message = f"{question.label}: not answered yet."
+            problems.append(Problem(question.section, message))
+    return problems
+
+
+def _team_problems(*, application: Application, today: date) -> list[Problem]:
+    problems = []
+    end = application.access_end
+    for member in application_team(application=application):
+        if member.status == MemberStatus.INVITED:
+            problems.append(
+                Problem(
+                    ApplicationSection.PEOPLE,
+                    f"{member.email} has not accepted the invitation to join the team yet "
+                    "(or remove the invitation).",
+                )
+            )
+            continue
+        if member.status != MemberStatus.ACCEPTED:
+            continue
+        user = member.user
+        name = user.get_full_name() if user else member.email
+        profile = getattr(user, "researcher_profile", None) if user else None
+        if profile is None or not profile.is_accredited:
+            problems.append(
+                Problem(
+                    ApplicationSection.PEOPLE,
+                    f"{name} is not recorded as an ONS accredited researcher: every team member must be "
+                    "(add the accreditation on the profile page).",
+                )
+            )
+            continue
+        expiry = profile.accreditation_expires_on
+        if not profile.accreditation_valid_on(today):
+            problems.append(
+                Problem(
+                    ApplicationSection.PEOPLE,
+                    f"{name}'s ONS accreditation has expired"
+                    + (f" (on {expiry:%d %B %Y})" if expiry else "")
+                    + ": renew it and update the profile before submitting.",
+                )
+            )
+        elif end and not profile.accreditation_valid_on(end):
+            problems.append(
+                Problem(
+                    ApplicationSection.PEOPLE,
+                    f"{name}'s ONS accreditation expires on {expiry:%d %B %Y}, before the requested access "
+                    f"end ({end:%d %B %Y}): renew it or ask for a shorter access period.",
+                )
+            )
+        if profile.orcid and not orcid_checksum_ok(profile.orcid):
+            problems.append(
+                Problem(
+                    ApplicationSection.PEOPLE,
+                    f"{name}'s ORCID iD {profile.orcid} has a wrong check digit: "
+                    "correct it on the profile page.",
+                )
+            )
+    return problems
+
+
+def application_problems(*, application: Application, today: date | None = None) -> list[Problem]:
+    """Everything that stops submission, in the order of the form; empty when it may be submitted.
+    The same list shows as warnings while the team edits the draft."""
+    today = today or timezone.localdate()
+    answers = application_answers(application=application)
+    problems = application_missing_answers(application=application, answers=answers)
+    problems += _team_problems(application=application, today=today)
+    words = word_count(application.lay_summary)
+    if words > LAY_SUMMARY_MAX_WORDS:
+        problems.append(
+            Problem(
+                ApplicationSection.PROJECT,
+                f"The lay summary has {words} words; the limit is {LAY_SUMMARY_MAX_WORDS}.",
+            )
+        )
+    start, end = application.access_start, application.access_end
+    if start and end and end <= start:
+        problems.append(
+            Problem(ApplicationSection.PROJECT, "The requested access end must be after its start.")
+        )
+    if end and end < today:
+        problems.append(Problem(ApplicationSection.PROJECT, "The requested access end is in the past."))
+    for deposit in application.deposits.order_by("reference"):
+        if deposit.status != DepositStatus.AVAILABLE:
+            problems.append(
+                Problem(
+                    ApplicationSection.DATA,
+                    f"{deposit.reference} ({deposit.title}) is not available for applications "
+                    f"({deposit.get_status_display().lower()}): remove it from the request.",
+                )
+            )
+    order = list(ApplicationSection.values)
+    return sorted(problems, key=lambda p: order.index(p.section) if p.section in order else len(order))
+
+
+def application_use_condition_matches(*, application: Application) -> list[UseConditionMatch]:
+    """Every way the request breaks a requested deposit's use conditions: the declared sensitive
+    uses, and the organisation sector of each accepted team member. A match means automatic
+    rejection on submission; the draft shows each one as a warning first."""
+    deposits = list(application.deposits.prefetch_related("excluded_uses").order_by("reference"))
+    uses = list(application.sensitive_uses.all())
+    sectors = []
+    for member in application_accepted_members(application=application):
+        profile = getattr(member.user, "researcher_profile", None) if member.user else None
+        sector = profile.sector if profile is not None else ""
+        if sector not in sectors:
+            sectors.append(sector)
+    matches: list[UseConditionMatch] = []
+    for sector in sectors or [""]:
+        matches.extend(deposit_use_condition_matches(deposits=deposits, sensitive_uses=uses, sector=sector))
+    return list(dict.fromkeys(matches))
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    section: str
+    label: str
+    answered: int
+    required: int
+    missing: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.required
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.required else round(100 * self.answered / self.required)
+
+
+def application_section_progress(
+    *, application: Application, answers: dict | None = None
+) -> list[SectionProgress]:
+    answers = application_answers(application=application) if answers is None else answers
+    progress = []
+    for section in ApplicationSection:
+        required: list[Question] = [q for q in QUESTIONS if q.section == section and q.required]
+        missing = tuple(q.label for q in required if not is_answered(q, answers.get(q.key)))
+        progress.append(
+            SectionProgress(
+                section.value, section.label, len(required) - len(missing), len(required), missing
+            )
+        )
+    return progress
+
+
+# --- What the team should do next ---------------------------------------------------------------------
+
+
+def application_next_step(application: Application) -> str:
+    """A short phrase for the "my applications" page. Uses the annotations of
+    ``application_list_for_user`` when present (no extra query)."""
+    status = application.status
+    if status == ApplicationStatus.DRAFT:
+        if getattr(application, "has_pending_invites", False):
+            return "Wait for co-applicants to accept, then submit"
+        return "Complete and submit the application"
+    if status == ApplicationStatus.QUERIED:
+        if getattr(application, "has_open_query", True):
+            return "Answer the panel's questions"
+        return "Resubmit the application"
+    if status in {ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED}:
+        return "Wait for staff to screen it"
+    if status == ApplicationStatus.UNDER_REVIEW:
+        return "Wait for the panel's decision"
+    if status == ApplicationStatus.APPROVED:
+        return "Read the decision letter; ONS will arrange access"
+    if status in DECIDED:
+        return "Read the decision letter"
+    return "Nothing to do"
+
+
+def application_is_editable(application: Application) -> bool:
+    return application.status in EDITABLE

@@ -1,0 +1,450 @@
+"""The researcher's screens. Every view under an application first finds it among the
+applications on the user's team and answers 404 otherwise (never confirming it exists); a team
+member who may see but not do something gets 403."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from core.errors import DomainError, NotPermitted
+from core.files import private_file_response
+from core.permissions import ResearcherRequiredMixin
+
+from . import services
+from .enums import EDITABLE, WITHDRAWABLE, ApplicationSection, ApplicationStatus
+from .forms import (
+    ApplicationStartForm,
+    AttachmentForm,
+    ConfirmForm,
+    MemberInviteForm,
+    QueryAnswerForm,
+    WithdrawForm,
+    section_form_class,
+)
+from .models import ApplicationMember
+from .permissions import can_respond_to_invitation
+from .selectors import (
+    application_get_for_user,
+    application_list_for_user,
+    application_next_step,
+    application_open_queries,
+    application_previous_version,
+    application_problems,
+    application_queries,
+    application_section_progress,
+    application_team,
+    application_use_condition_matches,
+    application_version_diff,
+    application_versions,
+    invitation_list_for_user,
+)
+
+
+def _form_error(form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+class MyApplicationsView(ResearcherRequiredMixin, TemplateView):
+    template_name = "applications/my_list.html"
+
+    def get_context_data(self, **kwargs):
+        applications = list(application_list_for_user(user=self.request.user))
+        for application in applications:
+            application.next_step = application_next_step(application)
+        return super().get_context_data(
+            applications=applications,
+            invitations=list(invitation_list_for_user(user=self.request.user)),
+            **kwargs,
+        )
+
+
+class ApplicationCreateView(ResearcherRequiredMixin, FormView):
+    form_class = ApplicationStartForm
+    template_name = "applications/create.html"
+
+    def form_valid(self, form):
+        try:
+            application = services.application_create(
+                lead=self.request.user, title=form.cleaned_data["title"]
+            )
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        messages.success(
+            self.request, f"Draft {application.reference} is saved. Fill in each section in any order."
+        )
+        return redirect("applications:section", pk=application.pk, section=ApplicationSection.PEOPLE)
+
+
+class TeamApplicationMixin(ResearcherRequiredMixin):
+    """Loads ``self.application`` from the user's team applications, or answers 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.application = application_get_for_user(user=request.user, pk=kwargs["pk"])
+            if self.application is None:
+                raise Http404("No such application.")
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def is_lead(self) -> bool:
+        return self.application.lead_id == self.request.user.pk
+
+    def get_context_data(self, **kwargs):
+        app = self.application
+        return super().get_context_data(
+            application=app,
+            is_lead=self.is_lead,
+            can_edit=app.status in EDITABLE,
+            can_submit=self.is_lead and app.status == ApplicationStatus.DRAFT,
+            can_resubmit=self.is_lead and app.status == ApplicationStatus.QUERIED,
+            can_withdraw=self.is_lead and app.status in WITHDRAWABLE,
+            sections=ApplicationSection,
+            **kwargs,
+        )
+
+    def call_service(self, fn, **kwargs):
+        """Run a service; NotPermitted becomes 403, other refusals come back to the caller."""
+        try:
+            return fn(**kwargs)
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+
+
+class ApplicationDetailView(TeamApplicationMixin, TemplateView):
+    template_name = "applications/detail.html"
+
+    def get_context_data(self, **kwargs):
+        app = self.application
+        editable = app.status in EDITABLE
+        return super().get_context_data(
+            progress=application_section_progress(application=app),
+            problems=application_problems(application=app) if editable else [],
+            matches=application_use_condition_matches(application=app) if editable else [],
+            team=application_team(application=app),
+            attachments=app.attachments.select_related("uploaded_by"),
+            versions=application_versions(application=app),
+            queries=application_queries(application=app),
+            **kwargs,
+        )
+
+
+class ApplicationSectionView(TeamApplicationMixin, FormView):
+    template_name = "applications/section.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["section"] not in ApplicationSection.values:
+            raise Http404("No such section.")
+        self.section = ApplicationSection(kwargs["section"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return section_form_class(self.section)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.application}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if self.application.status not in EDITABLE:
+            for field in form.fields.values():
+                field.disabled = True
+            form.helper.inputs = []
+        return form
+
+    def get_context_data(self, **kwargs):
+        app = self.application
+        problems = application_problems(application=app) if app.status in EDITABLE else []
+        section_values = list(ApplicationSection.values)
+        index = section_values.index(self.section)
+        context = {
+            "section": self.section,
+            "progress": application_section_progress(application=app),
+            "section_problems": [p for p in problems if p.section == self.section],
+            "matches": application_use_condition_matches(application=app)
+            if self.section == ApplicationSection.DATA and app.status in EDITABLE
+            else [],
+            "next_section": ApplicationSection(section_values[index + 1])
+            if index + 1 < len(section_values)
+            else None,
+        }
+        if self.section == ApplicationSection.PEOPLE:
+            context["team"] = application_team(application=app)
+            context["invite_form"] = MemberInviteForm()
+        if self.section == ApplicationSection.PROJECT:
+            context["attachments"] = app.attachments.all()
+        return super().get_context_data(**context, **kwargs)
+
+    def form_valid(self, form):
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        for name, value in data.items():
+            if isinstance(value, str):
+                data[name] = value.strip()
+        try:
+            self.call_service(
+                services.application_update,
+                application=self.application,
+                actor=self.request.user,
+                section=self.section,
+                data=data,
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.section.label} is saved.")
+        return redirect("applications:section", pk=self.application.pk, section=self.section)
+
+
+class MemberInviteView(TeamApplicationMixin, FormView):
+    form_class = MemberInviteForm
+    template_name = "applications/member_invite.html"
+
+    def form_valid(self, form):
+        try:
+            member = self.call_service(
+                services.application_member_invite,
+                application=self.application,
+                actor=self.request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"An invitation is on its way to {member.email}.")
+        return redirect("applications:section", pk=self.application.pk, section=ApplicationSection.PEOPLE)
+
+
+class MemberRemoveView(TeamApplicationMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int, member_pk: int):
+        member = get_object_or_404(ApplicationMember, pk=member_pk, application=self.application)
+        try:
+            self.call_service(services.application_member_remove, membership=member, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{member.email} is no longer on the team.")
+        return redirect("applications:section", pk=self.application.pk, section=ApplicationSection.PEOPLE)
+
+
+class InvitationView(ResearcherRequiredMixin, TemplateView):
+    """The invited researcher reads the invitation and accepts or declines it."""
+
+    template_name = "applications/invitation.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.member = (
+                ApplicationMember.objects.select_related("application", "application__lead", "invited_by")
+                .filter(pk=kwargs["member_pk"])
+                .first()
+            )
+            if self.member is None or not can_respond_to_invitation(request.user, self.member):
+                raise Http404("No such invitation.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        profile = getattr(self.request.user, "researcher_profile", None)
+        return super().get_context_data(
+            member=self.member,
+            application=self.member.application,
+            is_accredited=bool(profile and profile.is_accredited),
+            **kwargs,
+        )
+
+    def post(self, request, member_pk: int):
+        accept = request.POST.get("decision") == "accept"
+        service = services.application_member_accept if accept else services.application_member_decline
+        try:
+            service(membership=self.member, user=request.user)
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("applications:invitation", member_pk=self.member.pk)
+        if accept:
+            messages.success(request, f"You are on the team of {self.member.application.reference}.")
+            return redirect("applications:detail", pk=self.member.application_id)
+        messages.info(request, "You declined the invitation.")
+        return redirect("applications:my_list")
+
+
+class AttachmentAddView(TeamApplicationMixin, FormView):
+    form_class = AttachmentForm
+    template_name = "applications/attachment_add.html"
+
+    def form_valid(self, form):
+        try:
+            self.call_service(
+                services.application_attachment_add,
+                application=self.application,
+                actor=self.request.user,
+                uploaded=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "The document is attached.")
+        return redirect("applications:section", pk=self.application.pk, section=ApplicationSection.PROJECT)
+
+
+class AttachmentDownloadView(TeamApplicationMixin, View):
+    http_method_names = ["get"]
+
+    def get(self, request, pk: int, attachment_pk: int):
+        attachment = get_object_or_404(self.application.attachments, pk=attachment_pk)
+        return private_file_response(
+            attachment.file, download_name=attachment.original_name, content_type="application/pdf"
+        )
+
+
+class AttachmentRemoveView(TeamApplicationMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int, attachment_pk: int):
+        attachment = get_object_or_404(self.application.attachments, pk=attachment_pk)
+        try:
+            self.call_service(
+                services.application_attachment_remove, attachment=attachment, actor=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{attachment.original_name} is removed.")
+        return redirect("applications:section", pk=self.application.pk, section=ApplicationSection.PROJECT)
+
+
+class _ConfirmTransitionView(TeamApplicationMixin, FormView):
+    """GET shows the checklist, POST runs the service."""
+
+    template_name = "applications/submit.html"
+    submit_label = "Submit"
+    service = None
+    success_message = ""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": self.submit_label}
+
+    def get_form_class(self):
+        return ConfirmForm
+
+    def get_context_data(self, **kwargs):
+        app = self.application
+        return super().get_context_data(
+            problems=application_problems(application=app) if app.status in EDITABLE else [],
+            matches=application_use_condition_matches(application=app) if app.status in EDITABLE else [],
+            open_queries=application_open_queries(application=app),
+            action_label=self.submit_label,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            self.call_service(type(self).service, application=self.application, actor=self.request.user)
+        except services.ApplicationNotReady as exc:
+            form.add_error(None, "This application cannot be submitted yet. Put right what is listed below.")
+            return self.render_to_response(self.get_context_data(form=form, refused=exc.problems))
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        self.application.refresh_from_db()
+        messages.success(
+            self.request,
+            self.success_message.format(
+                reference=self.application.reference, status=self.application.get_status_display().lower()
+            ),
+        )
+        return redirect("applications:detail", pk=self.application.pk)
+
+
+class ApplicationSubmitView(_ConfirmTransitionView):
+    submit_label = "Submit the application"
+    service = staticmethod(services.application_submit)
+    success_message = "{reference} is {status}. The team has been sent a confirmation."
+
+
+class ApplicationResubmitView(_ConfirmTransitionView):
+    submit_label = "Resubmit the application"
+    service = staticmethod(services.application_resubmit)
+    success_message = "{reference} is {status}. The panel will see what changed."
+
+
+class ApplicationWithdrawView(TeamApplicationMixin, FormView):
+    form_class = WithdrawForm
+    template_name = "applications/withdraw.html"
+
+    def form_valid(self, form):
+        try:
+            self.call_service(
+                services.application_withdraw,
+                application=self.application,
+                actor=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.application.reference} is withdrawn.")
+        return redirect("applications:detail", pk=self.application.pk)
+
+
+class VersionDetailView(TeamApplicationMixin, TemplateView):
+    """A submitted version, read-only, with what changed since the one before."""
+
+    template_name = "applications/version_detail.html"
+
+    def get_context_data(self, **kwargs):
+        version = get_object_or_404(
+            application_versions(application=self.application), number=self.kwargs["number"]
+        )
+        previous = application_previous_version(version=version)
+        return super().get_context_data(
+            version=version,
+            previous=previous,
+            diff=application_version_diff(previous, version) if previous else None,
+            **kwargs,
+        )
+
+
+class QueryListView(TeamApplicationMixin, TemplateView):
+    template_name = "applications/queries.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(queries=application_queries(application=self.application), **kwargs)
+
+
+class QueryAnswerView(TeamApplicationMixin, FormView):
+    form_class = QueryAnswerForm
+    template_name = "applications/query_answer.html"
+
+    def get_query(self):
+        return get_object_or_404(
+            self.application.queries.select_related("raised_by"), pk=self.kwargs["query_pk"]
+        )
+
+    def get_initial(self):
+        return {"answer": self.get_query().answer}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.get_query(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            self.call_service(
+                services.application_query_answer,
+                query=self.get_query(),
+                actor=self.request.user,
+                answer=form.cleaned_data["answer"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "Your answer is saved. Resubmit the application when you are ready.")
+        return redirect(reverse("applications:queries", kwargs={"pk": self.application.pk}))

@@ -1,0 +1,25 @@
+// Live word count for fields with a word limit (the lay summary). The server counts again on submit.
+(function () {
+  "use strict";
+  function count(text) {
+    var words = text.trim().split(/\s+/);
+    return words[0] === "" ? 0 : words.length;
+  }
+  document.querySelectorAll("textarea[data-word-limit]").forEach(function (area) {
+    var limit = parseInt(area.getAttribute("data-word-limit"), 10);
+    var note = document.createElement("p");
+    note.className = "form-text word-count";
+    note.id = area.id + "-word-count";
+    note.setAttribute("aria-live", "polite");
+    area.insertAdjacentElement("afterend", note);
+    var described = area.getAttribute("aria-describedby");
+    area.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+    function update() {
+      var n = count(area.value);
+      note.textContent = n + " of " + limit + " words";
+      note.classList.toggle("text-danger", n > limit);
+    }
+    area.addEventListener("input", update);
+    update();
+  });
+})();
