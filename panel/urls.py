@@ -1,5 +1,26 @@
-from django.urls import path  # noqa: F401 (views are added as the app grows)
+from django.urls import path
+
+from . import views
 
 app_name = "panel"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.QueueView.as_view(), name="queue"),
+    path("applications/<str:reference>/declare/", views.DeclareView.as_view(), name="declare"),
+    path("applications/<str:reference>/", views.ReviewView.as_view(), name="review"),
+    path("applications/<str:reference>/vote/", views.VoteView.as_view(), name="vote"),
+    path("applications/<str:reference>/tally/", views.TallyView.as_view(), name="tally"),
+    path("applications/<str:reference>/decide/", views.DecideView.as_view(), name="decide"),
+    path("applications/<str:reference>/query/", views.QueryView.as_view(), name="query"),
+    path("decisions/<str:reference>/", views.DecisionLetterView.as_view(), name="decision_letter"),
+    path("interests/", views.InterestsView.as_view(), name="interests"),
+    path("interests/<int:pk>/withdraw/", views.InterestWithdrawView.as_view(), name="interest_withdraw"),
+    path("interests/register/", views.InterestRegisterView.as_view(), name="interest_register"),
+    path("staff/applications/", views.StaffApplicationListView.as_view(), name="staff_applications"),
+    path(
+        "staff/applications/<str:reference>/", views.StaffApplicationView.as_view(), name="staff_application"
+    ),
+    path("staff/members/", views.StaffMembersView.as_view(), name="staff_members"),
+    path("staff/members/<int:pk>/end/", views.StaffMemberEndView.as_view(), name="staff_member_end"),
+    path("staff/members/<int:pk>/chair/", views.StaffMemberChairView.as_view(), name="staff_member_chair"),
+]

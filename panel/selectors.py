@@ -1,0 +1,436 @@
+"""Reads for the panel, with the permission filtering and the eager loading in one place."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts.models import User
+from applications.enums import ApplicationStatus, MemberStatus
+from applications.models import Application, ApplicationMember
+from core.permissions import is_panel_chair, is_panel_member, is_staff_member
+from deposits.models import Deposit
+from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
+
+from .enums import ProjectVote, ResearcherFit
+from .models import ConflictDeclaration, Decision, MemberInterest, PanelMembership, PanelRules, Vote
+from .rules import Tally, recommend
+
+#: Statuses in which the panel is still reviewing (voting may be open or paused for a query).
+REVIEWING = frozenset(
+    {ApplicationStatus.UNDER_REVIEW, ApplicationStatus.QUERIED, ApplicationStatus.RESUBMITTED}
+)
+#: Statuses staff screen before the panel sees the application.
+AWAITING_SCREENING = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED})
+
+
+# --- rules and membership ------------------------------------------------------------------------
+
+
+def rules_current() -> PanelRules:
+    rules = PanelRules.objects.filter(pk=PanelRules.SINGLETON_ID).first()
+    if rules is None:  # the migration creates it; a database emptied by tests may not have it
+        rules, _ = PanelRules.objects.get_or_create(pk=PanelRules.SINGLETON_ID)
+    return rules
+
+
+def membership_list_current() -> QuerySet[PanelMembership]:
+    return PanelMembership.objects.filter(ended_at__isnull=True).select_related("user", "added_by")
+
+
+def membership_list_past() -> QuerySet[PanelMembership]:
+    return PanelMembership.objects.filter(ended_at__isnull=False).select_related("user", "ended_by")
+
+
+def interest_list(*, member: User | None = None, include_withdrawn: bool = False) -> QuerySet[MemberInterest]:
+    qs = MemberInterest.objects.select_related("member")
+    if member is not None:
+        qs = qs.filter(member=member)
+    if not include_withdrawn:
+        qs = qs.filter(withdrawn_at__isnull=True)
+    return qs
+
+
+# --- who may see what ----------------------------------------------------------------------------
+
+
+def team_users(application: Application) -> list[User]:
+    """The lead and every co-applicant who accepted."""
+    users = {application.lead_id: application.lead}
+    for member in application.members.all():
+        if member.user_id and member.status == MemberStatus.ACCEPTED:
+            users[member.user_id] = member.user
+    return list(users.values())
+
+
+def team_emails(application: Application) -> list[str]:
+    return sorted({user.email for user in team_users(application)})
+
+
+def is_on_team(application: Application, user: User) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if application.lead_id == user.pk:
+        return True
+    return application.members.filter(user=user, status=MemberStatus.ACCEPTED).exists()
+
+
+def panel_visible_q() -> Q:
+    """Applications the panel sees: opened for review by staff at some point (never drafts, never
+    applications rejected automatically before screening)."""
+    return Q(review_opened_at__isnull=False)
+
+
+def application_for_panel(*, reference: str, user: User) -> Application | None:
+    """The application if this panel member or staff member may see it at all, else None (404)."""
+    qs = Application.objects.select_related("lead", "lead__researcher_profile")
+    if is_staff_member(user):
+        return qs.filter(reference=reference).exclude(status=ApplicationStatus.DRAFT).first()
+    if is_panel_member(user):
+        return qs.filter(panel_visible_q(), reference=reference).first()
+    return None
+
+
+def conflict_for(*, application: Application, user: User) -> ConflictDeclaration | None:
+    return ConflictDeclaration.objects.filter(application=application, member=user).first()
+
+
+def voting_is_open(application: Application, *, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return (
+        application.status == ApplicationStatus.UNDER_REVIEW
+        and application.voting_deadline is not None
+        and application.voting_deadline > now
+    )
+
+
+def voting_has_closed(application: Application, *, now: datetime | None = None) -> bool:
+    """Closed for good on the current version: decided, withdrawn, or past the deadline while under
+    review. (A queried application is *paused*, not closed: its members vote again on the next
+    version, so they still see no other vote.)"""
+    now = now or timezone.now()
+    if application.status in (
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.REVOKED,
+        ApplicationStatus.ACCESS_ENDED,
+        ApplicationStatus.WITHDRAWN,
+    ):
+        return True
+    return (
+        application.status == ApplicationStatus.UNDER_REVIEW
+        and application.voting_deadline is not None
+        and application.voting_deadline <= now
+    )
+
+
+def my_current_vote(*, application: Application, user: User) -> Vote | None:
+    return Vote.objects.filter(
+        application=application, member=user, version_number=application.version_number
+    ).first()
+
+
+def votes_visible_to(*, application: Application, user: User, now: datetime | None = None) -> bool:
+    """The one predicate behind every page that shows votes: a member sees other votes only when
+    they declared no conflict and have voted on the current version, or voting has closed. Staff
+    see them once voting has closed."""
+    if is_staff_member(user):
+        return voting_has_closed(application, now=now)
+    if not is_panel_member(user):
+        return False
+    declaration = conflict_for(application=application, user=user)
+    if declaration is None or declaration.has_conflict:
+        return False
+    if voting_has_closed(application, now=now):
+        return True
+    return my_current_vote(application=application, user=user) is not None
+
+
+def counted_votes(application: Application) -> QuerySet[Vote]:
+    """Votes that count: on the current version, by members who declared no conflict."""
+    conflicted = ConflictDeclaration.objects.filter(application=application, has_conflict=True).values(
+        "member_id"
+    )
+    return (
+        Vote.objects.filter(application=application, version_number=application.version_number)
+        .exclude(member_id__in=conflicted)
+        .select_related("member")
+    )
+
+
+def vote_tally(application: Application) -> Tally:
+    votes = list(counted_votes(application).select_related(None).only("project_vote", "researcher_fit"))
+    return Tally(
+        approve=sum(v.project_vote == ProjectVote.APPROVE for v in votes),
+        reject=sum(v.project_vote == ProjectVote.REJECT for v in votes),
+        abstain=sum(v.project_vote == ProjectVote.ABSTAIN for v in votes),
+        suitable=sum(v.researcher_fit == ResearcherFit.SUITABLE for v in votes),
+        unsuitable=sum(v.researcher_fit == ResearcherFit.UNSUITABLE for v in votes),
+    )
+
+
+def recommendation_for(application: Application, *, rules: PanelRules | None = None) -> tuple[str, Tally]:
+    rules = rules or rules_current()
+    tally = vote_tally(application)
+    return recommend(tally=tally, quorum=rules.quorum, outcome_rule=rules.outcome_rule), tally
+
+
+def all_votes_for_display(application: Application) -> list[Vote]:
+    """Every vote, current and stale, for pages that passed ``votes_visible_to``."""
+    conflicted = set(
+        ConflictDeclaration.objects.filter(application=application, has_conflict=True).values_list(
+            "member_id", flat=True
+        )
+    )
+    votes = list(
+        Vote.objects.filter(application=application)
+        .select_related("member")
+        .order_by("-version_number", "cast_at")
+    )
+    for vote in votes:
+        vote.is_stale = vote.version_number != application.version_number
+        vote.is_conflicted = vote.member_id in conflicted
+    return votes
+
+
+@dataclass
+class MemberProgress:
+    user: User
+    is_chair: bool
+    declaration: ConflictDeclaration | None
+    has_voted: bool
+
+    @property
+    def outstanding(self) -> bool:
+        return not self.has_voted and not (self.declaration and self.declaration.has_conflict)
+
+    @property
+    def state(self) -> str:
+        if self.declaration is None:
+            return "has not declared"
+        if self.declaration.has_conflict:
+            return "conflicted (not counted)"
+        return "voted" if self.has_voted else "has not voted"
+
+
+def member_progress(application: Application) -> list[MemberProgress]:
+    """Each current panel member's state on this application (who has declared, who has voted),
+    for the chair's decision page. It says *whether* someone voted, never how."""
+    declarations = {d.member_id: d for d in ConflictDeclaration.objects.filter(application=application)}
+    voted = set(
+        Vote.objects.filter(application=application, version_number=application.version_number).values_list(
+            "member_id", flat=True
+        )
+    )
+    return [
+        MemberProgress(
+            user=m.user,
+            is_chair=m.is_chair,
+            declaration=declarations.get(m.user_id),
+            has_voted=m.user_id in voted,
+        )
+        for m in membership_list_current()
+    ]
+
+
+# --- the chair ----------------------------------------------------------------------------------
+
+
+def chair_may_decide(*, application: Application, chair: User, now: datetime | None = None) -> str | None:
+    """None when this chair may record the decision now, else the reason they may not (shown as is;
+    the service checks the same rule under the row lock)."""
+    if not is_panel_chair(chair):
+        return "Only a panel chair can record the decision."
+    if Decision.objects.filter(application=application).exists():
+        return f"{application.reference} has already been decided; a decision cannot be changed."
+    if application.status != ApplicationStatus.UNDER_REVIEW:
+        return (
+            f"{application.reference} is {application.get_status_display().lower()}; "
+            "only an application under review can be decided."
+        )
+    declaration = conflict_for(application=application, user=chair)
+    if declaration is None:
+        return "Declare whether you have a conflict of interest before deciding."
+    if declaration.has_conflict:
+        return "You declared a conflict of interest on this application: another chair must decide it."
+    rules = rules_current()
+    tally = vote_tally(application)
+    if tally.counted < rules.quorum:
+        return (
+            f"The quorum is not met: {tally.counted} of the {rules.quorum} current votes needed from "
+            "members without a conflict have been cast."
+        )
+    if (
+        not voting_has_closed(application, now=now)
+        and my_current_vote(application=application, user=chair) is None
+    ):
+        return (
+            "Voting is still open: cast your own vote on this version, or wait for the deadline, before you "
+            "see the votes and decide."
+        )
+    return None
+
+
+# --- screens ------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    application: Application
+    has_declared: bool
+    has_conflict: bool
+    has_voted: bool
+
+    @property
+    def deadline(self):
+        return self.application.voting_deadline
+
+
+@dataclass
+class Queue:
+    awaiting_declaration: list[QueueRow] = field(default_factory=list)
+    awaiting_vote: list[QueueRow] = field(default_factory=list)
+    in_progress: list[QueueRow] = field(default_factory=list)
+    decided: list[QueueRow] = field(default_factory=list)
+
+
+def panel_queue_for(*, user: User) -> Queue:
+    """The member's queue in a fixed number of queries: one for the applications (with the member's
+    declaration and vote on the current version as subqueries) and one for the decisions."""
+    my_declaration = ConflictDeclaration.objects.filter(application=OuterRef("pk"), member=user)
+    my_vote = Vote.objects.filter(
+        application=OuterRef("pk"), member=user, version_number=OuterRef("version_number")
+    )
+    applications = (
+        Application.objects.filter(panel_visible_q())
+        .select_related("lead", "lead__researcher_profile", "decision")
+        .annotate(
+            has_declared=Exists(my_declaration),
+            my_conflict=Subquery(my_declaration.values("has_conflict")[:1]),
+            has_voted=Exists(my_vote),
+        )
+        .order_by("voting_deadline", "-submitted_at")
+    )
+    queue = Queue()
+    for app in applications:
+        row = QueueRow(app, app.has_declared, bool(app.my_conflict), app.has_voted)
+        if app.status == ApplicationStatus.DRAFT:
+            continue
+        if app.status not in REVIEWING:
+            queue.decided.append(row)
+        elif not row.has_declared:
+            queue.awaiting_declaration.append(row)
+        elif not row.has_conflict and not row.has_voted and app.status == ApplicationStatus.UNDER_REVIEW:
+            queue.awaiting_vote.append(row)
+        else:
+            queue.in_progress.append(row)
+    queue.decided.sort(key=lambda r: r.application.decided_at or r.application.updated_at, reverse=True)
+    return queue
+
+
+def staff_application_list() -> QuerySet[Application]:
+    return (
+        Application.objects.exclude(status=ApplicationStatus.DRAFT)
+        .select_related("lead", "lead__researcher_profile")
+        .order_by("-submitted_at")
+    )
+
+
+def application_detail_for_review(*, reference: str) -> Application:
+    """The application with everything the review page shows, eagerly loaded."""
+    return (
+        Application.objects.select_related("lead", "lead__researcher_profile")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=ApplicationMember.objects.select_related("user", "user__researcher_profile"),
+            ),
+            Prefetch("deposits", queryset=Deposit.objects.prefetch_related("excluded_uses", "srs_datasets")),
+            "sensitive_uses",
+            "versions",
+            "queries",
+        )
+        .get(reference=reference)
+    )
+
+
+def lead_sector(application: Application) -> str:
+    profile = getattr(application.lead, "researcher_profile", None)
+    return getattr(profile, "sector", "") or ""
+
+
+def automatic_checks(application: Application) -> list[UseConditionMatch]:
+    """The application's declared sensitive uses and the lead's organisation sector against the use
+    conditions of every deposit it requests."""
+    deposits = application.deposits.prefetch_related("excluded_uses")
+    return deposit_use_condition_matches(
+        deposits=deposits, sensitive_uses=application.sensitive_uses.all(), sector=lead_sector(application)
+    )
+
+
+@dataclass
+class AccreditationCheck:
+    user: User
+    profile: object
+    ok: bool
+    note: str
+
+
+def accreditation_checks(application: Application) -> list[AccreditationCheck]:
+    """Is each team member's ONS accreditation present and valid until the requested access end?"""
+    day = application.access_end or timezone.localdate()
+    checks = []
+    for user in team_users(application):
+        profile = getattr(user, "researcher_profile", None)
+        if profile is None or not profile.is_accredited:
+            checks.append(AccreditationCheck(user, profile, False, "No ONS accreditation recorded."))
+        elif not profile.accreditation_valid_on(day):
+            checks.append(
+                AccreditationCheck(
+                    user,
+                    profile,
+                    False,
+                    f"Accreditation expires on {profile.accreditation_expires_on:%d %B %Y}, "
+                    "before the access end.",
+                )
+            )
+        else:
+            checks.append(
+                AccreditationCheck(
+                    user,
+                    profile,
+                    True,
+                    f"{profile.get_accreditation_status_display()}, "
+                    f"valid until {profile.accreditation_expires_on:%d %B %Y}.",
+                )
+            )
+    return checks
+
+
+def attachments_for(application: Application) -> list:
+    """Attachments, once the applications app has them (an ``attachments`` relation)."""
+    manager = getattr(application, "attachments", None)
+    if manager is None:
+        return []
+    return list(manager.all())
+
+
+def decision_letter_for(*, reference: str, user: User) -> Decision | None:
+    """The decision if ``user`` may read its letter: the team, staff, and panel members without a
+    conflict on the application. None (404) for everyone else."""
+    decision = (
+        Decision.objects.select_related("application", "application__lead", "decided_by")
+        .filter(application__reference=reference)
+        .first()
+    )
+    if decision is None or not getattr(user, "is_authenticated", False):
+        return None
+    application = decision.application
+    if is_staff_member(user) or is_on_team(application, user):
+        return decision
+    if is_panel_member(user) and not decision.is_automatic:
+        declaration = conflict_for(application=application, user=user)
+        if declaration is None or not declaration.has_conflict:
+            return decision
+    return None

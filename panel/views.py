@@ -1,0 +1,500 @@
+"""The panel's screens and the staff's screening and membership screens. Thin: check who may see
+what, bind the form, call one service, redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import TemplateDoesNotExist, get_template
+from django.views import View
+
+from applications.models import Application
+from core.errors import DomainError, NotPermitted
+from core.permissions import (
+    PanelRequiredMixin,
+    RoleRequiredMixin,
+    StaffRequiredMixin,
+    is_panel_chair,
+    is_panel_member,
+    is_staff_member,
+)
+
+from . import selectors, services
+from .enums import Recommendation
+from .forms import (
+    ConflictDeclarationForm,
+    DecisionForm,
+    InterestForm,
+    MemberAddForm,
+    OpenReviewForm,
+    QueryForm,
+    VoteForm,
+)
+from .models import MemberInterest, PanelMembership
+
+
+def _form_error(form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _label(recommendation: str | None) -> str:
+    return Recommendation(recommendation).label if recommendation else ""
+
+
+def _partial(name: str, fallback: str) -> str:
+    """The applications app's partial when it exists, else the panel's own simple one."""
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return fallback
+    return name
+
+
+def _version_diff(application: Application):
+    """(previous version, current version, diff) when there are two versions and the applications app
+    offers its diff selector; else None."""
+    versions = sorted(application.versions.all(), key=lambda v: v.number)
+    if len(versions) < 2:
+        return None
+    try:
+        from applications.selectors import application_version_diff
+    except ImportError:
+        return None
+    return {
+        "old": versions[-2],
+        "new": versions[-1],
+        "diff": application_version_diff(versions[-2], versions[-1]),
+    }
+
+
+class PanelApplicationMixin(PanelRequiredMixin):
+    """Loads the application for a panel member: 404 when they may not see it at all; the title-only
+    declaration page until they declare; 403 on content once they declared a conflict."""
+
+    needs_content = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated or not is_panel_member(request.user):
+            return super().dispatch(request, *args, **kwargs)
+        self.application = selectors.application_for_panel(reference=kwargs["reference"], user=request.user)
+        if self.application is None:
+            raise Http404("No such application.")
+        self.declaration = selectors.conflict_for(application=self.application, user=request.user)
+        if self.needs_content:
+            if self.declaration is None:
+                return redirect("panel:declare", reference=self.application.reference)
+            if self.declaration.has_conflict:
+                raise PermissionDenied("You declared a conflict of interest on this application.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class QueueView(PanelRequiredMixin, View):
+    def get(self, request):
+        queue = selectors.panel_queue_for(user=request.user)
+        return render(request, "panel/queue.html", {"queue": queue})
+
+
+class DeclareView(PanelApplicationMixin, View):
+    needs_content = False
+
+    def get(self, request, reference):
+        form = None if self.declaration else ConflictDeclarationForm()
+        return self._render(request, form)
+
+    def post(self, request, reference):
+        form = ConflictDeclarationForm(request.POST)
+        if form.is_valid():
+            try:
+                declaration = services.conflict_declare(
+                    application=self.application,
+                    member=request.user,
+                    has_conflict=form.cleaned_data["has_conflict"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except NotPermitted as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                if declaration.has_conflict:
+                    messages.info(
+                        request, "Your conflict of interest is recorded: you will not see or vote on it."
+                    )
+                    return redirect("panel:queue")
+                messages.success(request, "Your declaration is recorded.")
+                return redirect("panel:review", reference=reference)
+        return self._render(request, form, status=400)
+
+    def _render(self, request, form, status=200):
+        context = {
+            "application": self.application,
+            "declaration": self.declaration,
+            "organisation": getattr(
+                getattr(self.application.lead, "researcher_profile", None), "organisation", ""
+            ),
+            "form": form,
+            "later_form": form or ConflictDeclarationForm(),
+        }
+        return render(request, "panel/declare.html", context, status=status)
+
+
+class ReviewView(PanelApplicationMixin, View):
+    def get(self, request, reference):
+        application = selectors.application_detail_for_review(reference=reference)
+        user = request.user
+        votes_visible = selectors.votes_visible_to(application=application, user=user)
+        recommendation, tally = selectors.recommendation_for(application) if votes_visible else (None, None)
+        context = {
+            "application": application,
+            "declaration": self.declaration,
+            "current_version": max(application.versions.all(), key=lambda v: v.number, default=None),
+            "versions": sorted(application.versions.all(), key=lambda v: v.number, reverse=True),
+            "answers_template": _partial("applications/_answers.html", "panel/_answers_fallback.html"),
+            "diff_template": _partial("applications/_diff.html", "panel/_diff_fallback.html"),
+            "version_diff": _version_diff(application),
+            "attachments": selectors.attachments_for(application),
+            "team": selectors.team_users(application),
+            "accreditations": selectors.accreditation_checks(application),
+            "matches": selectors.automatic_checks(application),
+            "my_vote": selectors.my_current_vote(application=application, user=user),
+            "voting_open": selectors.voting_is_open(application),
+            "votes_visible": votes_visible,
+            "votes": selectors.all_votes_for_display(application) if votes_visible else [],
+            "tally": tally,
+            "recommendation": recommendation,
+            "recommendation_label": _label(recommendation),
+            "rules": selectors.rules_current(),
+            "decision": getattr(application, "decision", None) if hasattr(application, "decision") else None,
+            "is_chair": is_panel_chair(user),
+        }
+        return render(request, "panel/review.html", context)
+
+
+class VoteView(PanelApplicationMixin, View):
+    def get(self, request, reference):
+        vote = selectors.my_current_vote(application=self.application, user=request.user)
+        initial = {}
+        if vote is not None:
+            initial = {
+                f: getattr(vote, f)
+                for f in ("project_vote", "project_comment", "researcher_fit", "researcher_fit_comment")
+            }
+        return self._render(request, VoteForm(initial=initial), vote)
+
+    def post(self, request, reference):
+        form = VoteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.vote_cast(application=self.application, member=request.user, **form.cleaned_data)
+            except NotPermitted as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "Your vote is recorded. You can change it until voting closes.")
+                return redirect("panel:tally", reference=reference)
+        vote = selectors.my_current_vote(application=self.application, user=request.user)
+        return self._render(request, form, vote, status=400)
+
+    def _render(self, request, form, vote, status=200):
+        context = {
+            "application": self.application,
+            "form": form,
+            "vote": vote,
+            "voting_open": selectors.voting_is_open(self.application),
+        }
+        return render(request, "panel/vote.html", context, status=status)
+
+
+class TallyView(PanelApplicationMixin, View):
+    def get(self, request, reference):
+        if not selectors.votes_visible_to(application=self.application, user=request.user):
+            raise PermissionDenied(
+                "You see the other votes after you have voted on this version, or once voting closes."
+            )
+        recommendation, tally = selectors.recommendation_for(self.application)
+        context = {
+            "application": self.application,
+            "votes": selectors.all_votes_for_display(self.application),
+            "tally": tally,
+            "recommendation": recommendation,
+            "recommendation_label": _label(recommendation),
+            "rules": selectors.rules_current(),
+            "voting_open": selectors.voting_is_open(self.application),
+        }
+        return render(request, "panel/tally.html", context)
+
+
+class ChairApplicationMixin(PanelApplicationMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if (
+            request.user.is_authenticated
+            and is_panel_member(request.user)
+            and not is_panel_chair(request.user)
+        ):
+            raise PermissionDenied("Only a panel chair records decisions.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DecideView(ChairApplicationMixin, View):
+    def get(self, request, reference):
+        return self._render(request, DecisionForm())
+
+    def post(self, request, reference):
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.decision_record(
+                    application=self.application, chair=request.user, **form.cleaned_data
+                )
+            except NotPermitted as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "The decision is recorded; the team and ONS are being told.")
+                return redirect("panel:decision_letter", reference=reference)
+        return self._render(request, form, status=400)
+
+    def _render(self, request, form, status=200):
+        application = self.application
+        application.refresh_from_db()
+        user = request.user
+        votes_visible = selectors.votes_visible_to(application=application, user=user)
+        recommendation, tally = selectors.recommendation_for(application)
+        context = {
+            "application": application,
+            "form": form,
+            "refusal": selectors.chair_may_decide(application=application, chair=user),
+            "progress": selectors.member_progress(application),
+            "votes_visible": votes_visible,
+            "votes": selectors.all_votes_for_display(application) if votes_visible else [],
+            "tally": tally if votes_visible else None,
+            "counted": tally.counted,
+            "recommendation": recommendation if votes_visible else None,
+            "recommendation_label": _label(recommendation) if votes_visible else "",
+            "rules": selectors.rules_current(),
+            "voting_open": selectors.voting_is_open(application),
+        }
+        return render(request, "panel/decide.html", context, status=status)
+
+
+class QueryView(LoginRequiredMixin, View):
+    """The chair (without a conflict) or staff send the team questions."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        user = request.user
+        if not (is_panel_member(user) or is_staff_member(user)):
+            raise Http404("No such application.")
+        self.application = selectors.application_for_panel(reference=kwargs["reference"], user=user)
+        if self.application is None:
+            raise Http404("No such application.")
+        if is_panel_member(user):
+            if not is_panel_chair(user):
+                raise PermissionDenied("Only the chair or staff can query the applicants.")
+            declaration = selectors.conflict_for(application=self.application, user=user)
+            if declaration is None:
+                return redirect("panel:declare", reference=self.application.reference)
+            if declaration.has_conflict:
+                raise PermissionDenied("You declared a conflict of interest on this application.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, reference):
+        return self._render(request, QueryForm())
+
+    def post(self, request, reference):
+        form = QueryForm(request.POST)
+        if form.is_valid():
+            try:
+                services.application_query_raise(
+                    application=self.application, actor=request.user, questions=form.cleaned_data["questions"]
+                )
+            except NotPermitted as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "The questions are sent; the application is now queried.")
+                if is_staff_member(request.user):
+                    return redirect("panel:staff_application", reference=reference)
+                return redirect("panel:review", reference=reference)
+        return self._render(request, form, status=400)
+
+    def _render(self, request, form, status=200):
+        context = {
+            "application": self.application,
+            "form": form,
+            "page_title": f"Query {self.application.reference}",
+        }
+        return render(request, "panel/query.html", context, status=status)
+
+
+class DecisionLetterView(LoginRequiredMixin, View):
+    def get(self, request, reference):
+        decision = selectors.decision_letter_for(reference=reference, user=request.user)
+        if decision is None:
+            raise Http404("No such decision.")
+        return render(
+            request, "panel/decision_letter.html", {"decision": decision, "application": decision.application}
+        )
+
+
+# --- staff --------------------------------------------------------------------------------------
+
+
+class StaffApplicationListView(StaffRequiredMixin, View):
+    def get(self, request):
+        applications = list(selectors.staff_application_list())
+        screening = [a for a in applications if a.status in selectors.AWAITING_SCREENING]
+        others = [a for a in applications if a.status not in selectors.AWAITING_SCREENING]
+        return render(request, "panel/staff_applications.html", {"screening": screening, "others": others})
+
+
+class StaffApplicationView(StaffRequiredMixin, View):
+    def get(self, request, reference):
+        return self._render(request, OpenReviewForm())
+
+    def post(self, request, reference):
+        application = get_object_or_404(Application.objects.exclude(status="draft"), reference=reference)
+        form = OpenReviewForm(request.POST)
+        if form.is_valid():
+            try:
+                services.review_open(
+                    application=application,
+                    actor=request.user,
+                    voting_deadline=form.cleaned_data["voting_deadline"],
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"{reference} is open for the panel's review.")
+                return redirect("panel:staff_applications")
+        return self._render(request, form, status=400)
+
+    def _render(self, request, form, status=200):
+        try:
+            application = selectors.application_detail_for_review(reference=self.kwargs["reference"])
+        except Application.DoesNotExist as exc:
+            raise Http404("No such application.") from exc
+        if application.status == "draft":
+            raise Http404("No such application.")
+        context = {
+            "application": application,
+            "form": form,
+            "can_open": application.status in selectors.AWAITING_SCREENING,
+            "current_version": max(application.versions.all(), key=lambda v: v.number, default=None),
+            "answers_template": _partial("applications/_answers.html", "panel/_answers_fallback.html"),
+            "diff_template": _partial("applications/_diff.html", "panel/_diff_fallback.html"),
+            "version_diff": _version_diff(application),
+            "attachments": selectors.attachments_for(application),
+            "team": selectors.team_users(application),
+            "accreditations": selectors.accreditation_checks(application),
+            "matches": selectors.automatic_checks(application),
+            "decision": getattr(application, "decision", None) if hasattr(application, "decision") else None,
+        }
+        return render(request, "panel/staff_application.html", context, status=status)
+
+
+class StaffMembersView(StaffRequiredMixin, View):
+    def get(self, request):
+        return self._render(request, MemberAddForm())
+
+    def post(self, request):
+        form = MemberAddForm(request.POST)
+        if form.is_valid():
+            try:
+                services.panel_member_add(
+                    actor=request.user, user=form.cleaned_data["user"], is_chair=form.cleaned_data["is_chair"]
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"{form.cleaned_data['user'].get_full_name()} is on the panel.")
+                return redirect("panel:staff_members")
+        return self._render(request, form, status=400)
+
+    def _render(self, request, form, status=200):
+        context = {
+            "form": form,
+            "current": selectors.membership_list_current(),
+            "past": selectors.membership_list_past()[:50],
+        }
+        return render(request, "panel/staff_members.html", context, status=status)
+
+
+class StaffMemberEndView(StaffRequiredMixin, View):
+    def post(self, request, pk):
+        membership = get_object_or_404(PanelMembership, pk=pk)
+        try:
+            services.panel_member_remove(actor=request.user, membership=membership)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{membership.user.get_full_name()} has left the panel.")
+        return redirect("panel:staff_members")
+
+
+class StaffMemberChairView(StaffRequiredMixin, View):
+    """Make a current member a chair, or a chair a member."""
+
+    def post(self, request, pk):
+        membership = get_object_or_404(PanelMembership, pk=pk, ended_at__isnull=True)
+        try:
+            services.panel_member_add(
+                actor=request.user, user=membership.user, is_chair=not membership.is_chair
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "The membership is changed.")
+        return redirect("panel:staff_members")
+
+
+class InterestsView(PanelRequiredMixin, View):
+    """A member's own register of interests."""
+
+    def get(self, request):
+        return self._render(request, InterestForm())
+
+    def post(self, request):
+        form = InterestForm(request.POST)
+        if form.is_valid():
+            try:
+                services.member_interest_declare(
+                    actor=request.user, member=request.user, description=form.cleaned_data["description"]
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "Your interest is recorded.")
+                return redirect("panel:interests")
+        return self._render(request, form, status=400)
+
+    def _render(self, request, form, status=200):
+        context = {
+            "form": form,
+            "interests": selectors.interest_list(member=request.user, include_withdrawn=True),
+        }
+        return render(request, "panel/interests.html", context, status=status)
+
+
+class InterestWithdrawView(PanelRequiredMixin, View):
+    def post(self, request, pk):
+        interest = get_object_or_404(MemberInterest, pk=pk, member=request.user)
+        services.member_interest_withdraw(actor=request.user, interest=interest)
+        messages.success(request, "The interest is marked as withdrawn.")
+        return redirect("panel:interests")
+
+
+class InterestRegisterView(RoleRequiredMixin, View):
+    """Every member's standing interests, for the chair and staff."""
+
+    role_check = staticmethod(lambda user: is_panel_chair(user) or is_staff_member(user))
+
+    def get(self, request):
+        interests = selectors.interest_list(include_withdrawn=False)
+        return render(request, "panel/interest_register.html", {"interests": interests})

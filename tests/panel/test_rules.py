@@ -1,0 +1,64 @@
+import pytest
+
+from panel.enums import OutcomeRule, Recommendation
+from panel.rules import Tally, recommend
+
+A, R, N = Recommendation.APPROVE, Recommendation.REJECT, Recommendation.NO_QUORUM
+MAJ, UNA = OutcomeRule.MAJORITY, OutcomeRule.UNANIMOUS
+
+
+@pytest.mark.parametrize(
+    ("rule", "approve", "reject", "abstain", "unsuitable", "quorum", "expected"),
+    [
+        # below quorum: no recommendation under either rule
+        (MAJ, 2, 0, 0, 0, 3, N),
+        (UNA, 2, 0, 0, 0, 3, N),
+        (MAJ, 0, 0, 0, 0, 1, N),
+        # abstentions count toward quorum
+        (MAJ, 2, 0, 1, 0, 3, A),
+        (UNA, 2, 0, 1, 0, 3, A),
+        # majority: all approve
+        (MAJ, 4, 0, 0, 0, 3, A),
+        # majority: 3 approve, 1 reject
+        (MAJ, 3, 1, 0, 0, 3, A),
+        # majority: tie is not a majority
+        (MAJ, 2, 2, 0, 0, 3, R),
+        # majority: abstentions are not approvals (2 of 4 is not more than half)
+        (MAJ, 2, 0, 2, 0, 3, R),
+        (MAJ, 2, 1, 1, 0, 3, R),
+        # majority: all abstain
+        (MAJ, 0, 0, 4, 0, 3, R),
+        # majority: most reject
+        (MAJ, 1, 3, 0, 0, 3, R),
+        # majority: approve but a majority finds the researcher unsuitable
+        (MAJ, 4, 0, 0, 3, 3, R),
+        # majority: approve and exactly half unsuitable is not a majority
+        (MAJ, 4, 0, 0, 2, 3, A),
+        # majority: a minority unsuitable does not block
+        (MAJ, 3, 0, 0, 1, 3, A),
+        # unanimous: all approve
+        (UNA, 4, 0, 0, 0, 3, A),
+        # unanimous: one reject blocks
+        (UNA, 3, 1, 0, 0, 3, R),
+        # unanimous: abstentions neither approve nor block
+        (UNA, 1, 0, 3, 0, 3, A),
+        # unanimous: all abstain
+        (UNA, 0, 0, 4, 0, 3, R),
+        # unanimous: one unsuitable blocks
+        (UNA, 4, 0, 0, 1, 3, R),
+        # quorum 1
+        (MAJ, 1, 0, 0, 0, 1, A),
+        (UNA, 0, 1, 0, 0, 1, R),
+    ],
+)
+def test_recommendation_rule_table(rule, approve, reject, abstain, unsuitable, quorum, expected):
+    counted = approve + reject + abstain
+    tally = Tally(
+        approve=approve, reject=reject, abstain=abstain, unsuitable=unsuitable, suitable=counted - unsuitable
+    )
+    assert recommend(tally=tally, quorum=quorum, outcome_rule=rule) == expected
+
+
+def test_recommend_refuses_an_unknown_rule():
+    with pytest.raises(ValueError, match="Unknown outcome rule"):
+        recommend(tally=Tally(approve=3), quorum=1, outcome_rule="dictator")
