@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "ONS notifications"
+
+    def ready(self) -> None:
+        from core.home import register_next_actions
+
+        from . import checks  # noqa: F401 (registers the configuration checks)
+        from .selectors import ons_next_actions
+
+        register_next_actions(ons_next_actions)

@@ -1,1 +1,157 @@
-from django.db import models  # noqa: F401
+"""The ONS notification outbox: one row per channel per event (a decision, a revocation, the end of
+an access period), written in the transaction that records the event, and its delivery log."""
+
+import json
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from applications.models import Application
+from core.models import TimeStampedModel
+
+from .enums import OnsAttemptOutcome, OnsChannel, OnsEventType, OnsNotificationStatus
+
+
+class Revocation(TimeStampedModel):
+    """Staff withdrew an approved application's access. An application is revoked at most once."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="revocation")
+    reason = models.TextField()
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-revoked_at"]
+
+    def __str__(self) -> str:
+        return f"Revocation of {self.application.reference}"
+
+
+class OnsNotification(TimeStampedModel):
+    """One message to ONS on one channel. ``message_id`` is the Standard Webhooks ``webhook-id``:
+    the same on every retry and resend, so ONS can drop duplicates; ``payload`` is the body exactly
+    as sent, fixed when the event is recorded."""
+
+    message_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="ons_notifications")
+    decision = models.ForeignKey(
+        "panel.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="ons_notifications"
+    )
+    revocation = models.ForeignKey(
+        Revocation, null=True, blank=True, on_delete=models.PROTECT, related_name="ons_notifications"
+    )
+    event_type = models.CharField(max_length=30, choices=OnsEventType.choices)
+    channel = models.CharField(max_length=10, choices=OnsChannel.choices)
+    sequence = models.PositiveIntegerField(help_text="Per application: ONS applies the highest it has seen.")
+    target = models.CharField(max_length=500, help_text="The webhook URL or the email address.")
+    payload = models.JSONField(help_text="The JSON body, exactly as sent.")
+    status = models.CharField(
+        max_length=20,
+        choices=OnsNotificationStatus.choices,
+        default=OnsNotificationStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveIntegerField(default=0, help_text="Every attempt, resends included.")
+    attempts_at_resend = models.PositiveIntegerField(
+        default=0, help_text="Attempts made before the last resend; the backoff counts from here."
+    )
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    resent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "channel"],
+                condition=Q(decision__isnull=False),
+                name="uniq_ons_notification_decision_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["revocation", "channel"],
+                condition=Q(revocation__isnull=False),
+                name="uniq_ons_notification_revocation_channel",
+            ),
+            # One approval, rejection, revocation and end of access per application: each event is
+            # told once per channel, whatever its source row.
+            models.UniqueConstraint(
+                fields=["application", "event_type", "channel"], name="uniq_ons_notification_event_channel"
+            ),
+            models.UniqueConstraint(
+                fields=["application", "sequence", "channel"], name="uniq_ons_notification_sequence"
+            ),
+            models.CheckConstraint(
+                condition=~Q(event_type__in=[OnsEventType.APPROVED, OnsEventType.REJECTED])
+                | Q(decision__isnull=False),
+                name="ons_notification_decision_event_has_decision",
+            ),
+            models.CheckConstraint(
+                condition=~Q(event_type=OnsEventType.REVOKED) | Q(revocation__isnull=False),
+                name="ons_notification_revoked_event_has_revocation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OnsNotificationStatus.SENDING) | Q(lease_until__isnull=False),
+                name="ons_notification_sending_has_lease",
+            ),
+        ]
+        indexes = [
+            # The sweep: due pending rows and sending rows whose lease expired.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status=OnsNotificationStatus.PENDING),
+                name="ons_notification_due",
+            ),
+            models.Index(
+                fields=["lease_until"],
+                condition=Q(status=OnsNotificationStatus.SENDING),
+                name="ons_notification_leased",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} #{self.sequence} for {self.application.reference} by {self.channel}"
+
+    @property
+    def webhook_id(self) -> str:
+        return f"msg_{self.message_id.hex}"
+
+    @property
+    def payload_pretty(self) -> str:
+        return json.dumps(self.payload, indent=2, sort_keys=True, ensure_ascii=False)
+
+    @property
+    def is_resendable(self) -> bool:
+        return self.status == OnsNotificationStatus.FAILED
+
+
+class OnsDeliveryAttempt(models.Model):
+    """One try at delivering a notification: when, what came back, how long it took."""
+
+    notification = models.ForeignKey(
+        OnsNotification, on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    outcome = models.CharField(max_length=20, choices=OnsAttemptOutcome.choices)
+
+    class Meta:
+        ordering = ["notification", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "number"], name="uniq_ons_delivery_attempt_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        result = self.status_code or self.error[:60]
+        return f"Attempt {self.number} of {self.notification_id}: {result}"

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401 (views are added as the app grows)
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.OnsNotificationLogView.as_view(), name="log"),
+    path("<int:pk>/", views.OnsNotificationDetailView.as_view(), name="detail"),
+    path("<int:pk>/resend/", views.OnsNotificationResendView.as_view(), name="resend"),
+    path("revoke/", views.ApplicationRevokeView.as_view(), name="revoke"),
+]

@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from .models import OnsDeliveryAttempt, OnsNotification, Revocation
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by the services (and audited there); staff resend from the portal's own screen."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OnsDeliveryAttemptInline(admin.TabularInline):
+    model = OnsDeliveryAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "started_at", "duration_ms", "status_code", "error", "outcome"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OnsNotification)
+class OnsNotificationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "application",
+        "event_type",
+        "sequence",
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+    ]
+    list_filter = ["status", "channel", "event_type"]
+    list_select_related = ["application"]
+    search_fields = ["application__reference", "message_id"]
+    inlines = [OnsDeliveryAttemptInline]
+
+
+@admin.register(Revocation)
+class RevocationAdmin(ReadOnlyAdmin):
+    list_display = ["application", "revoked_by", "revoked_at"]
+    list_select_related = ["application", "revoked_by"]

@@ -1,0 +1,22 @@
+"""Celery interfaces to the outbox: thin, they take ids and call a service."""
+
+from celery import shared_task
+from django.conf import settings
+
+#: One attempt waits at most 2 x ONS_WEBHOOK_TIMEOUT (connect, then read); the hard limit stays below
+#: the lease, so the sweep never hands a row to a second worker while the first still runs.
+_SOFT_LIMIT = int(2 * settings.ONS_WEBHOOK_TIMEOUT + 5)
+
+
+@shared_task(ignore_result=True, soft_time_limit=_SOFT_LIMIT, time_limit=_SOFT_LIMIT + 5)
+def ons_notification_deliver_task(notification_id: int) -> None:
+    from .services import ons_notification_deliver
+
+    ons_notification_deliver(notification_id=notification_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=50, time_limit=55)
+def ons_notification_sweep_task() -> None:
+    from .services import ons_notifications_sweep
+
+    ons_notifications_sweep()
