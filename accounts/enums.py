@@ -47,7 +47,6 @@ class AccountsAuditAction:
     REAUTHENTICATION_FAILED = "accounts.user.reauthentication_failed"
     SESSION_EXPIRED = "accounts.user.session_expired"
     LOCKOUT_CLEARED = "accounts.user.lockout_cleared"
-    RATE_LIMITED = "accounts.user.rate_limited"
     TWO_FACTOR_ENROLLED = "accounts.two_factor.enrolled"
     TWO_FACTOR_VERIFIED = "accounts.two_factor.verified"
     TWO_FACTOR_FAILED = "accounts.two_factor.failed"

@@ -3,7 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -34,3 +37,11 @@ def user_list_for_staff() -> QuerySet[User]:
     return User.objects.annotate(
         has_two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
     ).order_by("role", "full_name", "email")
+
+
+def lockouts_current() -> QuerySet[AccessAttempt]:
+    """Account-and-address pairs that django-axes is holding locked now."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    ).order_by("-attempt_time")

@@ -4,6 +4,7 @@ import secrets
 import time
 from binascii import unhexlify
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
@@ -312,3 +313,26 @@ def two_factor_reset(*, actor: User, user: User) -> User:
     _security_stamp_rotate(user)
     audit_record(actor=actor, action=AccountsAuditAction.TWO_FACTOR_RESET, target=user)
     return user
+
+
+# --- Lockouts ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lockout_clear(*, actor: User, attempt_id: int) -> AccessAttempt:
+    """Staff unlock an account at an address that django-axes locked after repeated failed sign-ins."""
+    if not actor.is_portal_staff:
+        raise NotPermitted("Only staff can unlock accounts.")
+    attempt = AccessAttempt.objects.select_for_update().filter(pk=attempt_id).first()
+    if attempt is None:
+        raise DomainError("That lock has already been lifted or has expired.")
+    username, ip_address, failures = attempt.username, attempt.ip_address, attempt.failures_since_start
+    AccessAttempt.objects.filter(username=username, ip_address=ip_address).delete()
+    target = User.objects.filter(email__iexact=username or "").first()
+    audit_record(
+        actor=actor,
+        action=AccountsAuditAction.LOCKOUT_CLEARED,
+        target=target,
+        data={"email": username or "", "ip_address": ip_address, "failures": failures},
+    )
+    return attempt

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from . import views
 
@@ -18,16 +18,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
         name="password_change_done",
     ),
-    path(
-        "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="emails/accounts/password_reset.txt",
-            subject_template_name="emails/accounts/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/done/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
@@ -51,6 +42,8 @@ urlpatterns = [
         views.StaffTwoFactorResetView.as_view(),
         name="staff_two_factor_reset",
     ),
+    path("staff/lockouts/", views.StaffLockoutListView.as_view(), name="staff_lockouts"),
+    path("staff/lockouts/<int:pk>/clear/", views.StaffLockoutClearView.as_view(), name="staff_lockout_clear"),
     path("two-factor/", views.TwoFactorVerifyView.as_view(), name="two_factor_verify"),
     path("two-factor/set-up/", views.TwoFactorEnrolView.as_view(), name="two_factor_enrol"),
     path("security/", views.AccountSecurityView.as_view(), name="security"),

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from core.errors import DomainError
 from core.permissions import ResearcherRequiredMixin, StaffRequiredMixin
+from core.ratelimit import RateLimitMixin
 from core.services import audit_record
 
 from . import selectors, services, two_factor
@@ -40,13 +41,14 @@ from .security import (
 )
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(RateLimitMixin, auth_views.LoginView):
     """The first step of signing in (the password). Anyone who needs a second factor is sent on to
     it; TwoFactorMiddleware keeps every other page closed until they give it."""
 
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    rate_limit_scope = "login"  # per address; django-axes locks an account at an address after failures
 
     def get_success_url(self):
         url = super().get_success_url()
@@ -56,9 +58,11 @@ class LoginView(auth_views.LoginView):
         return url
 
 
-class SignUpView(FormView):
+class SignUpView(RateLimitMixin, FormView):
     form_class = SignUpForm
     template_name = "accounts/sign_up.html"
+    rate_limit_scope = "sign_up"
+    rate_limit_address_field = "email"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -164,6 +168,15 @@ class StaffRoleChangeView(StaffRequiredMixin, FormView):
             self.request, f"{self.person.full_name} is now {self.person.get_role_display().lower()}."
         )
         return redirect(reverse("accounts:staff_users"))
+
+
+class PasswordResetView(RateLimitMixin, auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "emails/accounts/password_reset.txt"
+    subject_template_name = "emails/accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+    rate_limit_scope = "password_reset"
+    rate_limit_address_field = "email"
 
 
 class PasswordChangeView(LoginRequiredMixin, auth_views.PasswordChangeView):
@@ -399,3 +412,32 @@ class StaffTwoFactorResetView(StaffRequiredMixin, FormView):
             "they set up a new app at their next sign-in.",
         )
         return redirect("accounts:staff_users")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer when a sign-in is refused because the account is locked at this address."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+
+
+class StaffLockoutListView(StaffRequiredMixin, ListView):
+    template_name = "accounts/staff_lockouts.html"
+    context_object_name = "lockouts"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(failure_limit=settings.AXES_FAILURE_LIMIT, **kwargs)
+
+    def get_queryset(self):
+        return selectors.lockouts_current()
+
+
+class StaffLockoutClearView(StaffRequiredMixin, View):
+    def post(self, request, pk: int):
+        try:
+            attempt = services.lockout_clear(actor=request.user, attempt_id=pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{attempt.username} can sign in again from {attempt.ip_address}.")
+        return redirect("accounts:staff_lockouts")

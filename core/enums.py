@@ -9,3 +9,5 @@ class QueuedEmailStatus(models.TextChoices):
 
 class CoreAuditAction:
     EMAIL_FAILED = "core.email.failed"
+    REQUEST_RATE_LIMITED = "core.request.rate_limited"
+    AUDIT_LOG_EXPORTED = "core.audit_log.exported"

@@ -140,16 +140,39 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"  # renders accounts/locked_out.html with status 429
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "core.middleware.request_client_ip"
+
+# Rate limits (core.ratelimit): scope -> {"ip" | "address": (attempts, window in seconds)}.
+RATE_LIMITS = {
+    "login": {"ip": (30, 15 * 60)},
+    "sign_up": {"ip": (10, 60 * 60), "address": (3, 60 * 60)},
+    "password_reset": {"ip": (10, 60 * 60), "address": (3, 60 * 60)},
+}
 
 # django-otp: TOTP apps plus single-use recovery codes. Wrong codes slow further tries down
 # (1, 2, 4 ... seconds); django-otp keeps the last accepted time step, so a code works once.
 OTP_TOTP_ISSUER = SITE_NAME
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+
+# --- Cache: Redis when REDIS_URL is set (rate-limit counts shared by every process), memory otherwise.
+_CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": "portal",
+        }
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}
+    )
+}
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -61,3 +61,21 @@ def test_embedded_default_needs_no_server():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True"], result.stderr
+
+
+def _cache_backend(**env_overrides: str) -> str:
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(DJANGO_SETTINGS_MODULE="archive_portal.settings.dev", **env_overrides)
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.CACHES['default'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    return result.stdout
+
+
+def test_the_cache_is_redis_when_redis_url_is_set_and_memory_otherwise():
+    assert "RedisCache" in _cache_backend(REDIS_URL="redis://127.0.0.1:6379/8")
+    assert "redis://127.0.0.1:6379/8" in _cache_backend(REDIS_URL="redis://127.0.0.1:6379/8")
+    assert "LocMemCache" in _cache_backend()
