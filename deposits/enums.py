@@ -23,3 +23,92 @@ class Population(models.TextChoices):
     KINSHIP_CARE = "kinship_care", "Children in kinship care"
     FOSTER_CARERS = "foster_carers", "Foster carers"
     PRACTITIONERS = "practitioners", "Social-care practitioners"
+
+
+class Geography(models.TextChoices):
+    ENGLAND = "england", "England"
+    WALES = "wales", "Wales"
+    SCOTLAND = "scotland", "Scotland"
+    NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+    ENGLAND_AND_WALES = "england_and_wales", "England and Wales"
+    GREAT_BRITAIN = "great_britain", "Great Britain"
+    UNITED_KINGDOM = "united_kingdom", "United Kingdom"
+
+
+class DocumentKind(models.TextChoices):
+    PARTICIPANT_INFORMATION = "participant_information", "Participant information"
+    CONSENT = "consent", "Consent form"
+    PRIVACY_NOTICE = "privacy_notice", "Data protection (privacy) notice"
+    DPIA = "dpia", "Data protection impact assessment (DPIA)"
+    DEPOSIT_AGREEMENT = "deposit_agreement", "Deposit agreement"
+    DATA_DICTIONARY = "data_dictionary", "Variable list / data dictionary"
+    OTHER = "other", "Other"
+
+
+class DpiaOutcome(models.TextChoices):
+    NO_HIGH_RISK = "no_high_risk", "No high risk identified"
+    RISKS_MITIGATED = "risks_mitigated", "Risks identified and mitigated"
+    DPO_APPROVED = "dpo_approved", "Residual risk accepted by the DPO"
+    ICO_CONSULTED = "ico_consulted", "Prior consultation with the ICO"
+
+
+class LawfulBasisArt6(models.TextChoices):
+    CONSENT = "6_1_a", "Art 6(1)(a) consent"
+    CONTRACT = "6_1_b", "Art 6(1)(b) contract"
+    LEGAL_OBLIGATION = "6_1_c", "Art 6(1)(c) legal obligation"
+    VITAL_INTERESTS = "6_1_d", "Art 6(1)(d) vital interests"
+    PUBLIC_TASK = "6_1_e", "Art 6(1)(e) public task"
+    LEGITIMATE_INTERESTS = "6_1_f", "Art 6(1)(f) legitimate interests"
+
+
+class LawfulBasisArt9(models.TextChoices):
+    NOT_APPLICABLE = "none", "No special category data"
+    EXPLICIT_CONSENT = "9_2_a", "Art 9(2)(a) explicit consent"
+    SOCIAL_CARE = "9_2_h", "Art 9(2)(h) health or social care"
+    PUBLIC_HEALTH = "9_2_i", "Art 9(2)(i) public health"
+    RESEARCH = "9_2_j", "Art 9(2)(j) archiving, research and statistics"
+
+
+class DeidentificationLevel(models.TextChoices):
+    PSEUDONYMISED = "pseudonymised", "Pseudonymised (de-identified, linkable by the SRS only)"
+    DEIDENTIFIED = "deidentified", "De-identified (direct identifiers removed)"
+    ANONYMISED = "anonymised", "Anonymised (not reasonably re-identifiable)"
+
+
+class UseConditionChangeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a second approval"
+    APPROVED = "approved", "Approved and applied"
+    REJECTED = "rejected", "Rejected"
+
+
+class ApprovalKind(models.TextChoices):
+    OPENING = "opening", "Opening the deposit"
+    USE_CONDITIONS = "use_conditions", "Change to use conditions"
+
+
+#: Which status may follow which. Opening (→ available) happens only through the four-eyes approval.
+DEPOSIT_TRANSITIONS: dict[str, set[str]] = {
+    DepositStatus.DRAFT: {DepositStatus.AWAITING_APPROVAL, DepositStatus.WITHDRAWN},
+    DepositStatus.AWAITING_APPROVAL: {DepositStatus.AVAILABLE, DepositStatus.DRAFT, DepositStatus.WITHDRAWN},
+    DepositStatus.AVAILABLE: {DepositStatus.SUSPENDED, DepositStatus.WITHDRAWN},
+    DepositStatus.SUSPENDED: {DepositStatus.AWAITING_APPROVAL, DepositStatus.WITHDRAWN},
+    DepositStatus.WITHDRAWN: set(),
+}
+
+
+class DepositAuditAction:
+    CREATED = "deposits.deposit.created"
+    UPDATED = "deposits.deposit.updated"
+    SUBMITTED = "deposits.deposit.submitted_for_approval"
+    APPROVED = "deposits.deposit.approved"
+    RETURNED_TO_DRAFT = "deposits.deposit.returned_to_draft"
+    SUSPENDED = "deposits.deposit.suspended"
+    WITHDRAWN = "deposits.deposit.withdrawn"
+    DOCUMENT_ADDED = "deposits.document.added"
+    DOCUMENT_REMOVED = "deposits.document.removed"
+    USE_CONDITIONS_CHANGE_PROPOSED = "deposits.use_conditions_change.proposed"
+    USE_CONDITIONS_CHANGE_APPROVED = "deposits.use_conditions_change.approved"
+    USE_CONDITIONS_CHANGE_REJECTED = "deposits.use_conditions_change.rejected"
+    SENSITIVE_USE_CREATED = "deposits.sensitive_use.created"
+    SENSITIVE_USE_UPDATED = "deposits.sensitive_use.updated"
+    EXPORTED = "deposits.register.exported"

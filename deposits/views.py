@@ -1,0 +1,461 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+from django_filters.views import FilterView
+
+from core.errors import DomainError, NotPermitted
+from core.files import private_file_response
+from core.permissions import StaffRequiredMixin
+
+from . import selectors, services
+from .enums import DepositStatus, DocumentKind
+from .filters import CatalogueFilter, StaffDepositFilter
+from .forms import (
+    SECTION_TITLES,
+    STATUS_ACTIONS,
+    ApprovalForm,
+    DepositDocumentForm,
+    DepositForm,
+    RejectChangeForm,
+    SensitiveUseForm,
+    StatusChangeForm,
+)
+from .models import SensitiveUse
+
+
+def _query_string(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _form_error(form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+# --- public --------------------------------------------------------------------------------------------
+
+
+class CatalogueView(FilterView):
+    """Public on purpose: anyone may browse what can be requested."""
+
+    filterset_class = CatalogueFilter
+    template_name = "deposits/catalogue.html"
+    paginate_by = 20
+    context_object_name = "deposits"
+
+    def get_queryset(self):
+        return selectors.deposit_list_catalogue()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query_string=_query_string(self.request), **kwargs)
+
+
+class DepositDetailView(TemplateView):
+    """Public on purpose: an available deposit's description, privacy notice and use conditions."""
+
+    template_name = "deposits/detail.html"
+
+    def get_context_data(self, **kwargs):
+        deposit = selectors.deposit_get_public(kwargs["reference"])
+        if deposit is None:
+            raise Http404("No such deposit in the catalogue.")
+        documents = deposit.public_documents
+        return super().get_context_data(
+            deposit=deposit,
+            privacy_notices=[d for d in documents if d.kind == DocumentKind.PRIVACY_NOTICE],
+            other_documents=[d for d in documents if d.kind != DocumentKind.PRIVACY_NOTICE],
+            **kwargs,
+        )
+
+
+def public_document_download(request, reference: str, pk: int):
+    document = selectors.deposit_public_document_get(reference=reference, document_id=pk)
+    if document is None:
+        raise Http404("No such document.")
+    return private_file_response(document.file, download_name=document.download_name)
+
+
+# --- staff ---------------------------------------------------------------------------------------------
+
+
+class StaffDepositMixin(StaffRequiredMixin):
+    """Loads the deposit named in the URL for staff (404 when there is none)."""
+
+    @cached_property
+    def deposit(self):
+        deposit = selectors.deposit_get_for_staff(user=self.request.user, reference=self.kwargs["reference"])
+        if deposit is None:
+            raise Http404("No such deposit.")
+        return deposit
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(deposit=self.deposit, **kwargs)
+
+
+class StaffDepositListView(StaffRequiredMixin, FilterView):
+    filterset_class = StaffDepositFilter
+    template_name = "deposits/staff_list.html"
+    paginate_by = 50
+    context_object_name = "deposits"
+
+    def get_queryset(self):
+        return selectors.deposit_list_for_staff(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query_string=_query_string(self.request), **kwargs)
+
+
+class StaffDepositExportView(StaffRequiredMixin, View):
+    def get(self, request):
+        filterset = StaffDepositFilter(request.GET, queryset=selectors.deposit_list_for_staff(request.user))
+        queryset = filterset.qs if filterset.is_valid() else filterset.queryset
+        response = HttpResponse(
+            selectors.deposit_register_csv(queryset), content_type="text/csv; charset=utf-8"
+        )
+        name = f"deposit-register-{timezone.localdate():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "no-store, private"
+        return response
+
+
+class StaffDepositCreateView(StaffRequiredMixin, FormView):
+    form_class = DepositForm
+    template_name = "deposits/staff_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": "Register deposit"}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page_title="Register a deposit", **kwargs)
+
+    def form_valid(self, form):
+        try:
+            deposit = services.deposit_create(
+                actor=self.request.user,
+                fields=form.model_fields(),
+                excluded_uses=form.cleaned_data["excluded_uses"],
+                srs_dataset_ids=form.cleaned_data["srs_dataset_ids"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, f"{deposit.reference} is registered as a draft. Add its documents next."
+        )
+        return redirect("deposits:staff_detail", reference=deposit.reference)
+
+
+class StaffDepositDetailView(StaffDepositMixin, TemplateView):
+    template_name = "deposits/staff_detail.html"
+
+    def get_context_data(self, **kwargs):
+        deposit = self.deposit
+        pending = selectors.deposit_pending_change(deposit)
+        user = self.request.user
+        return super().get_context_data(
+            sections=SECTION_TITLES,
+            pending_change=pending,
+            can_approve=selectors.deposit_can_approve(user=user, deposit=deposit),
+            can_approve_change=pending is not None
+            and selectors.deposit_can_approve_change(user=user, change=pending),
+            blockers=services.deposit_approval_blockers(deposit)
+            if deposit.status
+            in (DepositStatus.DRAFT, DepositStatus.AWAITING_APPROVAL, DepositStatus.SUSPENDED)
+            else [],
+            status_form=StatusChangeForm(deposit=deposit)
+            if deposit.status != DepositStatus.WITHDRAWN
+            else None,
+            **kwargs,
+        )
+
+
+class StaffDepositEditView(StaffDepositMixin, FormView):
+    form_class = DepositForm
+    template_name = "deposits/staff_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["section"] not in SECTION_TITLES:
+            raise Http404("No such section.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "instance": self.deposit,
+            "section": self.kwargs["section"],
+            "submit_label": "Save changes",
+        }
+
+    def get_context_data(self, **kwargs):
+        title = SECTION_TITLES[self.kwargs["section"]]
+        return super().get_context_data(page_title=f"{self.deposit.reference}: {title}", **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            pending = services.deposit_update(
+                actor=self.request.user,
+                deposit=self.deposit,
+                fields=form.model_fields(),
+                excluded_uses=data.get("excluded_uses") if "excluded_uses" in form.fields else None,
+                srs_dataset_ids=data.get("srs_dataset_ids") if "srs_dataset_ids" in form.fields else None,
+                reason=data.get("reason", ""),
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        if pending is not None:
+            messages.warning(
+                self.request,
+                "The new use conditions are held for approval: they apply once a second staff member "
+                "approves them.",
+            )
+        else:
+            messages.success(self.request, "Saved.")
+        return redirect("deposits:staff_detail", reference=self.deposit.reference)
+
+
+class StaffDocumentAddView(StaffDepositMixin, FormView):
+    form_class = DepositDocumentForm
+    template_name = "deposits/staff_form.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page_title=f"{self.deposit.reference}: add a document", **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.deposit_document_add(
+                actor=self.request.user,
+                deposit=self.deposit,
+                kind=data["kind"],
+                title=data["title"],
+                version=data["version"],
+                document_date=data["document_date"],
+                is_internal=data["is_internal"],
+                file=data.get("file") or None,
+                url=data.get("url") or "",
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "The document is added.")
+        return redirect("deposits:staff_detail", reference=self.deposit.reference)
+
+
+class StaffDocumentDownloadView(StaffRequiredMixin, View):
+    def get(self, request, reference: str, pk: int):
+        document = selectors.deposit_document_get_for_staff(
+            user=request.user, reference=reference, document_id=pk
+        )
+        if document is None:
+            raise Http404("No such document.")
+        return private_file_response(document.file, download_name=document.download_name)
+
+
+class StaffStatusChangeView(StaffDepositMixin, FormView):
+    template_name = "deposits/staff_form.html"
+
+    def get_form(self, form_class=None):
+        return StatusChangeForm(**self.get_form_kwargs(), deposit=self.deposit)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            page_title=f"{self.deposit.reference}: change status ({self.deposit.get_status_display()})",
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+        service = {
+            "submit": services.deposit_submit_for_approval,
+            "return_to_draft": services.deposit_return_to_draft,
+            "suspend": services.deposit_suspend,
+            "withdraw": services.deposit_withdraw,
+        }[action]
+        try:
+            deposit = service(actor=self.request.user, deposit=self.deposit, reason=reason)
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{STATUS_ACTIONS[action][0]}: {deposit.reference} is now "
+            f"{deposit.get_status_display().lower()}.",
+        )
+        return redirect("deposits:staff_detail", reference=deposit.reference)
+
+
+class StaffApproveView(StaffDepositMixin, FormView):
+    form_class = ApprovalForm
+    template_name = "deposits/staff_approve.html"
+
+    def get_context_data(self, **kwargs):
+        deposit = self.deposit
+        return super().get_context_data(
+            page_title=f"Approve {deposit.reference}",
+            can_approve=selectors.deposit_can_approve(user=self.request.user, deposit=deposit),
+            documents=[
+                d
+                for d in deposit.documents.all()
+                if d.kind in (DocumentKind.PRIVACY_NOTICE, DocumentKind.DPIA)
+            ],
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            services.deposit_approve(
+                actor=self.request.user,
+                deposit=self.deposit,
+                privacy_notice_checked=form.cleaned_data["privacy_notice_checked"],
+                dpia_checked=form.cleaned_data["dpia_checked"],
+                note=form.cleaned_data["note"],
+            )
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.deposit.reference} is approved and now in the catalogue.")
+        return redirect("deposits:staff_detail", reference=self.deposit.reference)
+
+
+class StaffChangeDecisionMixin(StaffDepositMixin):
+    @cached_property
+    def change(self):
+        return get_object_or_404(self.deposit.use_condition_changes.all(), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("reject_form", RejectChangeForm())
+        kwargs["reject_form"].helper.form_action = reverse(
+            "deposits:staff_change_reject", kwargs={"reference": self.deposit.reference, "pk": self.change.pk}
+        )
+        return super().get_context_data(
+            change=self.change,
+            can_approve_change=selectors.deposit_can_approve_change(
+                user=self.request.user, change=self.change
+            ),
+            **kwargs,
+        )
+
+
+class StaffChangeApproveView(StaffChangeDecisionMixin, FormView):
+    form_class = ApprovalForm
+    template_name = "deposits/staff_change.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": "Approve and apply the change"}
+
+    def form_valid(self, form):
+        try:
+            services.deposit_use_conditions_change_approve(
+                actor=self.request.user,
+                change=self.change,
+                privacy_notice_checked=form.cleaned_data["privacy_notice_checked"],
+                dpia_checked=form.cleaned_data["dpia_checked"],
+                note=form.cleaned_data["note"],
+            )
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "The new use conditions are approved and apply now.")
+        return redirect("deposits:staff_detail", reference=self.deposit.reference)
+
+
+class StaffChangeRejectView(StaffChangeDecisionMixin, FormView):
+    form_class = RejectChangeForm
+    template_name = "deposits/staff_change.html"
+
+    def get(self, request, *args, **kwargs):
+        return redirect("deposits:staff_change_approve", reference=self.deposit.reference, pk=self.change.pk)
+
+    def form_invalid(self, form):
+        approve_form = ApprovalForm(submit_label="Approve and apply the change")
+        approve_form.helper.form_action = reverse(
+            "deposits:staff_change_approve",
+            kwargs={"reference": self.deposit.reference, "pk": self.change.pk},
+        )
+        return self.render_to_response(self.get_context_data(form=approve_form, reject_form=form))
+
+    def form_valid(self, form):
+        try:
+            services.deposit_use_conditions_change_reject(
+                actor=self.request.user, change=self.change, note=form.cleaned_data["note"]
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "The change is rejected; the use conditions stay as they were.")
+        return redirect("deposits:staff_detail", reference=self.deposit.reference)
+
+
+class StaffHistoryView(StaffDepositMixin, TemplateView):
+    template_name = "deposits/staff_history.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(entries=selectors.deposit_history(self.deposit), **kwargs)
+
+
+# --- the controlled list of sensitive uses -------------------------------------------------------------
+
+
+class SensitiveUseListView(StaffRequiredMixin, ListView):
+    template_name = "deposits/sensitive_use_list.html"
+    context_object_name = "uses"
+
+    def get_queryset(self):
+        return SensitiveUse.objects.order_by("-is_active", "name")
+
+
+class SensitiveUseCreateView(StaffRequiredMixin, FormView):
+    form_class = SensitiveUseForm
+    template_name = "deposits/staff_form.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page_title="Add a sensitive use", **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.sensitive_use_create(actor=self.request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "The sensitive use is added to the list.")
+        return redirect("deposits:staff_sensitive_uses")
+
+
+class SensitiveUseEditView(StaffRequiredMixin, FormView):
+    form_class = SensitiveUseForm
+    template_name = "deposits/staff_form.html"
+
+    @cached_property
+    def sensitive_use(self):
+        return get_object_or_404(SensitiveUse, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.sensitive_use}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page_title=f"Sensitive use: {self.sensitive_use.name}", **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.sensitive_use_update(
+                actor=self.request.user, sensitive_use=self.sensitive_use, **form.cleaned_data
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "Saved.")
+        return redirect("deposits:staff_sensitive_uses")
