@@ -1,0 +1,391 @@
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, reverse
+from django.utils import timezone
+
+from accounts.models import ResearcherProfile
+from applications import urls as application_urls
+from applications.enums import ApplicationsAuditAction, ApplicationStatus, MemberStatus
+from applications.models import Application, ApplicationAttachment, ApplicationQuery
+from applications.services import (
+    application_attachment_add,
+    application_member_accept,
+    application_member_invite,
+    application_submit,
+    application_transition,
+)
+from core.models import AuditEvent
+from tests.factories.accounts import ResearcherFactory
+from tests.factories.applications import ApplicationDepositFactory, ApplicationFactory, complete_application
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _pdf(name="ethics.pdf", content=PDF):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def _section_post(client, application, section, data):
+    return client.post(
+        reverse("applications:section", kwargs={"pk": application.pk, "section": section}), data
+    )
+
+
+def test_a_researcher_completes_submits_and_withdraws_in_the_browser(client_for, researcher):
+    client = client_for(researcher)
+    deposit = ApplicationDepositFactory()
+    response = client.post(reverse("applications:create"), {"title": "School moves in care"})
+    application = Application.objects.get(lead=researcher)
+    assert response.status_code == 302
+    assert response.url == reverse("applications:section", kwargs={"pk": application.pk, "section": "people"})
+
+    page = client.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
+    assert "Draft" in page
+    assert "Funding: not answered yet." in page  # missing answers are warnings on the draft
+
+    today = timezone.localdate()
+    posts = {
+        "people": {
+            "interests_funders": "Nuffield",
+            "interests_commercial": "None",
+            "interests_care_links": "None",
+        },
+        "project": {
+            "title": "School moves in care",
+            "lay_summary": "Which placements help children stay at one school.",
+            "technical_summary": "Survival models.",
+            "research_questions": "Does placement type predict school moves?",
+            "public_benefit": "Better decisions.",
+            "benefit_to_children": "Fewer school moves.",
+            "care_experienced_involvement": "An advisory group.",
+            "funding": "Nuffield FR-1.",
+            "ethics_approval": "Ref 2026/117.",
+            "access_start": (today + timedelta(days=10)).isoformat(),
+            "access_end": (today + timedelta(days=400)).isoformat(),
+        },
+        "data": {"deposits": [deposit.pk], "variables_needed": "Placement type.", "linkage": "None"},
+        "settings": {"access_route": "safe_room"},
+        "outputs": {"outputs_plan": "Two papers.", "disclosure_control": "SRS output checks."},
+        "declarations": {"terms_accepted": "on", "consent_to_publish": "on"},
+    }
+    for section, data in posts.items():
+        response = _section_post(client, application, section, data)
+        assert response.status_code == 302, (section, response.content.decode()[:2000])
+    application.refresh_from_db()
+    assert application.funding == "Nuffield FR-1."
+    assert list(application.deposits.all()) == [deposit]
+
+    submit_url = reverse("applications:submit", kwargs={"pk": application.pk})
+    assert "Everything required is answered" in client.get(submit_url).content.decode()
+    response = client.post(submit_url, follow=True)
+    page = response.content.decode()
+    assert "is submitted" in page
+    assert "Version 1" in page
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+
+    response = client.post(
+        reverse("applications:withdraw", kwargs={"pk": application.pk}),
+        {"reason": "Plans changed."},
+        follow=True,
+    )
+    assert "is withdrawn" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.WITHDRAWN
+    listing = client.get(reverse("applications:my_list")).content.decode()
+    assert application.reference in listing
+    assert "Withdrawn" in listing
+
+    events = AuditEvent.objects.filter(target_type="applications.application", target_id=str(application.pk))
+    for action in (
+        ApplicationsAuditAction.CREATED,
+        ApplicationsAuditAction.SAVED,
+        ApplicationsAuditAction.SUBMITTED,
+        ApplicationsAuditAction.WITHDRAWN,
+    ):
+        event = events.filter(action=action).first()
+        assert event is not None, action
+        assert event.actor == researcher
+        assert event.actor_email == researcher.email
+        assert event.created_at is not None
+
+
+def test_submitting_with_missing_answers_shows_what_is_missing_and_keeps_the_draft(client_for, researcher):
+    application = complete_application(ApplicationFactory(lead=researcher), disclosure_control="")
+    before = Application.objects.get(pk=application.pk)
+    response = client_for(researcher).post(reverse("applications:submit", kwargs={"pk": application.pk}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "cannot be submitted yet" in page
+    assert "Statistical disclosure control: not answered yet." in page
+    after = Application.objects.get(pk=application.pk)
+    assert after.status == ApplicationStatus.DRAFT
+    assert after.updated_at == before.updated_at
+    assert not after.versions.exists()
+
+
+def test_submitting_with_an_expired_accreditation_shows_a_clear_message(client_for, researcher):
+    application = complete_application(ApplicationFactory(lead=researcher))
+    ResearcherProfile.objects.filter(user=researcher).update(
+        accreditation_expires_on=timezone.localdate() - timedelta(days=1)
+    )
+    response = client_for(researcher).post(reverse("applications:submit", kwargs={"pk": application.pk}))
+    assert "ONS accreditation has expired" in response.content.decode()
+    assert Application.objects.get(pk=application.pk).status == ApplicationStatus.DRAFT
+
+
+def test_a_non_pdf_attachment_is_refused_with_a_clear_message(client_for, researcher):
+    application = ApplicationFactory(lead=researcher)
+    before = Application.objects.get(pk=application.pk).updated_at
+    response = client_for(researcher).post(
+        reverse("applications:attachment_add", kwargs={"pk": application.pk}),
+        {"description": "Ethics letter", "file": _pdf("letter.pdf", b"MZ\x90\x00 not a pdf at all")},
+    )
+    assert response.status_code == 200
+    assert "This file is not a PDF" in response.content.decode()
+    assert not ApplicationAttachment.objects.exists()
+    assert Application.objects.get(pk=application.pk).updated_at == before
+
+
+def test_a_pdf_attachment_is_stored_and_served_to_the_team_only(client_for, researcher, other_researcher):
+    application = ApplicationFactory(lead=researcher)
+    response = client_for(researcher).post(
+        reverse("applications:attachment_add", kwargs={"pk": application.pk}),
+        {"description": "Ethics letter", "file": _pdf()},
+    )
+    assert response.status_code == 302
+    attachment = ApplicationAttachment.objects.get()
+    url = reverse(
+        "applications:attachment_download", kwargs={"pk": application.pk, "attachment_pk": attachment.pk}
+    )
+    download = client_for(researcher).get(url)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    assert "attachment" in download["Content-Disposition"]
+    assert client_for(other_researcher).get(url).status_code == 404
+
+
+def test_a_bad_date_range_is_a_form_error_not_a_500(client_for, researcher):
+    application = ApplicationFactory(lead=researcher)
+    response = _section_post(
+        client_for(researcher),
+        application,
+        "project",
+        {"access_start": "2027-05-01", "access_end": "2027-01-01"},
+    )
+    assert response.status_code == 200
+    assert "The access end must be after its start." in response.content.decode()
+
+
+def test_the_draft_form_warns_about_use_condition_matches(client_for, researcher):
+    from deposits.models import SensitiveUse
+
+    use = SensitiveUse.objects.create(code="commercial-use", name="Commercial use")
+    deposit = ApplicationDepositFactory()
+    deposit.excluded_uses.add(use)
+    application = complete_application(ApplicationFactory(lead=researcher), deposits=[deposit])
+    application.sensitive_uses.add(use)
+    page = client_for(researcher).get(
+        reverse("applications:section", kwargs={"pk": application.pk, "section": "data"})
+    )
+    assert "rejected automatically on submission" in page.content.decode()
+    assert f"{deposit.reference} ({deposit.title}) excludes commercial use" in page.content.decode()
+
+
+def test_a_co_applicant_sees_the_application_but_gets_403_on_submit(client_for, researcher, other_researcher):
+    application = complete_application(ApplicationFactory(lead=researcher))
+    member = application_member_invite(
+        application=application, actor=researcher, email=other_researcher.email, role="researcher"
+    )
+    application_member_accept(membership=member, user=other_researcher)
+    client = client_for(other_researcher)
+    assert client.get(reverse("applications:detail", kwargs={"pk": application.pk})).status_code == 200
+    assert client.post(reverse("applications:submit", kwargs={"pk": application.pk})).status_code == 403
+    assert client.post(reverse("applications:withdraw", kwargs={"pk": application.pk})).status_code == 403
+    assert Application.objects.get(pk=application.pk).status == ApplicationStatus.DRAFT
+
+
+def test_an_invitation_is_accepted_through_its_page(client_for, researcher, other_researcher):
+    application = ApplicationFactory(lead=researcher)
+    member = application_member_invite(
+        application=application, actor=researcher, email=other_researcher.email, role="supervisor"
+    )
+    client = client_for(other_researcher)
+    assert application.reference in client.get(reverse("applications:my_list")).content.decode()
+    url = reverse("applications:invitation", kwargs={"member_pk": member.pk})
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"decision": "accept"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.status == MemberStatus.ACCEPTED
+    assert client.get(reverse("applications:detail", kwargs={"pk": application.pk})).status_code == 200
+    assert client.get(url).status_code == 404  # answered: no longer an open invitation
+
+
+@pytest.mark.parametrize("who", ["member", "chair", "staff"])
+def test_the_researcher_screens_are_for_researchers_only(client_for, request, who):
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(reverse("applications:my_list")).status_code == 403
+    assert client.get(reverse("applications:create")).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, researcher):
+    application = ApplicationFactory(lead=researcher)
+    response = client.get(reverse("applications:detail", kwargs={"pk": application.pk}))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response.url
+
+
+# --- Every URL, with a stranger's login --------------------------------------------------------------
+
+
+def _application_with_everything(lead, chair):
+    from django.db import transaction
+
+    application = complete_application(ApplicationFactory(lead=lead))
+    co = ResearcherFactory()
+    member = application_member_invite(application=application, actor=lead, email=co.email, role="researcher")
+    application_member_accept(membership=member, user=co)
+    attachment = application_attachment_add(
+        application=application, actor=lead, uploaded=_pdf(), description="Ethics letter"
+    )
+    application_submit(application=application, actor=lead)
+    query = ApplicationQuery.objects.create(
+        application=application, version_number=1, questions="Why?", raised_by=chair
+    )
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        application_transition(application=locked, to=ApplicationStatus.QUERIED, actor=chair)
+    invited = application_member_invite(
+        application=application, actor=lead, email="pending@example.org", role="supervisor"
+    )
+    return application, {
+        "pk": application.pk,
+        "section": "project",
+        "member_pk": member.pk,
+        "attachment_pk": attachment.pk,
+        "number": 1,
+        "query_pk": query.pk,
+        "invitation_pk": invited.pk,
+    }
+
+
+def _object_urls(kwargs_pool) -> list[str]:
+    urls = []
+    for pattern in application_urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        params = list(pattern.pattern.converters)
+        if not params:
+            continue  # the user's own list and the start page
+        kwargs = {name: kwargs_pool[name] for name in params}
+        if pattern.name == "invitation":
+            kwargs = {"member_pk": kwargs_pool["invitation_pk"]}
+        urls.append(reverse(f"applications:{pattern.name}", kwargs=kwargs))
+    return urls
+
+
+def test_every_application_url_answers_404_to_a_researcher_not_on_the_team(client_for, researcher, chair):
+    application, pool = _application_with_everything(researcher, chair)
+    stranger = client_for(ResearcherFactory())
+    urls = _object_urls(pool)
+    named = {p.name for p in application_urls.urlpatterns if p.pattern.converters}
+    assert len(urls) == len(named) >= 13
+    for url in urls:
+        assert stranger.get(url).status_code == 404, url
+        assert stranger.post(url, {"decision": "accept", "answer": "x", "reason": "x"}).status_code == 404, (
+            url
+        )
+    # the stranger's own list does not show it either
+    assert application.reference not in stranger.get(reverse("applications:my_list")).content.decode()
+    # and nothing changed
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.QUERIED
+    # the team does see these pages
+    team = client_for(researcher)
+    for url in urls:
+        if "/remove/" in url or "/invitations/" in url:
+            continue
+        assert team.get(url).status_code == 200, url
+
+
+# --- Versions and the diff ---------------------------------------------------------------------------
+
+
+def test_the_version_page_shows_only_the_changed_answers(client_for, researcher, chair):
+    from applications.services import (
+        application_member_remove,
+        application_query_answer,
+        application_resubmit,
+        application_update,
+    )
+
+    application, pool = _application_with_everything(researcher, chair)
+    application_query_answer(
+        query=ApplicationQuery.objects.get(pk=pool["query_pk"]), actor=researcher, answer="Because."
+    )
+    application_update(
+        application=application, actor=researcher, section="outputs", data={"outputs_plan": "Three papers."}
+    )
+    application_member_remove(
+        membership=application.members.get(email="pending@example.org"), actor=researcher
+    )  # an open invitation would block resubmission
+    application_resubmit(application=application, actor=researcher)
+    page = client_for(researcher).get(
+        reverse("applications:version", kwargs={"pk": application.pk, "number": 2})
+    )
+    html = page.content.decode()
+    assert 'data-changed="outputs_plan"' in html
+    assert html.count("data-changed=") == 1
+    assert "Three papers." in html
+
+
+# --- My applications: a fixed number of queries ------------------------------------------------------
+
+
+def _my_list_queries(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("applications:my_list"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_my_applications_issues_the_same_number_of_queries_for_5_and_200(client_for, researcher, chair):
+    from django.db import transaction
+
+    client = client_for(researcher)
+    for _ in range(5):
+        ApplicationFactory(lead=researcher)
+    small = _my_list_queries(client)
+    for index in range(195):
+        application = ApplicationFactory(lead=researcher)
+        if index % 3 == 0:
+            with transaction.atomic():
+                application_transition(application=application, to="submitted", actor=researcher)
+                application_transition(application=application, to="queried", actor=chair)
+            ApplicationQuery.objects.create(
+                application=application, version_number=1, questions="Q", raised_by=chair
+            )
+    large = _my_list_queries(client)
+    page = client.get(reverse("applications:my_list")).content.decode()
+    assert page.count('<th scope="row">') == 200
+    assert "Answer the panel&#x27;s questions" in page or "Answer the panel's questions" in page
+    assert small == large
+
+
+def test_my_list_shows_status_next_step_and_dates(client_for, researcher):
+    application = complete_application(ApplicationFactory(lead=researcher))
+    application_submit(application=application, actor=researcher)
+    application.refresh_from_db()
+    draft = ApplicationFactory(lead=researcher)
+    page = client_for(researcher).get(reverse("applications:my_list")).content.decode()
+    assert "Submitted" in page
+    assert "Wait for staff to screen it" in page
+    assert "Complete and submit the application" in page
+    assert draft.reference in page
+    assert application.submitted_at.astimezone(timezone.get_current_timezone()).strftime("%-d %b %Y") in page
