@@ -43,6 +43,8 @@ class AccountsAuditAction:
     PASSWORD_CHANGED = "accounts.user.password_changed"  # noqa: S105 (an audit action name, not a secret)
     PASSWORD_RESET = "accounts.user.password_reset"  # noqa: S105 (an audit action name, not a secret)
     PROFILE_UPDATED = "accounts.profile.updated"
+    EMAIL_CHANGE_REQUESTED = "accounts.user.email_change_requested"
+    EMAIL_CHANGED = "accounts.user.email_changed"
     REAUTHENTICATED = "accounts.user.reauthenticated"
     REAUTHENTICATION_FAILED = "accounts.user.reauthentication_failed"
     SESSION_EXPIRED = "accounts.user.session_expired"

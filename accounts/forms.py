@@ -156,3 +156,10 @@ class ConfirmForm(SubmitHelperMixin, forms.Form):
     def __init__(self, *args, submit_label: str = "Confirm", **kwargs):
         self.submit_label = submit_label
         super().__init__(*args, **kwargs)
+
+
+class EmailChangeForm(SubmitHelperMixin, forms.Form):
+    submit_label = "Send a confirmation link"
+    email = forms.EmailField(
+        label="New email address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )

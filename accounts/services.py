@@ -336,3 +336,70 @@ def lockout_clear(*, actor: User, attempt_id: int) -> AccessAttempt:
         data={"email": username or "", "ip_address": ip_address, "failures": failures},
     )
     return attempt
+
+
+# --- Changing the sign-in email address ----------------------------------------------------------------
+
+EMAIL_CHANGE_SALT = "accounts.email-change"
+
+
+@transaction.atomic
+def user_email_change_request(*, user: User, new_email: str) -> None:
+    """Send a confirmation link to the new address; nothing changes until it is opened. The page says
+    the same whether or not the address is in use (the owner of a taken address is told instead)."""
+    new_email = User.objects.normalize_email(new_email).strip().lower()
+    if new_email == user.email.lower():
+        raise DomainError("That is already your email address.", field="email")
+    audit_record(actor=user, action=AccountsAuditAction.EMAIL_CHANGE_REQUESTED, target=user)
+    existing = User.objects.filter(email__iexact=new_email).first()
+    if existing is not None:
+        email_queue(to=[existing.email], template="accounts/email_change_taken", context={"user": existing})
+        return
+    token = signing.TimestampSigner(salt=EMAIL_CHANGE_SALT).sign_object(
+        {"u": user.pk, "old": user.email, "new": new_email}
+    )
+    email_queue(
+        to=[new_email],
+        template="accounts/email_change_confirm",
+        context={
+            "user": user,
+            "confirm_url": settings.SITE_URL
+            + reverse("accounts:email_change_confirm", kwargs={"token": token}),
+        },
+    )
+
+
+@transaction.atomic
+def user_email_change_confirm(*, token: str) -> User:
+    invalid = (
+        "This link is not valid, or the address was changed already. Start again from your account page."
+    )
+    try:
+        payload = signing.TimestampSigner(salt=EMAIL_CHANGE_SALT).unsign_object(
+            token, max_age=settings.EMAIL_CONFIRMATION_MAX_AGE
+        )
+    except signing.SignatureExpired as exc:
+        raise DomainError("This link has expired. Start again from your account page.") from exc
+    except signing.BadSignature as exc:
+        raise DomainError(invalid) from exc
+    user = User.objects.select_for_update().filter(pk=payload.get("u"), email=payload.get("old")).first()
+    if user is None:
+        raise DomainError(invalid)
+    new_email = str(payload.get("new", ""))
+    if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+        raise DomainError("Another account uses that address now. Contact the archive staff.")
+    old_email = user.email
+    user.email = new_email
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["email"])
+    _security_stamp_rotate(user)
+    audit_record(
+        actor=user,
+        action=AccountsAuditAction.EMAIL_CHANGED,
+        target=user,
+        data={"from": old_email, "to": new_email},
+    )
+    email_queue(
+        to=[old_email], template="accounts/email_changed_notice", context={"user": user, "new": new_email}
+    )
+    return user

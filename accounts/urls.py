@@ -53,5 +53,11 @@ urlpatterns = [
         views.RecoveryCodesRegenerateView.as_view(),
         name="recovery_codes_regenerate",
     ),
+    path("security/email/", views.EmailChangeView.as_view(), name="email_change"),
+    path(
+        "security/email/confirm/<str:token>/",
+        views.EmailChangeConfirmView.as_view(),
+        name="email_change_confirm",
+    ),
     path("security/two-factor/remove/", views.TwoFactorRemoveView.as_view(), name="two_factor_remove"),
 ]

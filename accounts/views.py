@@ -23,6 +23,7 @@ from .enums import AccountsAuditAction
 from .forms import (
     ConfirmForm,
     EmailAuthenticationForm,
+    EmailChangeForm,
     InviteForm,
     ReauthenticateForm,
     ResearcherProfileForm,
@@ -441,3 +442,32 @@ class StaffLockoutClearView(StaffRequiredMixin, View):
         else:
             messages.success(request, f"{attempt.username} can sign in again from {attempt.ip_address}.")
         return redirect("accounts:staff_lockouts")
+
+
+class EmailChangeView(RecentPasswordRequiredMixin, FormView):
+    form_class = EmailChangeForm
+    template_name = "accounts/email_change.html"
+
+    def form_valid(self, form):
+        try:
+            services.user_email_change_request(user=self.request.user, new_email=form.cleaned_data["email"])
+        except DomainError as exc:
+            form.add_error(exc.field, exc.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"We sent a link to {form.cleaned_data['email']}. Your address changes when you open it.",
+        )
+        return redirect("accounts:security")
+
+
+class EmailChangeConfirmView(View):
+    def get(self, request, token: str):
+        try:
+            user = services.user_email_change_confirm(token=token)
+        except DomainError as exc:
+            return render(request, "accounts/email_change_failed.html", {"reason": exc.message}, status=400)
+        if request.user.is_authenticated and request.user.pk == user.pk:
+            _keep_this_session(request)
+        messages.success(request, f"Your sign-in email address is now {user.email}.")
+        return redirect("accounts:security" if request.user.is_authenticated else "accounts:login")
