@@ -1,0 +1,146 @@
+"""Headers (issue 7, acceptance 6): the home page and a panel page carry a strict CSP, frame denial,
+a referrer policy and nosniff; with the production settings also HSTS and __Host- cookies. No page
+uses an inline script, inline style or event-handler attribute, which the CSP would block."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from tests.security.urls import named_urls
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "k" * 10 + "Zq8vT1xP3mN7bR5cW2yL9dF4hJ6gK0sA-xY_uE" + "q" * 10
+
+
+def assert_security_headers(response):
+    csp = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_the_home_page_carries_the_security_headers(client, client_for, researcher):
+    assert_security_headers(client.get(reverse("core:home")))
+    assert_security_headers(client_for(researcher).get(reverse("core:home")))
+
+
+def test_a_panel_page_carries_the_security_headers(client_for, member):
+    response = client_for(member).get(reverse("panel:queue"))
+    assert response.status_code == 200
+    assert_security_headers(response)
+    assert "no-store" in response["Cache-Control"]
+
+
+PRODUCTION_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client
+from django.test.utils import override_settings
+# No collectstatic manifest here: plain static storage; everything else is the production settings.
+override_settings(STORAGES={**settings.STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}).enable()
+c = Client(HTTP_X_FORWARDED_PROTO="https")
+home = c.get("/", secure=True, HTTP_HOST="portal.example.org")
+login = c.get("/accounts/login/", secure=True, HTTP_HOST="portal.example.org")
+plain = Client().get("/", HTTP_HOST="portal.example.org")
+print(json.dumps({
+    "home": dict(home.headers), "home_status": home.status_code,
+    "login_cookies": {k: dict(v) for k, v in login.cookies.items()},
+    "plain_status": plain.status_code, "plain_location": plain.headers.get("Location", ""),
+    "session": [settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,
+                settings.SESSION_COOKIE_SAMESITE, settings.SESSION_COOKIE_PATH, settings.SESSION_COOKIE_DOMAIN],
+}))
+"""
+
+
+def test_with_production_settings_hsts_https_redirect_and_host_prefixed_cookies():
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="archive_portal.settings.production",
+        SECRET_KEY=GOOD_SECRET,
+        ALLOWED_HOSTS="portal.example.org",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", PRODUCTION_PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    headers = seen["home"]
+    assert seen["home_status"] == 200
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    csrf = seen["login_cookies"]["__Host-csrftoken"]
+    assert csrf["secure"] is True
+    assert csrf["httponly"] is True
+    assert csrf["samesite"] == "Lax"
+    assert csrf["path"] == "/"
+    assert not csrf["domain"]
+    assert seen["session"] == ["__Host-sessionid", True, True, "Lax", "/", None]
+    assert seen["plain_status"] == 301
+    assert seen["plain_location"].startswith("https://")
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
+EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+JS_URL = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
+
+
+def inline_code_in(html: str) -> list[str]:
+    problems = []
+    for name, pattern in (
+        ("inline script", INLINE_SCRIPT),
+        ("inline style", INLINE_STYLE),
+        ("event handler", EVENT_HANDLER),
+        ("javascript: URL", JS_URL),
+    ):
+        problems += [f"{name}: {m.group(0)[:80]}" for m in pattern.finditer(html)]
+    return problems
+
+
+@pytest.mark.parametrize("role", ["anonymous", "researcher", "member", "chair", "staff"])
+def test_no_page_has_inline_script_or_style(client, client_for, request, role):
+    """Every page a role can open without arguments (crispy forms included) is free of inline code."""
+    browser = client if role == "anonymous" else client_for(request.getfixturevalue(role))
+    checked = 0
+    problems = {}
+    for name, path in named_urls():
+        if name.startswith("admin:") or name in {"accounts:logout", "healthz"}:
+            continue
+        response = browser.get(path)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        checked += 1
+        found = inline_code_in(response.content.decode())
+        if found:
+            problems[name] = found
+    assert checked >= 5
+    assert problems == {}
