@@ -361,12 +361,18 @@ def lead_sector(application: Application) -> str:
 
 
 def automatic_checks(application: Application) -> list[UseConditionMatch]:
-    """The application's declared sensitive uses and the lead's organisation sector against the use
-    conditions of every deposit it requests."""
-    deposits = application.deposits.prefetch_related("excluded_uses")
-    return deposit_use_condition_matches(
-        deposits=deposits, sensitive_uses=application.sensitive_uses.all(), sector=lead_sector(application)
-    )
+    """The application's declared sensitive uses and its team's organisation sectors against the use
+    conditions of every deposit it requests (the same check that rejects on submission)."""
+    try:
+        from applications.selectors import application_use_condition_matches
+    except ImportError:  # pragma: no cover - before the applications app had it
+        deposits = application.deposits.prefetch_related("excluded_uses")
+        return deposit_use_condition_matches(
+            deposits=deposits,
+            sensitive_uses=application.sensitive_uses.all(),
+            sector=lead_sector(application),
+        )
+    return application_use_condition_matches(application=application)
 
 
 @dataclass

@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.QueueView.as_view(), name="queue"),
     path("applications/<str:reference>/declare/", views.DeclareView.as_view(), name="declare"),
     path("applications/<str:reference>/", views.ReviewView.as_view(), name="review"),
+    path(
+        "applications/<str:reference>/attachments/<int:pk>/",
+        views.AttachmentDownloadView.as_view(),
+        name="attachment",
+    ),
     path("applications/<str:reference>/vote/", views.VoteView.as_view(), name="vote"),
     path("applications/<str:reference>/tally/", views.TallyView.as_view(), name="tally"),
     path("applications/<str:reference>/decide/", views.DecideView.as_view(), name="decide"),
@@ -19,6 +24,11 @@ urlpatterns = [
     path("staff/applications/", views.StaffApplicationListView.as_view(), name="staff_applications"),
     path(
         "staff/applications/<str:reference>/", views.StaffApplicationView.as_view(), name="staff_application"
+    ),
+    path(
+        "staff/applications/<str:reference>/attachments/<int:pk>/",
+        views.StaffAttachmentDownloadView.as_view(),
+        name="staff_attachment",
     ),
     path("staff/members/", views.StaffMembersView.as_view(), name="staff_members"),
     path("staff/members/<int:pk>/end/", views.StaffMemberEndView.as_view(), name="staff_member_end"),

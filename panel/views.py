@@ -11,6 +11,7 @@ from django.views import View
 
 from applications.models import Application
 from core.errors import DomainError, NotPermitted
+from core.files import private_file_response
 from core.permissions import (
     PanelRequiredMixin,
     RoleRequiredMixin,
@@ -170,6 +171,29 @@ class ReviewView(PanelApplicationMixin, View):
             "is_chair": is_panel_chair(user),
         }
         return render(request, "panel/review.html", context)
+
+
+class AttachmentDownloadView(PanelApplicationMixin, View):
+    """An attachment, for a member who declared no conflict (the same rule as the review page)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, reference, pk):
+        attachment = get_object_or_404(self.application.attachments, pk=pk)
+        return private_file_response(
+            attachment.file, download_name=attachment.original_name, content_type="application/pdf"
+        )
+
+
+class StaffAttachmentDownloadView(StaffRequiredMixin, View):
+    http_method_names = ["get"]
+
+    def get(self, request, reference, pk):
+        application = get_object_or_404(Application.objects.exclude(status="draft"), reference=reference)
+        attachment = get_object_or_404(application.attachments, pk=pk)
+        return private_file_response(
+            attachment.file, download_name=attachment.original_name, content_type="application/pdf"
+        )
 
 
 class VoteView(PanelApplicationMixin, View):

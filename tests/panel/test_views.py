@@ -1,0 +1,329 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.enums import ApplicationStatus
+from applications.models import Application
+from panel import services
+from panel.models import Decision, PanelMembership, Vote
+from tests.factories.accounts import ResearcherFactory
+from tests.factories.panel import (
+    PanelApplicationFactory,
+    UnderReviewApplicationFactory,
+    declared_vote,
+)
+
+pytestmark = pytest.mark.django_db
+
+SECRET_COMMENT = "SECRET-COMMENT-by-another-member"
+
+
+def _urls(app) -> list[str]:
+    """Every panel URL that could show something about ``app``."""
+    ref = app.reference
+    return [
+        reverse("panel:queue"),
+        reverse("panel:declare", args=[ref]),
+        reverse("panel:review", args=[ref]),
+        reverse("panel:vote", args=[ref]),
+        reverse("panel:tally", args=[ref]),
+        reverse("panel:decide", args=[ref]),
+        reverse("panel:query", args=[ref]),
+        reverse("panel:decision_letter", args=[ref]),
+        reverse("panel:interests"),
+        reverse("panel:interest_register"),
+        reverse("panel:staff_applications"),
+        reverse("panel:staff_application", args=[ref]),
+        reverse("panel:staff_members"),
+    ]
+
+
+# --- acceptance 3: no vote is shown to a member before they vote -----------------------------------
+
+
+@pytest.mark.parametrize("who", ["member", "chair"])
+def test_no_panel_url_shows_another_vote_before_the_member_votes(board, client_for, who):
+    app = UnderReviewApplicationFactory()
+    other = board.members[0]
+    declared_vote(
+        app,
+        other,
+        "reject",
+        "unsuitable",
+        project_comment=SECRET_COMMENT,
+        researcher_fit_comment=SECRET_COMMENT,
+    )
+    viewer = board.members[1] if who == "member" else board.chair
+    services.conflict_declare(application=app, member=viewer, has_conflict=False)
+    client = client_for(viewer)
+    for url in _urls(app):
+        response = client.get(url, follow=True)
+        assert response.status_code in (200, 403, 404), url
+        body = response.content.decode()
+        assert SECRET_COMMENT not in body, url
+        context = response.context or {}
+        assert not context.get("votes"), url
+        assert context.get("tally") is None, url
+        assert not context.get("recommendation"), url
+    assert client.get(reverse("panel:tally", args=[app.reference])).status_code == 403
+    # once they vote, the tally shows the other vote
+    services.vote_cast(application=app, member=viewer, project_vote="approve", researcher_fit="suitable")
+    response = client.get(reverse("panel:tally", args=[app.reference]))
+    assert response.status_code == 200
+    assert SECRET_COMMENT in response.content.decode()
+
+
+def test_votes_shown_once_voting_has_closed(board, client_for):
+    app = UnderReviewApplicationFactory()
+    declared_vote(app, board.members[0], project_comment=SECRET_COMMENT)
+    services.conflict_declare(application=app, member=board.members[1], has_conflict=False)
+    client = client_for(board.members[1])
+    assert client.get(reverse("panel:tally", args=[app.reference])).status_code == 403
+    app.voting_deadline = timezone.now() - timedelta(minutes=1)
+    app.save(update_fields=["voting_deadline"])
+    assert SECRET_COMMENT in client.get(reverse("panel:tally", args=[app.reference])).content.decode()
+
+
+def test_after_resubmission_a_member_sees_no_vote_until_voting_again(board, client_for):
+    app = UnderReviewApplicationFactory()
+    declared_vote(app, board.members[0], project_comment=SECRET_COMMENT)
+    declared_vote(app, board.members[1])
+    client = client_for(board.members[1])
+    assert client.get(reverse("panel:tally", args=[app.reference])).status_code == 200
+    app.version_number = 2
+    app.save(update_fields=["version_number"])
+    assert client.get(reverse("panel:tally", args=[app.reference])).status_code == 403
+    assert SECRET_COMMENT not in client.get(reverse("panel:review", args=[app.reference])).content.decode()
+
+
+# --- acceptance 4: conflicts first --------------------------------------------------------------
+
+
+def test_before_declaring_a_member_sees_only_title_and_organisation(board, client_for):
+    app = UnderReviewApplicationFactory(lay_summary="LAY-SUMMARY-TEXT")
+    client = client_for(board.members[0])
+    response = client.get(reverse("panel:review", args=[app.reference]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("panel:declare", args=[app.reference])
+    body = client.get(reverse("panel:declare", args=[app.reference])).content.decode()
+    assert app.title in body
+    assert app.lead.researcher_profile.organisation in body
+    assert "LAY-SUMMARY-TEXT" not in body
+    assert client.get(reverse("panel:vote", args=[app.reference])).status_code == 302
+
+
+def test_conflicted_member_gets_403_on_content_and_vote_and_is_not_counted(board, client_for):
+    app = UnderReviewApplicationFactory()
+    member = board.members[0]
+    client = client_for(member)
+    response = client.post(
+        reverse("panel:declare", args=[app.reference]), {"has_conflict": "yes", "reason": "My former student"}
+    )
+    assert response.status_code == 302
+    for name in ("review", "vote", "tally", "attachment"):
+        args = [app.reference, 1] if name == "attachment" else [app.reference]
+        assert client.get(reverse(f"panel:{name}", args=args)).status_code == 403, name
+    response = client.post(
+        reverse("panel:vote", args=[app.reference]), {"project_vote": "approve", "researcher_fit": "suitable"}
+    )
+    assert response.status_code == 403
+    assert not Vote.objects.filter(member=member).exists()
+    # a vote that slipped in before the declaration of conflict is not counted toward quorum
+    for m in board.members[1:3]:
+        declared_vote(app, m)
+    Vote.objects.create(
+        application=app, member=member, version_number=1, project_vote="approve", researcher_fit="suitable"
+    )
+    chair_client = client_for(board.chair)
+    chair_client.post(reverse("panel:declare", args=[app.reference]), {"has_conflict": "no"})
+    page = chair_client.get(reverse("panel:decide", args=[app.reference])).content.decode()
+    assert "2 counted votes of the quorum of 3" in page
+    assert "conflicted (not counted)" in page
+
+
+def test_conflicted_chair_gets_403_on_the_decision_page(board, client_for):
+    app = UnderReviewApplicationFactory()
+    services.conflict_declare(
+        application=app, member=board.chair, has_conflict=True, reason="Co-investigator"
+    )
+    assert client_for(board.chair).get(reverse("panel:decide", args=[app.reference])).status_code == 403
+
+
+def test_a_member_cannot_open_the_decision_page(board, client_for):
+    app = UnderReviewApplicationFactory()
+    services.conflict_declare(application=app, member=board.members[0], has_conflict=False)
+    assert client_for(board.members[0]).get(reverse("panel:decide", args=[app.reference])).status_code == 403
+
+
+def test_panel_urls_answer_404_to_researchers_and_for_unopened_applications(board, client_for, researcher):
+    app = UnderReviewApplicationFactory()
+    submitted = PanelApplicationFactory()
+    client = client_for(researcher)
+    for url in _urls(app):
+        if url in (reverse("panel:decision_letter", args=[app.reference]),):
+            assert client.get(url).status_code == 404
+    assert client.get(reverse("panel:review", args=[app.reference])).status_code == 403  # not a panel role
+    assert (
+        client_for(board.members[0]).get(reverse("panel:declare", args=[submitted.reference])).status_code
+        == 404
+    )
+
+
+# --- acceptance 5: quorum message on the page -----------------------------------------------------
+
+
+def test_chair_sees_a_clear_message_below_quorum(board, client_for):
+    app = UnderReviewApplicationFactory(voting_deadline=timezone.now() + timedelta(days=1))
+    declared_vote(app, board.members[0])
+    services.conflict_declare(application=app, member=board.chair, has_conflict=False)
+    app.voting_deadline = timezone.now() - timedelta(minutes=1)
+    app.save(update_fields=["voting_deadline"])
+    client = client_for(board.chair)
+    response = client.post(
+        reverse("panel:decide", args=[app.reference]), {"outcome": "approved", "rationale": "Fine"}
+    )
+    assert response.status_code == 400
+    assert "The quorum is not met: 1 of the 3" in response.content.decode()
+    assert not Decision.objects.exists()
+
+
+def test_departure_without_reason_is_a_form_error(board, client_for):
+    app = UnderReviewApplicationFactory()
+    for m in board.members[:3]:
+        declared_vote(app, m)
+    declared_vote(app, board.chair)
+    response = client_for(board.chair).post(
+        reverse("panel:decide", args=[app.reference]), {"outcome": "rejected", "rationale": "No"}
+    )
+    assert response.status_code == 400
+    assert "give the reason for departing" in response.content.decode()
+
+
+# --- acceptance 7: queue query count ----------------------------------------------------------------
+
+
+def _queue_queries(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("panel:queue"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_panel_queue_issues_the_same_queries_for_10_and_500_applications(board, client_for):
+    member = board.members[0]
+    client = client_for(member)
+
+    def add(n):
+        for i in range(n):
+            app = UnderReviewApplicationFactory()
+            if i % 3 == 0:
+                declared_vote(app, member)
+            elif i % 3 == 1:
+                services.conflict_declare(application=app, member=member, has_conflict=False)
+            if i % 5 == 0:  # some decided ones too
+                Decision.objects.create(
+                    application=app,
+                    outcome="approved",
+                    rationale="Fine",
+                    decided_by=board.chair,
+                    version_number=1,
+                )
+                Application.objects.filter(pk=app.pk).update(
+                    status=ApplicationStatus.APPROVED, decided_at=timezone.now()
+                )
+
+    add(10)
+    small = _queue_queries(client)
+    add(490)
+    large = _queue_queries(client)
+    assert small == large
+    body = client.get(reverse("panel:queue")).content.decode()
+    assert "Awaiting my declaration of interests" in body
+    assert body.count(reverse("panel:decision_letter", args=["X"]).rsplit("X", 1)[0]) >= 100
+
+
+# --- screens ---------------------------------------------------------------------------------------
+
+
+def test_staff_screen_and_open_for_review(staff, board, client_for):
+    app = PanelApplicationFactory()
+    client = client_for(staff)
+    assert app.reference in client.get(reverse("panel:staff_applications")).content.decode()
+    page = client.get(reverse("panel:staff_application", args=[app.reference]))
+    assert page.status_code == 200
+    assert "ONS accreditation" in page.content.decode()
+    bad = client.post(
+        reverse("panel:staff_application", args=[app.reference]), {"voting_deadline": "2001-01-01T10:00"}
+    )
+    assert bad.status_code == 400
+    assert "in the future" in bad.content.decode()
+    deadline = (timezone.localtime() + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        reverse("panel:staff_application", args=[app.reference]), {"voting_deadline": deadline}
+    )
+    assert response.status_code == 302
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.UNDER_REVIEW
+
+
+def test_staff_query_from_the_screen(staff, client_for):
+    app = PanelApplicationFactory()
+    response = client_for(staff).post(
+        reverse("panel:query", args=[app.reference]), {"questions": "Which cohort years?"}
+    )
+    assert response.status_code == 302
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.QUERIED
+    empty = client_for(staff).post(reverse("panel:query", args=[app.reference]), {"questions": ""})
+    assert empty.status_code == 400
+
+
+def test_staff_manage_membership_on_screen(staff, client_for):
+    person = ResearcherFactory()
+    client = client_for(staff)
+    assert (
+        client.post(reverse("panel:staff_members"), {"user": person.pk, "is_chair": "on"}).status_code == 302
+    )
+    person.refresh_from_db()
+    assert person.is_panel_chair
+    membership = PanelMembership.objects.get(user=person)
+    assert client.post(reverse("panel:staff_member_chair", args=[membership.pk])).status_code == 302
+    person.refresh_from_db()
+    assert person.is_panel_member
+    assert not person.is_panel_chair
+    assert client.post(reverse("panel:staff_member_end", args=[membership.pk])).status_code == 302
+    person.refresh_from_db()
+    assert person.is_researcher
+    assert person.full_name in client.get(reverse("panel:staff_members")).content.decode()
+
+
+def test_interests_visible_to_chair_and_staff_not_to_members(board, staff, client_for):
+    client = client_for(board.members[0])
+    client.post(reverse("panel:interests"), {"description": "Trustee of a fostering charity"})
+    assert (
+        "Trustee of a fostering charity"
+        in client_for(board.chair).get(reverse("panel:interest_register")).content.decode()
+    )
+    assert (
+        "Trustee of a fostering charity"
+        in client_for(staff).get(reverse("panel:interest_register")).content.decode()
+    )
+    assert client_for(board.members[1]).get(reverse("panel:interest_register")).status_code == 403
+
+
+def test_decision_letter_for_the_team_and_404_for_others(board, client_for):
+    app = UnderReviewApplicationFactory()
+    for m in board.members[:3]:
+        declared_vote(app, m)
+    declared_vote(app, board.chair)
+    services.decision_record(application=app, chair=board.chair, outcome="approved", rationale="REASONS-TEXT")
+    url = reverse("panel:decision_letter", args=[app.reference])
+    body = client_for(app.lead).get(url).content.decode()
+    assert "REASONS-TEXT" in body
+    assert "Approved" in body
+    assert client_for(ResearcherFactory()).get(url).status_code == 404
+    assert client_for(board.members[3]).get(url).status_code == 200
