@@ -65,8 +65,8 @@ print(json.dumps({
     "home": dict(home.headers), "home_status": home.status_code,
     "login_cookies": {k: dict(v) for k, v in login.cookies.items()},
     "plain_status": plain.status_code, "plain_location": plain.headers.get("Location", ""),
-    "session": [settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,
-                settings.SESSION_COOKIE_SAMESITE, settings.SESSION_COOKIE_PATH, settings.SESSION_COOKIE_DOMAIN],
+    "session": [getattr(settings, "SESSION_COOKIE_" + n) for n in
+                ("NAME", "SECURE", "HTTPONLY", "SAMESITE", "PATH", "DOMAIN")],
 }))
 """
 
