@@ -11,6 +11,11 @@ urlpatterns = [
     path(
         "about/<slug:slug>/versions/<int:number>/", views.InfoPageVersionView.as_view(), name="page_version"
     ),
+    # The public register of approved projects
+    path("register/", views.RegisterListView.as_view(), name="register"),
+    path("register.csv", views.register_csv, name="register_csv"),
+    path("register.json", views.register_json, name="register_json"),
+    path("register/<str:reference>/", views.RegisterDetailView.as_view(), name="register_detail"),
     # Staff
     path("oversight/pages/", views.StaffInfoPageListView.as_view(), name="staff_pages"),
     path("oversight/pages/<slug:slug>/edit/", views.InfoPageEditView.as_view(), name="page_edit"),

@@ -1,14 +1,18 @@
 """Thin views: public pages and register, staff editing, dashboard and exports."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 from django.views.generic import FormView, ListView, TemplateView
 
 from core.errors import DomainError
 from core.permissions import StaffRequiredMixin, is_staff_member
 
 from . import selectors
+from .exports import csv_response, json_response
+from .filters import RegisterFilter
 from .forms import InfoPageForm
 from .rendering import markdown_to_safe_html
 from .services import info_page_update
@@ -108,3 +112,100 @@ class InfoPageEditView(StaffRequiredMixin, FormView):
         else:
             messages.success(self.request, f"Version {page.version} of “{page.title}” is published.")
         return redirect("transparency:page", slug=page.slug)
+
+
+# --- the public register --------------------------------------------------------------------------
+
+
+def _query_string_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _filter_errors(filterset) -> str:
+    return " ".join(
+        f"{filterset.form.fields[name].label}: {' '.join(errors)}"
+        if name in filterset.form.fields
+        else " ".join(errors)
+        for name, errors in filterset.form.errors.items()
+    )
+
+
+class RegisterListView(ListView):
+    """Public on purpose: the register of approved projects, searchable and filterable."""
+
+    template_name = "transparency/register.html"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.filterset = RegisterFilter(self.request.GET or None, queryset=selectors.register_queryset())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query_string = _query_string_without_page(self.request)
+        return {
+            **context,
+            "filter": self.filterset,
+            "entries": selectors.register_entries(context["page_obj"].object_list),
+            "query_string": query_string,
+            "download_query": f"?{query_string}" if query_string else "",
+        }
+
+
+class RegisterDetailView(TemplateView):
+    """Public on purpose: one project in the register."""
+
+    template_name = "transparency/register_detail.html"
+
+    def get_context_data(self, **kwargs):
+        entry = selectors.register_entry_get(reference=self.kwargs["reference"])
+        if entry is None:
+            raise Http404
+        return super().get_context_data(entry=entry, **kwargs)
+
+
+def _register_download_entries(request):
+    filterset = RegisterFilter(request.GET or None, queryset=selectors.register_queryset())
+    if filterset.is_bound and not filterset.is_valid():
+        return None, HttpResponseBadRequest(
+            f"The filters are not valid. {_filter_errors(filterset)}".encode(),
+            content_type="text/plain; charset=utf-8",
+        )
+    return selectors.register_entries(filterset.qs), None
+
+
+@require_GET
+def register_csv(request):
+    """Public on purpose: the register as CSV, with the page's filters."""
+    entries, error = _register_download_entries(request)
+    if error:
+        return error
+    rows = []
+    for entry in entries:
+        data = entry.as_json()
+        data["deposits"] = "; ".join(f"{d.reference} {d.title}" for d in entry.deposits)
+        rows.append([data[field] or "" for field in selectors.REGISTER_FIELDS])
+    return csv_response(
+        filename=f"public-register-{timezone.localdate():%Y-%m-%d}.csv",
+        header=selectors.REGISTER_FIELDS,
+        rows=rows,
+    )
+
+
+@require_GET
+def register_json(request):
+    """Public on purpose: the register as JSON, with the page's filters."""
+    entries, error = _register_download_entries(request)
+    if error:
+        return error
+    return json_response(
+        filename=f"public-register-{timezone.localdate():%Y-%m-%d}.json",
+        data={
+            "generated_at": timezone.now(),
+            "filters": {k: v for k, v in request.GET.items() if k != "page" and v},
+            "count": len(entries),
+            "results": [entry.as_json() for entry in entries],
+        },
+    )

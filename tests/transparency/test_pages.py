@@ -41,7 +41,7 @@ def test_every_seeded_page_exists_after_migrations():
 
 @pytest.mark.parametrize(
     "url_name",
-    ["core:home", "accounts:login", "transparency:page"],
+    ["core:home", "accounts:login", "transparency:register", "transparency:page"],
 )
 def test_footer_links_both_privacy_policies(client, url_name):
     url = reverse(url_name, args=["researcher-guide"] if url_name == "transparency:page" else [])

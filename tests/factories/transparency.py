@@ -1,0 +1,196 @@
+"""Rows for the transparency tests, created directly (deposits, applications, decisions), so these
+tests depend only on the models' agreed fields, not on other areas' services."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.enums import OrganisationSector
+from applications.enums import ApplicationStatus, MemberRole, MemberStatus
+from applications.models import Application, ApplicationMember
+from deposits.enums import AccessLevel, DepositStatus, Geography, Population
+from deposits.models import Deposit, SensitiveUse
+from panel.enums import DecisionOutcome
+from panel.models import Decision
+from tests.factories.accounts import ChairFactory, ResearcherFactory, ResearcherProfileFactory, StaffFactory
+
+
+class DepositFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Deposit
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"DEP-T-{n:04d}")
+    title = factory.Sequence(lambda n: f"Care leavers' transitions study {n}")
+    description = "Interviews and questionnaires with young people leaving care."
+    originating_project = "Moving On"
+    principal_investigator = "Professor A. Example"
+    institution = "University of Example"
+    geography = Geography.ENGLAND
+    population = Population.CARE_LEAVERS
+    access_level = AccessLevel.SAFE_ROOM
+    status = DepositStatus.AVAILABLE
+    created_by = factory.SubFactory(StaffFactory)
+
+
+class SensitiveUseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SensitiveUse
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"t-use-{n}")
+    name = factory.Sequence(lambda n: f"Test sensitive use {n}")
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"AAP-T-{n:05d}")
+    lead = factory.SubFactory(ResearcherFactory)
+    status = ApplicationStatus.SUBMITTED
+    title = factory.Sequence(lambda n: f"Educational outcomes of care leavers, project {n}")
+    lay_summary = "We will look at how young people leaving care do in further education."
+    technical_summary = "INTERNAL technical summary."
+    consent_to_publish = True
+    version_number = 1
+    first_submitted_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=40))
+    submitted_at = factory.SelfAttribute("first_submitted_at")
+
+    @factory.post_generation
+    def deposits(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.deposits.set(extracted)
+
+    @factory.post_generation
+    def team(self, create, extracted, **kwargs):
+        if create:
+            ApplicationMember.objects.get_or_create(
+                application=self,
+                email=self.lead.email,
+                defaults={
+                    "user": self.lead,
+                    "role": MemberRole.LEAD,
+                    "status": MemberStatus.ACCEPTED,
+                    "accepted_at": timezone.now(),
+                },
+            )
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Decision
+
+    application = factory.SubFactory(ApplicationFactory, status=ApplicationStatus.APPROVED)
+    outcome = DecisionOutcome.APPROVED
+    rationale = "INTERNAL rationale: member comments summarised."
+    public_rationale = "Clear benefit to care leavers; the data asked for is the minimum needed."
+    conditions = ""
+    access_start = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
+    access_end = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
+    decided_by = factory.SubFactory(ChairFactory)
+    is_automatic = False
+    version_number = 1
+    decided_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=10))
+
+
+def decided_application(
+    *,
+    outcome: str = DecisionOutcome.APPROVED,
+    status: str | None = None,
+    deposits=(),
+    decided_at=None,
+    is_automatic: bool = False,
+    lead=None,
+    **application_fields,
+) -> Application:
+    """An application with its decision, its status and ``decided_at`` consistent with it."""
+    if status is None:
+        status = (
+            ApplicationStatus.REJECTED if outcome == DecisionOutcome.REJECTED else ApplicationStatus.APPROVED
+        )
+    decided_at = decided_at or timezone.now() - timedelta(days=10)
+    extra = {"lead": lead} if lead is not None else {}
+    application = ApplicationFactory(
+        status=status, deposits=list(deposits), decided_at=decided_at, **extra, **application_fields
+    )
+    DecisionFactory(
+        application=application,
+        outcome=outcome,
+        decided_at=decided_at,
+        is_automatic=is_automatic,
+        decided_by=None if is_automatic else ChairFactory(),
+    )
+    return application
+
+
+def researcher_in(sector: str = OrganisationSector.UNIVERSITY, organisation: str = "University of Bristol"):
+    user = ResearcherFactory()
+    ResearcherProfileFactory(user=user)
+    user.researcher_profile.sector = sector
+    user.researcher_profile.organisation = organisation
+    user.researcher_profile.save(update_fields=["sector", "organisation"])
+    return user
+
+
+def bulk_decided_applications(
+    n: int,
+    *,
+    leads,
+    deposits=(),
+    outcomes=(DecisionOutcome.APPROVED,),
+    start_index: int = 0,
+    consent: bool = True,
+) -> list[Application]:
+    """Many decided applications at once (bulk inserts), spread over the last 18 months, for the
+    query-count tests at 1,000 rows."""
+    chair = ChairFactory()
+    now = timezone.now()
+    apps = []
+    for i in range(n):
+        outcome = outcomes[i % len(outcomes)]
+        decided = now - timedelta(days=(i * 7) % 540 + 1)
+        apps.append(
+            Application(
+                reference=f"AAP-B-{start_index + i:06d}",
+                lead=leads[i % len(leads)],
+                status=ApplicationStatus.REJECTED
+                if outcome == DecisionOutcome.REJECTED
+                else ApplicationStatus.APPROVED,
+                title=f"Bulk project {start_index + i}",
+                lay_summary="A study of outcomes for children in kinship care.",
+                consent_to_publish=consent,
+                version_number=1,
+                first_submitted_at=decided - timedelta(days=(i % 60) + 5),
+                submitted_at=decided - timedelta(days=(i % 60) + 5),
+                decided_at=decided,
+            )
+        )
+    apps = Application.objects.bulk_create(apps)
+    Decision.objects.bulk_create(
+        [
+            Decision(
+                application=app,
+                outcome=outcomes[i % len(outcomes)],
+                rationale="INTERNAL",
+                public_rationale="Public benefit is clear.",
+                access_start=timezone.localdate(),
+                access_end=timezone.localdate() + timedelta(days=300),
+                decided_by=chair,
+                version_number=1,
+                decided_at=app.decided_at,
+            )
+            for i, app in enumerate(apps)
+        ]
+    )
+    if deposits:
+        through = Application.deposits.through
+        through.objects.bulk_create(
+            [
+                through(application_id=app.pk, deposit_id=deposits[i % len(deposits)].pk)
+                for i, app in enumerate(apps)
+            ]
+        )
+    return apps

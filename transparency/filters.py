@@ -1,0 +1,126 @@
+"""Filters for the public register and the staff dashboard (django-filter). The page, its CSV and
+its JSON are all built from the same FilterSet, so they always hold the same rows."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from accounts.enums import OrganisationSector
+from applications.enums import ApplicationStatus
+from applications.models import Application
+from deposits.models import Deposit
+from panel.enums import DecisionOutcome
+
+from .selectors import REGISTER_STATUSES, register_base_queryset
+
+
+def _register_deposits(request):
+    """Only deposits some register entry uses."""
+    return (
+        Deposit.objects.filter(applications__in=register_base_queryset())
+        .distinct()
+        .only("id", "reference", "title")
+        .order_by("reference")
+    )
+
+
+class RegisterFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search", max_length=200)
+    deposit = django_filters.ModelChoiceFilter(
+        field_name="deposits",
+        queryset=_register_deposits,
+        to_field_name="reference",
+        label="Data used (deposit)",
+        empty_label="Any deposit",
+    )
+    sector = django_filters.ChoiceFilter(
+        field_name="lead__researcher_profile__sector",
+        choices=OrganisationSector.choices,
+        label="Lead organisation's sector",
+        empty_label="Any sector",
+    )
+    year = django_filters.NumberFilter(
+        field_name="decision__decided_at",
+        lookup_expr="year",
+        label="Year of decision",
+        min_value=2000,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"placeholder": "e.g. 2026"}),
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[(s.value, s.label) for s in REGISTER_STATUSES],
+        label="Status",
+        empty_label="Any status",
+    )
+
+    class Meta:
+        model = Application
+        fields = ["q", "deposit", "sector", "year", "status"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(lay_summary__icontains=value)
+            | Q(reference__iexact=value)
+            | Q(lead__researcher_profile__organisation__icontains=value)
+            | Q(decision__public_rationale__icontains=value)
+        )
+
+
+def _all_deposits(request):
+    return Deposit.objects.only("id", "reference", "title").order_by("reference")
+
+
+class DashboardFilter(django_filters.FilterSet):
+    """Staff dashboard: which applications the charts, tables and exports cover."""
+
+    submitted_from = django_filters.DateFilter(
+        field_name="first_submitted_at",
+        lookup_expr="date__gte",
+        label="First submitted on or after",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    submitted_to = django_filters.DateFilter(
+        field_name="first_submitted_at",
+        lookup_expr="date__lte",
+        label="First submitted on or before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    deposit = django_filters.ModelChoiceFilter(
+        field_name="deposits",
+        queryset=_all_deposits,
+        to_field_name="reference",
+        label="Deposit",
+        empty_label="Any deposit",
+    )
+    sector = django_filters.ChoiceFilter(
+        field_name="lead__researcher_profile__sector",
+        choices=OrganisationSector.choices,
+        label="Lead's sector",
+        empty_label="Any sector",
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT],
+        label="Status",
+        empty_label="Any status",
+    )
+    outcome = django_filters.ChoiceFilter(
+        method="filter_outcome",
+        choices=[*DecisionOutcome.choices, ("automatic", "Rejected automatically"), ("none", "Not decided")],
+        label="Decision",
+        empty_label="Any",
+    )
+
+    class Meta:
+        model = Application
+        fields = ["submitted_from", "submitted_to", "deposit", "sector", "status", "outcome"]
+
+    def filter_outcome(self, queryset, name, value):
+        if value == "automatic":
+            return queryset.filter(decision__is_automatic=True)
+        if value == "none":
+            return queryset.filter(decision__isnull=True)
+        return queryset.filter(decision__outcome=value, decision__is_automatic=False)
