@@ -82,6 +82,9 @@ class DepositForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    data_dictionary_url = forms.URLField(
+        label="Variable list / data dictionary link", required=False, assume_scheme="https"
+    )
     reason = forms.CharField(
         label="Why this change",
         required=False,
@@ -162,6 +165,7 @@ class DepositDocumentForm(forms.ModelForm):
         help_text="PDF only. Or give a link instead.",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
+    url = forms.URLField(label="Link", required=False, max_length=500, assume_scheme="https")
 
     class Meta:
         model = DepositDocument
