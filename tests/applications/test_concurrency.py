@@ -13,7 +13,9 @@ from core.models import QueuedEmail
 from tests.factories.accounts import ResearcherFactory
 from tests.factories.applications import ApplicationFactory, complete_application
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test would otherwise drop the rows data
+# migrations seed (the sensitive uses) for the tests that run after it.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _run_together(target, count: int) -> list:

@@ -184,9 +184,9 @@ def test_a_bad_date_range_is_a_form_error_not_a_500(client_for, researcher):
 
 
 def test_the_draft_form_warns_about_use_condition_matches(client_for, researcher):
-    from deposits.models import SensitiveUse
+    from tests.factories.deposits import SensitiveUseFactory
 
-    use = SensitiveUse.objects.create(code="commercial-use", name="Commercial use")
+    use = SensitiveUseFactory(name="Selling insights to advertisers")
     deposit = ApplicationDepositFactory()
     deposit.excluded_uses.add(use)
     application = complete_application(ApplicationFactory(lead=researcher), deposits=[deposit])
@@ -195,7 +195,10 @@ def test_the_draft_form_warns_about_use_condition_matches(client_for, researcher
         reverse("applications:section", kwargs={"pk": application.pk, "section": "data"})
     )
     assert "rejected automatically on submission" in page.content.decode()
-    assert f"{deposit.reference} ({deposit.title}) excludes commercial use" in page.content.decode()
+    assert (
+        f"{deposit.reference} ({deposit.title}) excludes selling insights to advertisers"
+        in page.content.decode()
+    )
 
 
 def test_a_co_applicant_sees_the_application_but_gets_403_on_submit(client_for, researcher, other_researcher):

@@ -1,5 +1,4 @@
-"""Factories for applications. Deposits are created directly (reference, title, description,
-population, access level, status, created_by) so these tests do not wait for the deposits area."""
+"""Factories for applications (deposits come from the deposits area's factory)."""
 
 from datetime import timedelta
 
@@ -9,33 +8,16 @@ from django.utils import timezone
 from applications.enums import AccessRoute, ApplicationSection
 from applications.models import Application, ApplicationQuery
 from applications.services import application_create, application_update
-from deposits.enums import AccessLevel, DepositStatus, Population
-from deposits.models import Deposit, SensitiveUse
-from tests.factories.accounts import ResearcherFactory, StaffFactory
+from deposits.enums import DepositStatus
+from tests.factories.accounts import ResearcherFactory
+from tests.factories.deposits import DepositFactory
 
 
-class ApplicationSensitiveUseFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = SensitiveUse
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"app-test-use-{n}")
-    name = factory.Sequence(lambda n: f"Test sensitive use {n}")
-
-
-class ApplicationDepositFactory(factory.django.DjangoModelFactory):
+class ApplicationDepositFactory(DepositFactory):
     """A deposit as the applications tests need it: available, with no use conditions."""
 
-    class Meta:
-        model = Deposit
-
-    reference = factory.Sequence(lambda n: f"DEP-T{n:05d}")
-    title = factory.Sequence(lambda n: f"Test deposit {n}")
-    description = "De-identified records from a study of children in care."
-    population = Population.CHILDREN_LOOKED_AFTER
-    access_level = AccessLevel.SAFE_ROOM
     status = DepositStatus.AVAILABLE
-    created_by = factory.SubFactory(StaffFactory)
+    reference = factory.Sequence(lambda n: f"DEP-2019-{n:04d}")
 
 
 class ApplicationFactory(factory.django.DjangoModelFactory):
