@@ -357,10 +357,9 @@ def live_celery(celery_worker_process, private_redis, smtp_sink, receiver, setti
 
 
 def _reset_broker_pool(app):
-    """Drop pooled broker connections so the next publish connects to the current broker_url."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Forget the app's pooled broker connections so the next publish uses the current broker_url
+    (kombu keeps its shared pools per URL; they are not closed, so a later test can reuse them)."""
+    app._pool = None
     app.amqp._producer_pool = None
 
 
