@@ -11,7 +11,10 @@ def staff2(db):
 
 @pytest.fixture
 def uses(db):
-    """The seeded controlled list, by code."""
+    """The seeded controlled list, by code (re-seeded if a transactional test elsewhere flushed it)."""
+    from deposits.demo import ensure_sensitive_uses
     from deposits.models import SensitiveUse
+
+    ensure_sensitive_uses()
 
     return {use.code: use for use in SensitiveUse.objects.all()}
