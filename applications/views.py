@@ -326,6 +326,7 @@ class _ConfirmTransitionView(TeamApplicationMixin, FormView):
 
     template_name = "applications/submit.html"
     submit_label = "Submit"
+    from_status = ApplicationStatus.DRAFT
     service = None
     success_message = ""
 
@@ -342,6 +343,7 @@ class _ConfirmTransitionView(TeamApplicationMixin, FormView):
             matches=application_use_condition_matches(application=app) if app.status in EDITABLE else [],
             open_queries=application_open_queries(application=app),
             action_label=self.submit_label,
+            allowed=self.is_lead and app.status == self.from_status,
             **kwargs,
         )
 
@@ -366,12 +368,14 @@ class _ConfirmTransitionView(TeamApplicationMixin, FormView):
 
 class ApplicationSubmitView(_ConfirmTransitionView):
     submit_label = "Submit the application"
+    from_status = ApplicationStatus.DRAFT
     service = staticmethod(services.application_submit)
     success_message = "{reference} is {status}. The team has been sent a confirmation."
 
 
 class ApplicationResubmitView(_ConfirmTransitionView):
     submit_label = "Resubmit the application"
+    from_status = ApplicationStatus.QUERIED
     service = staticmethod(services.application_resubmit)
     success_message = "{reference} is {status}. The panel will see what changed."
 

@@ -392,3 +392,100 @@ def test_my_list_shows_status_next_step_and_dates(client_for, researcher):
     assert "Complete and submit the application" in page
     assert draft.reference in page
     assert application.submitted_at.astimezone(timezone.get_current_timezone()).strftime("%-d %b %Y") in page
+
+
+def test_the_team_answers_the_panel_and_resubmits_in_the_browser(client_for, researcher, chair):
+    from django.db import transaction
+
+    application = complete_application(ApplicationFactory(lead=researcher))
+    application_submit(application=application, actor=researcher)
+    query = ApplicationQuery.objects.create(
+        application=application, version_number=1, questions="Why school identifiers?", raised_by=chair
+    )
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        application_transition(application=locked, to=ApplicationStatus.QUERIED, actor=chair)
+    client = client_for(researcher)
+    questions = client.get(reverse("applications:queries", kwargs={"pk": application.pk})).content.decode()
+    assert "Why school identifiers?" in questions
+    assert "Not answered yet." in questions
+    resubmit_url = reverse("applications:resubmit", kwargs={"pk": application.pk})
+    response = client.post(resubmit_url)
+    assert "Answer every question from the panel before resubmitting." in response.content.decode()
+    response = client.post(
+        reverse("applications:query_answer", kwargs={"pk": application.pk, "query_pk": query.pk}),
+        {"answer": "To follow school moves."},
+    )
+    assert response.status_code == 302
+    response = _section_post(
+        client, application, "outputs", {"outputs_plan": "Three papers.", "disclosure_control": "SRS checks."}
+    )
+    assert response.status_code == 302
+    response = client.post(resubmit_url, follow=True)
+    assert "is resubmitted" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.RESUBMITTED
+    assert application.version_number == 2
+    assert (
+        "To follow school moves."
+        in client.get(reverse("applications:queries", kwargs={"pk": application.pk})).content.decode()
+    )
+
+
+def test_the_lead_invites_and_removes_a_co_applicant_in_the_browser(client_for, researcher, other_researcher):
+    application = ApplicationFactory(lead=researcher)
+    client = client_for(researcher)
+    response = client.post(
+        reverse("applications:member_invite", kwargs={"pk": application.pk}),
+        {"email": other_researcher.email, "role": "supervisor"},
+    )
+    assert response.status_code == 302
+    member = application.members.get(email=other_researcher.email)
+    assert member.status == MemberStatus.INVITED
+    again = client.post(
+        reverse("applications:member_invite", kwargs={"pk": application.pk}),
+        {"email": other_researcher.email, "role": "researcher"},
+    )
+    assert "already on the team or invited" in again.content.decode()
+    page = client.get(reverse("applications:section", kwargs={"pk": application.pk, "section": "people"}))
+    assert other_researcher.email in page.content.decode()
+    response = client.post(
+        reverse("applications:member_remove", kwargs={"pk": application.pk, "member_pk": member.pk})
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.status == MemberStatus.REMOVED
+
+
+def test_the_submit_page_offers_no_button_once_submitted(client_for, researcher):
+    application = complete_application(ApplicationFactory(lead=researcher))
+    application_submit(application=application, actor=researcher)
+    page = client_for(researcher).get(reverse("applications:submit", kwargs={"pk": application.pk}))
+    assert 'value="Submit the application"' not in page.content.decode()
+    assert "nothing to submit the application now" in page.content.decode()
+    response = client_for(researcher).post(reverse("applications:submit", kwargs={"pk": application.pk}))
+    assert response.status_code == 200
+    assert "not a draft" in response.content.decode()
+
+
+def test_a_submitted_application_is_read_only_in_the_form(client_for, researcher):
+    application = complete_application(ApplicationFactory(lead=researcher))
+    application_submit(application=application, actor=researcher)
+    url = reverse("applications:section", kwargs={"pk": application.pk, "section": "project"})
+    client = client_for(researcher)
+    assert "answers are read-only" in client.get(url).content.decode()
+    response = client.post(url, {"title": "Changed"})
+    assert response.status_code == 200
+    application.refresh_from_db()
+    assert application.title != "Changed"
+
+
+def test_home_shows_the_researchers_next_actions(client_for, researcher, other_researcher):
+    application = ApplicationFactory(lead=researcher)
+    application_member_invite(
+        application=application, actor=researcher, email=other_researcher.email, role="researcher"
+    )
+    mine = client_for(researcher).get(reverse("core:home")).content.decode()
+    assert "Finish and submit your draft applications" in mine
+    theirs = client_for(other_researcher).get(reverse("core:home")).content.decode()
+    assert "Answer an invitation to join a team" in theirs
