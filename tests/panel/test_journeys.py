@@ -156,3 +156,47 @@ def test_acceptance_2_commercial_sector_team_is_rejected_on_submission():
     application_submit(application=app, actor=lead)
     decision = Decision.objects.get(application=app)
     assert "may not be used by organisations in the commercial sector" in decision.rationale
+
+
+def test_query_answer_resubmit_the_panel_sees_the_diff_and_earlier_votes_are_stale(board, staff, client_for):
+    from applications.enums import ApplicationSection
+    from applications.services import application_query_answer, application_resubmit, application_update
+    from panel import services
+
+    lead = ResearcherFactory()
+    app = application_submit(application=complete_application(ApplicationFactory(lead=lead)), actor=lead)
+    services.review_open(application=app, actor=staff, voting_deadline=timezone.now() + timedelta(days=7))
+    member = board.members[0]
+    services.conflict_declare(application=app, member=member, has_conflict=False)
+    services.vote_cast(application=app, member=member, project_vote="reject", researcher_fit="suitable")
+    services.conflict_declare(application=app, member=board.chair, has_conflict=False)
+    chair_client = client_for(board.chair)
+    response = chair_client.post(
+        reverse("panel:query", args=[app.reference]), {"questions": "Why school identifiers?"}
+    )
+    assert response.status_code == 302
+
+    app.refresh_from_db()
+    application_query_answer(query=app.queries.get(), actor=lead, answer="To link attendance; pseudonymised.")
+    application_update(
+        application=app,
+        actor=lead,
+        section=ApplicationSection.DATA,
+        data={"variables_needed": "Placement type and dates only: NEW-VARIABLES-ANSWER"},
+    )
+    app = application_resubmit(application=app, actor=lead)
+    assert app.version_number == 2
+    services.review_open(application=app, actor=staff, voting_deadline=timezone.now() + timedelta(days=7))
+
+    client = client_for(member)
+    page = client.get(reverse("panel:review", args=[app.reference])).content.decode()
+    assert "What changed since version 1" in page
+    assert "NEW-VARIABLES-ANSWER" in page
+    assert "To link attendance; pseudonymised." in page
+    assert client.get(reverse("panel:tally", args=[app.reference])).status_code == 403  # must vote again
+    client.post(
+        reverse("panel:vote", args=[app.reference]), {"project_vote": "approve", "researcher_fit": "suitable"}
+    )
+    tally = client.get(reverse("panel:tally", args=[app.reference])).content.decode()
+    assert "stale" in tally
+    assert Vote.objects.filter(application=app, member=member).count() == 2
