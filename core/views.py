@@ -1,14 +1,22 @@
+import csv
 import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.generic import ListView
 
+from . import selectors
+from .filters import AuditEventFilter
 from .home import NextAction, next_actions_for
+from .permissions import StaffRequiredMixin
+from .services import audit_log_export
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +82,49 @@ def error_404(request, exception=None):
 
 def error_500(request):
     return render(request, "500.html", status=500)
+
+
+class AuditLogView(StaffRequiredMixin, ListView):
+    """Staff search the append-only audit log by actor, action, target and date."""
+
+    template_name = "core/audit_log.html"
+    context_object_name = "events"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filterset = AuditEventFilter(self.request.GET or None, queryset=selectors.audit_event_list())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            filter=self.filterset, query_string=query.urlencode(), export_query=query.urlencode(), **kwargs
+        )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+class AuditLogExportView(StaffRequiredMixin, View):
+    """The events that the same search shows, as CSV. The export is recorded in the log itself."""
+
+    def get(self, request):
+        filterset = AuditEventFilter(request.GET or None, queryset=selectors.audit_event_list())
+        if filterset.is_bound and not filterset.is_valid():
+            return HttpResponseBadRequest(
+                "The search is not valid: "
+                + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()),
+                content_type="text/plain; charset=utf-8",
+            )
+        filters = {name: request.GET.get(name, "")[:300] for name in filterset.filters}
+        rows = audit_log_export(actor=request.user, events=filterset.qs, filters=filters)
+        writer = csv.writer(_Echo())
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(
+            (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+        return response

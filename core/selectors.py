@@ -1,0 +1,23 @@
+"""Reads shared by every app."""
+
+from django.db.models import QuerySet
+
+from .models import AuditEvent
+
+AUDIT_COLUMNS = [
+    "id",
+    "created_at",
+    "actor_email",
+    "action",
+    "target_type",
+    "target_id",
+    "target_repr",
+    "data",
+    "ip_address",
+]
+
+
+def audit_event_list() -> QuerySet[AuditEvent]:
+    """Newest first, without joins: the actor's email is stored on the event, so a page of events
+    costs the same queries whatever it shows."""
+    return AuditEvent.objects.only(*AUDIT_COLUMNS).order_by("-created_at", "-id")
