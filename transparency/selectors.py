@@ -7,7 +7,24 @@ accreditation numbers, votes, comments or internal rationale can reach a page or
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +32,10 @@ from accounts.enums import OrganisationSector
 from applications.enums import ApplicationStatus
 from applications.models import Application
 from deposits.models import Deposit
-from panel.enums import APPROVALS
+from notifications.enums import OnsNotificationStatus
+from notifications.models import OnsNotification
+from panel.enums import APPROVALS, DecisionOutcome, PanelAuditAction
+from panel.models import ConflictDeclaration, Decision, PanelMembership, Vote
 
 from .models import InfoPage, InfoPageVersion
 
@@ -166,3 +186,223 @@ def register_entries_for_deposit(deposit: Deposit) -> list[RegisterEntry]:
 
 def next_actions_for_staff(user) -> list:
     return []
+
+
+# --- the staff dashboard --------------------------------------------------------------------------
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ``percentile_cont(p) WITHIN GROUP (ORDER BY x)``: the p-th percentile with
+    linear interpolation (p = 0.5 is the median)."""
+
+    function = "PERCENTILE_CONT"
+    name = "PercentileCont"
+    output_field = FloatField()
+    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, *, percentile: float, **extra):
+        if not 0 <= percentile <= 1:
+            raise ValueError("percentile must be between 0 and 1")
+        super().__init__(expression, percentile=float(percentile), **extra)
+
+
+class _Epoch(Func):
+    """Seconds in an interval."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    output_field = FloatField()
+
+
+class _SubqueryCount(Subquery):
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _rows)"
+    output_field = IntegerField()
+
+
+def _days_to_decision():
+    submitted = Coalesce(F("application__first_submitted_at"), F("application__submitted_at"))
+    return _Epoch(ExpressionWrapper(F("decided_at") - submitted, output_field=DurationField())) / 86400.0
+
+
+OUTCOME_SERIES = [
+    ("approved", "Approved"),
+    ("approved_with_conditions", "Approved with conditions"),
+    ("rejected", "Rejected by the panel"),
+    ("automatic", "Rejected automatically"),
+]
+
+
+def dashboard_decisions_by_month(*, applications: QuerySet[Application]) -> list[dict]:
+    """Decisions per calendar month (local time), split by outcome; automatic rejections apart."""
+    rows = (
+        Decision.objects.filter(application__in=applications.values("pk"))
+        .annotate(month=TruncMonth("decided_at"))
+        .values("month")
+        .annotate(
+            approved=Count("pk", filter=Q(outcome=DecisionOutcome.APPROVED)),
+            approved_with_conditions=Count("pk", filter=Q(outcome=DecisionOutcome.APPROVED_WITH_CONDITIONS)),
+            rejected=Count("pk", filter=Q(outcome=DecisionOutcome.REJECTED, is_automatic=False)),
+            automatic=Count("pk", filter=Q(is_automatic=True)),
+        )
+        .order_by("month")
+    )
+    return [
+        {
+            "month": row["month"].date().isoformat()[:7],
+            **{key: row[key] for key, _ in OUTCOME_SERIES},
+            "total": sum(row[key] for key, _ in OUTCOME_SERIES),
+        }
+        for row in rows
+    ]
+
+
+def dashboard_decision_times(*, applications: QuerySet[Application]) -> dict:
+    """Median and 90th-percentile days from first submission to the panel's decision, overall and
+    by month of decision. Automatic rejections (decided at submission) are left out."""
+    decisions = Decision.objects.filter(
+        application__in=applications.values("pk"), is_automatic=False
+    ).annotate(days=_days_to_decision())
+    stats = {
+        "n": Count("pk"),
+        "median": PercentileCont("days", percentile=0.5),
+        "p90": PercentileCont("days", percentile=0.9),
+    }
+    overall = decisions.aggregate(**stats)
+    by_month = (
+        decisions.annotate(month=TruncMonth("decided_at")).values("month").annotate(**stats).order_by("month")
+    )
+    return {
+        "overall": {k: _round(v) for k, v in overall.items()},
+        "by_month": [
+            {"month": row["month"].date().isoformat()[:7], **{k: _round(row[k]) for k in stats}}
+            for row in by_month
+        ],
+    }
+
+
+def _round(value):
+    return round(value, 1) if isinstance(value, float) else value
+
+
+def dashboard_automatic_rejections(*, applications: QuerySet[Application]) -> list[dict]:
+    """Automatic rejections by the condition that caused them, as the panel recorded them at the time
+    (the ``matches`` of each ``panel.decision.recorded_automatically`` audit event): one application
+    can match several conditions, so it counts once under each."""
+    subquery, params = applications.values("pk").query.sql_with_params()
+    sql = f"""
+        SELECT m.value->>'kind' AS kind, m.value->>'condition' AS condition,
+               COUNT(DISTINCT e.target_id) AS n
+        FROM core_auditevent e
+        CROSS JOIN LATERAL jsonb_array_elements(
+            CASE WHEN jsonb_typeof(e.data->'matches') = 'array' THEN e.data->'matches' ELSE '[]'::jsonb END
+        ) AS m
+        WHERE e.action = %s AND e.target_type = %s
+          AND e.target_id IN (SELECT (_apps.pk)::text FROM ({subquery}) AS _apps(pk))
+        GROUP BY 1, 2
+        ORDER BY n DESC, condition
+    """  # noqa: S608 (the inner query is Django's own SQL with its params passed separately)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [PanelAuditAction.DECISION_AUTOMATIC, "applications.application", *params])
+        rows = cursor.fetchall()
+    kinds = {"sensitive_use": "excluded use", "sector": "excluded sector"}
+    return [
+        {"condition": condition or "—", "kind": kinds.get(kind, kind or "—"), "count": n}
+        for kind, condition, n in rows
+    ]
+
+
+def dashboard_outstanding_votes(*, applications: QuerySet[Application], now=None) -> list[dict]:
+    """Each current panel member's outstanding votes: applications under review on which they have
+    not voted on the current version and declared no conflict; ``overdue`` ones are past the
+    voting deadline."""
+    now = now or timezone.now()
+    member = OuterRef(OuterRef("user_id"))
+    pending = (
+        Application.objects.filter(pk__in=applications.values("pk"), status=ApplicationStatus.UNDER_REVIEW)
+        .exclude(
+            Exists(
+                Vote.objects.filter(
+                    application=OuterRef("pk"), member=member, version_number=OuterRef("version_number")
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                ConflictDeclaration.objects.filter(
+                    application=OuterRef("pk"), member=member, has_conflict=True
+                )
+            )
+        )
+        .values("pk")
+    )
+    rows = (
+        PanelMembership.objects.filter(ended_at__isnull=True)
+        .annotate(
+            outstanding=_SubqueryCount(pending),
+            overdue=_SubqueryCount(pending.filter(voting_deadline__lte=now)),
+        )
+        .values("user__full_name", "user__email", "is_chair", "outstanding", "overdue")
+        .order_by("-outstanding", "user__full_name")
+    )
+    return [
+        {
+            "member": row["user__full_name"] or row["user__email"],
+            "is_chair": row["is_chair"],
+            "outstanding": row["outstanding"],
+            "overdue": row["overdue"],
+        }
+        for row in rows
+    ]
+
+
+def dashboard_notification_health(*, applications: QuerySet[Application]) -> dict:
+    """ONS notifications for these applications: how many wait, failed and were delivered, and the
+    median and 90th-percentile time from recording to delivery."""
+    notifications = OnsNotification.objects.filter(application__in=applications.values("pk"))
+    delivery = _Epoch(ExpressionWrapper(F("delivered_at") - F("created_at"), output_field=DurationField()))
+    result = notifications.aggregate(
+        pending=Count("pk", filter=Q(status=OnsNotificationStatus.PENDING)),
+        sending=Count("pk", filter=Q(status=OnsNotificationStatus.SENDING)),
+        failed=Count("pk", filter=Q(status=OnsNotificationStatus.FAILED)),
+        delivered=Count("pk", filter=Q(status=OnsNotificationStatus.DELIVERED)),
+        median_seconds=PercentileCont(delivery, percentile=0.5, filter=Q(delivered_at__isnull=False)),
+        p90_seconds=PercentileCont(delivery, percentile=0.9, filter=Q(delivered_at__isnull=False)),
+    )
+    return {k: _round(v) for k, v in result.items()}
+
+
+def dashboard_data(*, applications: QuerySet[Application]) -> dict:
+    """Everything the dashboard draws, in a constant number of aggregate queries."""
+    return {
+        "decisions_by_month": dashboard_decisions_by_month(applications=applications),
+        "decision_times": dashboard_decision_times(applications=applications),
+        "automatic_rejections": dashboard_automatic_rejections(applications=applications),
+        "outstanding_votes": dashboard_outstanding_votes(applications=applications),
+        "notifications": dashboard_notification_health(applications=applications),
+        "outcome_series": [{"key": k, "label": label} for k, label in OUTCOME_SERIES],
+    }
+
+
+def dashboard_applications() -> QuerySet[Application]:
+    """What the dashboard's filters start from: every application ever submitted."""
+    return Application.objects.exclude(status=ApplicationStatus.DRAFT)
+
+
+# --- staff exports ----------------------------------------------------------------------------------
+
+
+def export_applications_queryset(applications: QuerySet[Application]) -> QuerySet[Application]:
+    return (
+        applications.select_related("lead__researcher_profile", "decision")
+        .prefetch_related(
+            Prefetch("deposits", queryset=Deposit.objects.only("id", "reference").order_by("reference"))
+        )
+        .order_by("first_submitted_at", "pk")
+    )
+
+
+def export_decisions_queryset(applications: QuerySet[Application]) -> QuerySet[Decision]:
+    return (
+        Decision.objects.filter(application__in=applications.values("pk"))
+        .select_related("application", "decided_by")
+        .order_by("decided_at", "pk")
+    )

@@ -48,3 +48,13 @@ def info_page_update(
         data={"version": locked.version, "previous_version": locked.version - 1},
     )
     return locked
+
+
+@transaction.atomic
+def export_record(*, actor, kind: str, filters: dict) -> None:
+    """Staff downloaded an export of applications or decisions: who, which, with what filters."""
+    audit_record(
+        actor=actor,
+        action=TransparencyAuditAction.EXPORT_DOWNLOADED,
+        data={"export": kind, "filters": filters},
+    )

@@ -17,6 +17,9 @@ urlpatterns = [
     path("register.json", views.register_json, name="register_json"),
     path("register/<str:reference>/", views.RegisterDetailView.as_view(), name="register_detail"),
     # Staff
+    path("oversight/", views.DashboardView.as_view(), name="dashboard"),
+    path("oversight/applications.csv", views.ApplicationsExportView.as_view(), name="export_applications"),
+    path("oversight/decisions.csv", views.DecisionsExportView.as_view(), name="export_decisions"),
     path("oversight/pages/", views.StaffInfoPageListView.as_view(), name="staff_pages"),
     path("oversight/pages/<slug:slug>/edit/", views.InfoPageEditView.as_view(), name="page_edit"),
 ]

@@ -5,17 +5,24 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView, View
 
 from core.errors import DomainError
 from core.permissions import StaffRequiredMixin, is_staff_member
 
 from . import selectors
-from .exports import csv_response, json_response
-from .filters import RegisterFilter
+from .exports import (
+    APPLICATION_EXPORT_FIELDS,
+    DECISION_EXPORT_FIELDS,
+    application_export_row,
+    csv_response,
+    decision_export_row,
+    json_response,
+)
+from .filters import DashboardFilter, RegisterFilter
 from .forms import InfoPageForm
 from .rendering import markdown_to_safe_html
-from .services import info_page_update
+from .services import export_record, info_page_update
 
 # --- information pages ----------------------------------------------------------------------------
 
@@ -209,3 +216,65 @@ def register_json(request):
             "results": [entry.as_json() for entry in entries],
         },
     )
+
+
+# --- the staff dashboard and exports ----------------------------------------------------------------
+
+
+def _dashboard_filterset(request):
+    return DashboardFilter(request.GET or None, queryset=selectors.dashboard_applications())
+
+
+class DashboardView(StaffRequiredMixin, TemplateView):
+    template_name = "transparency/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        filterset = _dashboard_filterset(self.request)
+        query_string = _query_string_without_page(self.request)
+        return super().get_context_data(
+            filter=filterset,
+            data=selectors.dashboard_data(applications=filterset.qs),
+            download_query=f"?{query_string}" if query_string else "",
+            **kwargs,
+        )
+
+
+def _dashboard_export(request, *, kind: str):
+    filterset = _dashboard_filterset(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return None, HttpResponseBadRequest(
+            f"The filters are not valid. {_filter_errors(filterset)}".encode(),
+            content_type="text/plain; charset=utf-8",
+        )
+    export_record(actor=request.user, kind=kind, filters={k: v for k, v in request.GET.items() if v})
+    return filterset.qs, None
+
+
+class ApplicationsExportView(StaffRequiredMixin, View):
+    """Applications as CSV with the dashboard's filters applied."""
+
+    def get(self, request):
+        applications, error = _dashboard_export(request, kind="applications")
+        if error:
+            return error
+        rows = selectors.export_applications_queryset(applications)
+        return csv_response(
+            filename=f"applications-{timezone.localdate():%Y-%m-%d}.csv",
+            header=APPLICATION_EXPORT_FIELDS,
+            rows=(application_export_row(app) for app in rows),
+        )
+
+
+class DecisionsExportView(StaffRequiredMixin, View):
+    """Decisions as CSV with the dashboard's filters applied. Votes and comments are not in it."""
+
+    def get(self, request):
+        applications, error = _dashboard_export(request, kind="decisions")
+        if error:
+            return error
+        rows = selectors.export_decisions_queryset(applications)
+        return csv_response(
+            filename=f"decisions-{timezone.localdate():%Y-%m-%d}.csv",
+            header=DECISION_EXPORT_FIELDS,
+            rows=(decision_export_row(decision) for decision in rows),
+        )
