@@ -59,6 +59,13 @@ class LoginView(RateLimitMixin, auth_views.LoginView):
         return url
 
 
+def admin_login_redirect(request, extra_context=None):
+    next_url = request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("admin:index")
+    return redirect(reverse("accounts:login") + "?" + urlencode({"next": next_url}))
+
+
 class SignUpView(RateLimitMixin, FormView):
     form_class = SignUpForm
     template_name = "accounts/sign_up.html"

@@ -40,9 +40,10 @@ def test_password_alone_opens_no_page_for_a_panel_member(client, member):
     for name, path in urls:
         if name in HALF_SIGNED_IN_VIEWS or name.startswith("admin:"):
             continue
-        answer = client.get(path)
-        assert answer.status_code == 302, name
-        assert answer.url.startswith(VERIFY), name
+        for method in (client.get, client.post):
+            answer = method(path)
+            assert answer.status_code == 302, name
+            assert answer.url.startswith(VERIFY), name
     # Admin pages are closed too (the admin has its own login page, which a half-signed-in user
     # cannot pass through to anything).
     assert client.get(reverse("admin:index")).url.startswith(VERIFY)
@@ -294,3 +295,19 @@ def test_panel_and_staff_sessions_have_an_absolute_lifetime(client_for, member, 
 def test_the_client_for_fixture_signs_panel_and_staff_in_fully(client_for, member, chair, staff):
     for user in (member, chair, staff):
         assert client_for(user).get(reverse("accounts:security")).status_code == 200
+
+
+def test_the_admin_login_page_sends_people_to_the_portal_sign_in(client, staff):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/?next=%2Fadmin%2F"
+    assert client.post("/admin/login/", {"username": staff.email, "password": PASSWORD}).status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/login/?next=https://evil.example/").url == "/accounts/login/?next=%2Fadmin%2F"
+
+
+def test_the_code_step_never_redirects_off_site(client, member):
+    device = totp_device_for(member)
+    password_step(client, member)
+    response = client.post(VERIFY + "?next=https://evil.example/steal", {"code": totp_code(device)})
+    assert response.url == "/"
