@@ -32,7 +32,6 @@ class OnsAttemptOutcome(models.TextChoices):
 
 class NotificationsAuditAction:
     QUEUED = "notifications.ons_notification.queued"
-    DELIVERED = "notifications.ons_notification.delivered"
     FAILED = "notifications.ons_notification.failed"
     RESENT = "notifications.ons_notification.resent"
     ACCESS_REVOKED = "notifications.access.revoked"

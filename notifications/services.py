@@ -336,10 +336,7 @@ def ons_notification_claim(*, notification_id: int) -> tuple[OnsNotification, Cl
     it sending with a lease, commit. None when it is not due, held elsewhere, or already done."""
     with transaction.atomic():
         notification = (
-            OnsNotification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("application")
-            .filter(pk=notification_id)
-            .first()
+            OnsNotification.objects.select_for_update(skip_locked=True).filter(pk=notification_id).first()
         )
         if notification is None:
             return None
@@ -471,22 +468,24 @@ def ons_notification_send(notification: OnsNotification) -> AttemptResult:
 def ons_notification_record_attempt(*, claim: Claim, result: AttemptResult) -> OnsNotification:
     """Log the attempt and apply the retry table, unless another worker took the row over meanwhile
     (its own result decides then; a success is never undone)."""
-    notification = (
-        OnsNotification.objects.select_for_update()
-        .select_related("application")
-        .get(pk=claim.notification_id)
-    )
+    notification = OnsNotification.objects.select_for_update().get(pk=claim.notification_id)
     outcome = result.outcome
-    OnsDeliveryAttempt.objects.update_or_create(
-        notification=notification,
-        number=claim.number,
-        defaults={
-            "started_at": result.started_at,
-            "duration_ms": result.duration_ms,
-            "status_code": result.status_code,
-            "error": result.error_text,
-            "outcome": outcome,
-        },
+    # One statement: a slow worker's late result replaces the "lost" row written when it was taken over.
+    OnsDeliveryAttempt.objects.bulk_create(
+        [
+            OnsDeliveryAttempt(
+                notification=notification,
+                number=claim.number,
+                started_at=result.started_at,
+                duration_ms=result.duration_ms,
+                status_code=result.status_code,
+                error=result.error_text,
+                outcome=outcome,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["notification", "number"],
+        update_fields=["started_at", "duration_ms", "status_code", "error", "outcome"],
     )
     now = timezone.now()
     owns = notification.status == Status.SENDING and notification.lease_token == claim.token
@@ -501,13 +500,7 @@ def ons_notification_record_attempt(*, claim: Claim, result: AttemptResult) -> O
         notification.delivered_at = now
         notification.next_attempt_at = None
         notification.last_error = ""
-        fields.append("delivered_at")
-        audit_record(
-            actor=None,
-            action=NotificationsAuditAction.DELIVERED,
-            target=notification,
-            data={"attempt": claim.number, "status_code": result.status_code},
-        )
+        fields.append("delivered_at")  # the attempt log records the delivery (no audit row per send)
     else:
         notification.last_error = result.error_text or f"HTTP {result.status_code}"
         delay = None
