@@ -5,7 +5,7 @@ it shows passes through ``RegisterEntry``, which holds only public fields: no na
 accreditation numbers, votes, comments or internal rationale can reach a page or a download."""
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import (
@@ -31,12 +31,15 @@ from django.utils import timezone
 from accounts.enums import OrganisationSector
 from applications.enums import ApplicationStatus
 from applications.models import Application
+from core.home import NextAction
+from core.permissions import is_staff_member
 from deposits.models import Deposit
 from notifications.enums import OnsNotificationStatus
 from notifications.models import OnsNotification
 from panel.enums import APPROVALS, DecisionOutcome, PanelAuditAction
 from panel.models import ConflictDeclaration, Decision, PanelMembership, Vote
 
+from .enums import AccessNoticeKind
 from .models import InfoPage, InfoPageVersion
 
 # --- information pages ----------------------------------------------------------------------------
@@ -182,10 +185,6 @@ def register_entries_for_deposit(deposit: Deposit) -> list[RegisterEntry]:
     """The register's projects that use this deposit's data, newest decision first (for the public
     deposit page, so participants can see how their de-identified data has been used)."""
     return register_entries(register_queryset().filter(deposits=deposit))
-
-
-def next_actions_for_staff(user) -> list:
-    return []
 
 
 # --- the staff dashboard --------------------------------------------------------------------------
@@ -405,4 +404,59 @@ def export_decisions_queryset(applications: QuerySet[Application]) -> QuerySet[D
         Decision.objects.filter(application__in=applications.values("pk"))
         .select_related("application", "decided_by")
         .order_by("decided_at", "pk")
+    )
+
+
+# --- access periods -------------------------------------------------------------------------------
+
+
+def _access_end_expression():
+    return Coalesce(F("decision__access_end"), F("access_end"))
+
+
+def access_reminders_due(*, today: date, days: int = 30) -> QuerySet[Application]:
+    """Approved applications whose access ends within ``days`` days (today included) and whose
+    team has not been reminded."""
+    return (
+        Application.objects.filter(status=ApplicationStatus.APPROVED)
+        .annotate(_end=_access_end_expression())
+        .filter(_end__gte=today, _end__lte=today + timedelta(days=days))
+        .exclude(access_notices__kind=AccessNoticeKind.REMINDER_30_DAYS)
+        .order_by("_end", "pk")
+    )
+
+
+def access_ends_due(*, today: date) -> QuerySet[Application]:
+    """Approved applications whose last day of access is before ``today``."""
+    return (
+        Application.objects.filter(status=ApplicationStatus.APPROVED)
+        .annotate(_end=_access_end_expression())
+        .filter(_end__lt=today)
+        .order_by("_end", "pk")
+    )
+
+
+def next_actions_for_staff(user) -> list[NextAction]:
+    """Staff home page: access periods that end within 30 days."""
+    if not is_staff_member(user):
+        return []
+    count = access_ending_soon_count(today=timezone.localdate())
+    if not count:
+        return []
+    return [
+        NextAction(
+            title="Access periods ending within 30 days",
+            url=reverse("transparency:dashboard") + "?status=approved",
+            description="The teams have been or will be reminded; ONS is told when each ends.",
+            count=count,
+        )
+    ]
+
+
+def access_ending_soon_count(*, today: date) -> int:
+    return (
+        Application.objects.filter(status=ApplicationStatus.APPROVED)
+        .annotate(_end=_access_end_expression())
+        .filter(_end__gte=today, _end__lte=today + timedelta(days=30))
+        .count()
     )

@@ -1,13 +1,26 @@
 """Every write of the transparency app: information pages, and the end of access periods."""
 
+import logging
+from datetime import date, timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from applications.enums import ApplicationStatus
+from applications.models import Application
+from applications.services import application_lock, application_transition
 from core.errors import DomainError
-from core.services import audit_record
+from core.services import audit_record, email_queue
+from notifications.services import ons_notifications_enqueue_for_access_end
+from panel.selectors import team_emails
 
-from .enums import TransparencyAuditAction
-from .models import InfoPage, InfoPageVersion
+from .enums import AccessNoticeKind, TransparencyAuditAction
+from .models import AccessNotice, InfoPage, InfoPageVersion
+from .selectors import access_ends_due, access_reminders_due
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -58,3 +71,104 @@ def export_record(*, actor, kind: str, filters: dict) -> None:
         action=TransparencyAuditAction.EXPORT_DOWNLOADED,
         data={"export": kind, "filters": filters},
     )
+
+
+# --- access periods -------------------------------------------------------------------------------
+
+#: The team is reminded this many days before the last day of access.
+ACCESS_REMINDER_DAYS = 30
+
+
+def _access_end(application: Application) -> date | None:
+    decision = getattr(application, "decision", None)
+    return (decision.access_end if decision else None) or application.access_end
+
+
+def _application_url(application: Application) -> str:
+    try:
+        path = reverse("applications:detail", args=[application.pk])
+    except NoReverseMatch:
+        path = reverse("core:home")
+    return f"{settings.SITE_URL}{path}"
+
+
+@transaction.atomic
+def access_reminder_send(*, application: Application, today: date) -> AccessNotice | None:
+    """Email the team that their access ends within ``ACCESS_REMINDER_DAYS`` days. Once per
+    application: the notice row is unique per application and kind. None when nothing is due."""
+    app = application_lock(application=application)
+    if app.status != ApplicationStatus.APPROVED:
+        return None
+    end = _access_end(app)
+    if end is None or not today <= end <= today + timedelta(days=ACCESS_REMINDER_DAYS):
+        return None
+    notice, created = AccessNotice.objects.get_or_create(
+        application=app, kind=AccessNoticeKind.REMINDER_30_DAYS, defaults={"access_end": end}
+    )
+    if not created:
+        return None
+    email_queue(
+        to=team_emails(app),
+        template="transparency/access_ending",
+        context={
+            "application": app,
+            "access_end": end,
+            "days_left": (end - today).days,
+            "url": _application_url(app),
+        },
+    )
+    audit_record(
+        actor=None,
+        action=TransparencyAuditAction.ACCESS_REMINDER_SENT,
+        target=app,
+        data={"access_end": end.isoformat(), "notice": notice.pk},
+    )
+    return notice
+
+
+@transaction.atomic
+def access_period_end(*, application: Application, today: date) -> Application | None:
+    """After the last day of access: mark the application *access ended*, tell ONS
+    (``access.expired``, through the outbox) and the team, all in one transaction. Once per
+    application: the status changes once (under the row lock), the notice and the ONS row are
+    unique. None when nothing is due. If ONS cannot be told (no channel configured), nothing
+    changes and the next run tries again."""
+    app = application_lock(application=application)
+    if app.status != ApplicationStatus.APPROVED:
+        return None
+    end = _access_end(app)
+    if end is None or end >= today:
+        return None
+    application_transition(
+        application=app,
+        to=ApplicationStatus.ACCESS_ENDED,
+        actor=None,
+        action=TransparencyAuditAction.ACCESS_ENDED,
+        data={"access_end": end.isoformat()},
+    )
+    AccessNotice.objects.create(application=app, kind=AccessNoticeKind.ENDED, access_end=end)
+    ons_notifications_enqueue_for_access_end(application=app)
+    email_queue(
+        to=team_emails(app),
+        template="transparency/access_ended",
+        context={"application": app, "access_end": end, "url": _application_url(app)},
+    )
+    return app
+
+
+def access_periods_process(*, today: date | None = None) -> dict[str, list[str]]:
+    """The periodic task's work: send due reminders, end due access periods. Each application is
+    its own transaction, so one failure does not hold up the others."""
+    today = today or timezone.localdate()
+    done: dict[str, list[str]] = {"reminded": [], "ended": [], "failed": []}
+    for app in access_reminders_due(today=today):
+        if access_reminder_send(application=app, today=today):
+            done["reminded"].append(app.reference)
+    for app in access_ends_due(today=today):
+        try:
+            if access_period_end(application=app, today=today):
+                done["ended"].append(app.reference)
+        except DomainError as exc:
+            logger.error("access period of %s not ended: %s", app.reference, exc)
+            done["failed"].append(app.reference)
+    return done
