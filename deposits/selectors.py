@@ -4,9 +4,12 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.enums import OrganisationSector
 from core.permissions import is_staff_member
@@ -245,6 +248,10 @@ def _display(field, value) -> str:
         return ", ".join(labels.get(code, code) for code in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "j M Y H:i")
+    if isinstance(value, date):
+        return date_format(value, "j M Y")
     return str(value)
 
 
