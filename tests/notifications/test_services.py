@@ -333,3 +333,20 @@ def test_access_end_event_is_told_once(ons_settings):
     assert {r.sequence for r in rows} == {2}
     with pytest.raises(IntegrityError), transaction.atomic():
         ons_notifications_enqueue_for_access_end(application=application)
+
+
+@pytest.mark.parametrize(("delays", "countdowns"), [([5], 1), ([300], 0), ([36000], 0)])
+def test_only_short_waits_get_a_countdown_long_ones_live_in_the_row(
+    ons_settings, receiver, django_capture_on_commit_callbacks, delays, countdowns
+):
+    ons_settings.ONS_NOTIFY_EMAIL = ""
+    ons_settings.ONS_RETRY_DELAYS = delays
+    receiver.script = [503]
+    decision = decision_record_for_test(application=OnsApplicationFactory())
+    notification = OnsNotification.objects.get(decision=decision)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ons_notification_deliver(notification_id=notification.pk)
+    notification.refresh_from_db()
+    assert notification.status == Status.PENDING
+    assert notification.next_attempt_at > timezone.now() + timedelta(seconds=delays[0] * 0.7)
+    assert len(callbacks) == countdowns
