@@ -7,7 +7,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 #: Loaders in dependency order; each module exposes ``load(stdout) -> None``.
-DEMO_LOADERS = ["accounts.demo", "deposits.demo", "applications.demo", "panel.demo", "notifications.demo"]
+DEMO_LOADERS = [
+    "accounts.demo",
+    "deposits.demo",
+    "applications.demo",
+    "panel.demo",
+    "notifications.demo",
+    "transparency.demo",
+]
 
 
 class Command(BaseCommand):
