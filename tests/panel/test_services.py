@@ -304,6 +304,7 @@ def test_decision_record_follows_the_recommendation_and_records_everything(
     assert app.lead.email in email.to
     assert "Outputs checked twice." in email.body
     assert "Approved with conditions" in email.subject
+    assert f"Access period: {app.access_start:%-d %B %Y} to {end:%-d %B %Y}" in email.body
 
 
 def test_decision_record_calls_the_ons_outbox_in_the_same_transaction(board, monkeypatch):

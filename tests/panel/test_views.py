@@ -23,23 +23,19 @@ SECRET_COMMENT = "SECRET-COMMENT-by-another-member"
 
 
 def _urls(app) -> list[str]:
-    """Every panel URL that could show something about ``app``."""
-    ref = app.reference
-    return [
-        reverse("panel:queue"),
-        reverse("panel:declare", args=[ref]),
-        reverse("panel:review", args=[ref]),
-        reverse("panel:vote", args=[ref]),
-        reverse("panel:tally", args=[ref]),
-        reverse("panel:decide", args=[ref]),
-        reverse("panel:query", args=[ref]),
-        reverse("panel:decision_letter", args=[ref]),
-        reverse("panel:interests"),
-        reverse("panel:interest_register"),
-        reverse("panel:staff_applications"),
-        reverse("panel:staff_application", args=[ref]),
-        reverse("panel:staff_members"),
-    ]
+    """Every URL of the panel app (read from its urlconf, so a new page is covered too), for ``app``."""
+    from panel.urls import urlpatterns
+
+    urls = []
+    for pattern in urlpatterns:
+        route = str(pattern.pattern)
+        kwargs = {}
+        if "<str:reference>" in route:
+            kwargs["reference"] = app.reference
+        if "<int:pk>" in route:
+            kwargs["pk"] = 1
+        urls.append(reverse(f"panel:{pattern.name}", kwargs=kwargs))
+    return urls
 
 
 # --- acceptance 3: no vote is shown to a member before they vote -----------------------------------
@@ -62,7 +58,7 @@ def test_no_panel_url_shows_another_vote_before_the_member_votes(board, client_f
     client = client_for(viewer)
     for url in _urls(app):
         response = client.get(url, follow=True)
-        assert response.status_code in (200, 403, 404), url
+        assert response.status_code in (200, 403, 404, 405), url
         body = response.content.decode()
         assert SECRET_COMMENT not in body, url
         context = response.context or {}
@@ -327,3 +323,81 @@ def test_decision_letter_for_the_team_and_404_for_others(board, client_for):
     assert "Approved" in body
     assert client_for(ResearcherFactory()).get(url).status_code == 404
     assert client_for(board.members[3]).get(url).status_code == 200
+
+
+def test_vote_with_bad_input_is_a_400_with_a_message(board, client_for):
+    app = UnderReviewApplicationFactory()
+    services.conflict_declare(application=app, member=board.members[0], has_conflict=False)
+    response = client_for(board.members[0]).post(
+        reverse("panel:vote", args=[app.reference]), {"project_vote": "maybe"}
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not Vote.objects.exists()
+
+
+def test_declaring_a_conflict_without_a_reason_is_a_form_error(board, client_for):
+    app = UnderReviewApplicationFactory()
+    response = client_for(board.members[0]).post(
+        reverse("panel:declare", args=[app.reference]), {"has_conflict": "yes"}
+    )
+    assert response.status_code == 400
+    assert "Give the reason" in response.content.decode()
+
+
+def test_panel_member_downloads_an_attachment_after_declaring(board, client_for):
+    from django.core.files.base import ContentFile
+
+    from applications.models import ApplicationAttachment
+
+    app = UnderReviewApplicationFactory()
+    attachment = ApplicationAttachment.objects.create(
+        application=app,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="ethics.pdf"),
+        original_name="ethics.pdf",
+        description="Ethics letter",
+        size=15,
+        uploaded_by=app.lead,
+    )
+    client = client_for(board.members[0])
+    url = reverse("panel:attachment", args=[app.reference, attachment.pk])
+    assert client.get(url).status_code == 302  # declare first
+    services.conflict_declare(application=app, member=board.members[0], has_conflict=False)
+    assert "Ethics letter" in client.get(reverse("panel:review", args=[app.reference])).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    services.conflict_declare(application=app, member=board.members[1], has_conflict=True, reason="Colleague")
+    assert client_for(board.members[1]).get(url).status_code == 403
+
+
+def test_decision_admin_is_read_only(board, client_for):
+    from tests.factories.accounts import StaffFactory
+
+    app = UnderReviewApplicationFactory()
+    for m in board.members[:3]:
+        declared_vote(app, m)
+    declared_vote(app, board.chair)
+    decision = services.decision_record(
+        application=app, chair=board.chair, outcome="approved", rationale="Fine"
+    )
+    admin = StaffFactory(is_superuser=True)
+    client = client_for(admin)
+    url = reverse("admin:panel_decision_change", args=[decision.pk])
+    assert client.get(url).status_code == 200
+    client.post(url, {"rationale": "edited", "outcome": "rejected"})
+    assert (
+        client.post(reverse("admin:panel_decision_delete", args=[decision.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    decision.refresh_from_db()
+    assert decision.rationale == "Fine"
+    assert Decision.objects.count() == 1
+
+
+def test_home_page_lists_the_panel_members_next_actions(board, staff, client_for):
+    UnderReviewApplicationFactory()
+    PanelApplicationFactory()
+    body = client_for(board.members[0]).get(reverse("core:home")).content.decode()
+    assert "Applications awaiting you" in body
+    assert "Applications to screen" in client_for(staff).get(reverse("core:home")).content.decode()
