@@ -78,7 +78,7 @@ class ApplicationSectionForm(_HelperMixin, forms.ModelForm):
             if name in HELP_TEXTS:
                 field.help_text = HELP_TEXTS[name]
             if isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.setdefault("rows", 4)
+                field.widget.attrs["rows"] = 4
         if "lay_summary" in self.fields:
             self.fields["lay_summary"].widget.attrs.update(
                 {"data-word-limit": LAY_SUMMARY_MAX_WORDS, "rows": 8}

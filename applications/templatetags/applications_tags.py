@@ -16,7 +16,7 @@ def answer_sections(answers: dict) -> list[dict]:
     sections = []
     for section in ApplicationSection:
         rows = [
-            {"key": q.key, "label": q.label, "value": answers.get(q.key)}
+            {"key": q.key, "label": q.label, "value": answers.get(q.key), "required": q.required}
             for q in QUESTIONS
             if q.section == section
         ]
@@ -25,8 +25,11 @@ def answer_sections(answers: dict) -> list[dict]:
 
 
 @register.filter
-def answer_display(value):
-    """One answer as HTML: lists as bullet lists, yes/no for ticks, a marker for no answer."""
+def answer_display(value, required=True):
+    """One answer as HTML: lists as bullet lists, yes/no for ticks, a marker for no answer (or
+    "None" for an optional list left empty, such as no sensitive uses)."""
+    if value in ([], "") and required is False:
+        return "None"
     if value is True:
         return "Yes"
     if value is False:
