@@ -489,3 +489,29 @@ def test_home_shows_the_researchers_next_actions(client_for, researcher, other_r
     assert "Finish and submit your draft applications" in mine
     theirs = client_for(other_researcher).get(reverse("core:home")).content.decode()
     assert "Answer an invitation to join a team" in theirs
+
+
+def test_an_attachment_over_the_size_limit_is_refused(client_for, researcher, settings):
+    settings.MAX_UPLOAD_BYTES = 40
+    application = ApplicationFactory(lead=researcher)
+    response = client_for(researcher).post(
+        reverse("applications:attachment_add", kwargs={"pk": application.pk}),
+        {"description": "Ethics letter", "file": _pdf(content=PDF + b"x" * 100)},
+    )
+    assert response.status_code == 200
+    assert "the limit is" in response.content.decode()
+    assert not ApplicationAttachment.objects.exists()
+
+
+def test_the_templates_have_no_inline_script_or_style():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.BASE_DIR) / "templates" / "applications"
+    for template in folder.glob("*.html"):
+        text = template.read_text()
+        assert "style=" not in text, template
+        assert "<style" not in text, template
+        for tag in text.split("<script")[1:]:
+            assert tag.lstrip().startswith("src="), template
