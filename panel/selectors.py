@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -76,20 +76,12 @@ def is_on_team(application: Application, user: User) -> bool:
     return application.members.filter(user=user, status=MemberStatus.ACCEPTED).exists()
 
 
-def panel_visible_q() -> Q:
-    """Applications the panel sees: opened for review by staff at some point (never drafts, never
-    applications rejected automatically before screening)."""
-    return Q(review_opened_at__isnull=False)
-
-
 def application_for_panel(*, reference: str, user: User) -> Application | None:
     """The application if this panel member or staff member may see it at all, else None (404)."""
+    from .permissions import applications_seen_by
+
     qs = Application.objects.select_related("lead", "lead__researcher_profile")
-    if is_staff_member(user):
-        return qs.filter(reference=reference).exclude(status=ApplicationStatus.DRAFT).first()
-    if is_panel_member(user):
-        return qs.filter(panel_visible_q(), reference=reference).first()
-    return None
+    return applications_seen_by(user, qs).filter(reference=reference).first()
 
 
 def conflict_for(*, application: Application, user: User) -> ConflictDeclaration | None:
@@ -296,14 +288,16 @@ class Queue:
 
 
 def panel_queue_for(*, user: User) -> Queue:
-    """The member's queue in a fixed number of queries: one for the applications (with the member's
-    declaration and vote on the current version as subqueries) and one for the decisions."""
+    """The member's queue in one query: the applications the panel sees, with the member's
+    declaration and vote on the current version as subqueries and the decision joined."""
+    from .permissions import applications_seen_by
+
     my_declaration = ConflictDeclaration.objects.filter(application=OuterRef("pk"), member=user)
     my_vote = Vote.objects.filter(
         application=OuterRef("pk"), member=user, version_number=OuterRef("version_number")
     )
     applications = (
-        Application.objects.filter(panel_visible_q())
+        applications_seen_by(user)
         .select_related("lead", "lead__researcher_profile", "decision")
         .annotate(
             has_declared=Exists(my_declaration),
@@ -424,7 +418,8 @@ def attachments_for(application: Application) -> list:
 
 def decision_letter_for(*, reference: str, user: User) -> Decision | None:
     """The decision if ``user`` may read its letter: the team, staff, and panel members without a
-    conflict on the application. None (404) for everyone else."""
+    conflict on an application the panel saw (not one rejected automatically before screening).
+    None (404) for everyone else."""
     decision = (
         Decision.objects.select_related("application", "application__lead", "decided_by")
         .filter(application__reference=reference)
@@ -435,7 +430,7 @@ def decision_letter_for(*, reference: str, user: User) -> Decision | None:
     application = decision.application
     if is_staff_member(user) or is_on_team(application, user):
         return decision
-    if is_panel_member(user) and not decision.is_automatic:
+    if is_panel_member(user) and application.review_opened_at is not None:
         declaration = conflict_for(application=application, user=user)
         if declaration is None or not declaration.has_conflict:
             return decision

@@ -401,3 +401,15 @@ def test_home_page_lists_the_panel_members_next_actions(board, staff, client_for
     body = client_for(board.members[0]).get(reverse("core:home")).content.decode()
     assert "Applications awaiting you" in body
     assert "Applications to screen" in client_for(staff).get(reverse("core:home")).content.decode()
+
+
+def test_automatic_decision_letter_hidden_from_the_panel_when_it_never_reached_them(board, client_for):
+    app = PanelApplicationFactory()
+    from deposits.selectors import UseConditionMatch
+
+    services.decision_record_automatic_rejection(
+        application=app, matches=[UseConditionMatch("DEP-1", "Study", "sector", "Commercial")]
+    )
+    url = reverse("panel:decision_letter", args=[app.reference])
+    assert client_for(board.members[0]).get(url).status_code == 404
+    assert client_for(app.lead).get(url).status_code == 200
