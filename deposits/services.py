@@ -11,12 +11,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.files import validate_pdf_upload
 from core.permissions import is_staff_member
-from core.services import audit_record
+from core.services import audit_record, email_queue
 
 from .enums import (
     DEPOSIT_TRANSITIONS,
@@ -207,6 +208,18 @@ def _change_status(
     return deposit
 
 
+def _other_staff_emails(*exclude) -> list[str]:
+    """Who could be the second pair of eyes."""
+    from accounts.enums import Role
+    from accounts.models import User
+
+    return list(
+        User.objects.filter(role=Role.STAFF, is_active=True)
+        .exclude(pk__in=[person.pk for person in exclude if person is not None])
+        .values_list("email", flat=True)
+    )
+
+
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -324,6 +337,18 @@ def deposit_update(
             target=deposit,
             data={"change": pending.pk, "reason": reason},
         )
+        email_queue(
+            to=_other_staff_emails(actor, deposit.created_by),
+            template="deposits/use_conditions_change_proposed",
+            context={
+                "deposit": deposit,
+                "actor": actor,
+                "change": pending,
+                "review_path": reverse(
+                    "deposits:staff_change_approve", kwargs={"reference": deposit.reference, "pk": pending.pk}
+                ),
+            },
+        )
 
     if not changed and pending is None:
         return None
@@ -440,13 +465,23 @@ def deposit_submit_for_approval(*, actor, deposit: Deposit, reason: str = "") ->
         raise DomainError("Not ready for approval: " + " ".join(blockers), code="incomplete")
     if deposit.status == DepositStatus.SUSPENDED:
         reason = _require_reason(reason)
-    return _change_status(
+    deposit = _change_status(
         deposit,
         actor=actor,
         to_status=DepositStatus.AWAITING_APPROVAL,
         reason=reason or "Sent for approval",
         action=DepositAuditAction.SUBMITTED,
     )
+    email_queue(
+        to=_other_staff_emails(actor, deposit.created_by, deposit.last_edited_by),
+        template="deposits/awaiting_approval",
+        context={
+            "deposit": deposit,
+            "actor": actor,
+            "approve_path": reverse("deposits:staff_approve", kwargs={"reference": deposit.reference}),
+        },
+    )
+    return deposit
 
 
 def _ensure_second_pair_of_eyes(deposit: Deposit, actor, *, proposer=None) -> None:

@@ -350,3 +350,26 @@ def test_staff_extend_the_sensitive_use_list(staff):
     assert not use.is_active
     with pytest.raises(DomainError):
         services.sensitive_use_create(actor=staff, code="insurance", name="Again")
+
+
+def test_sending_for_approval_emails_the_other_staff_after_commit(
+    staff, staff2, mailoutbox, django_capture_on_commit_callbacks
+):
+    deposit = _ready(staff)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.deposit_submit_for_approval(actor=staff, deposit=deposit)
+    assert callbacks
+    assert [m.to for m in mailoutbox] == [[staff2.email]]
+    assert deposit.reference in mailoutbox[0].subject
+    assert f"/deposits/staff/{deposit.reference}/approve/" in mailoutbox[0].body
+
+
+def test_proposed_use_condition_change_emails_the_other_staff(
+    staff, staff2, mailoutbox, django_capture_on_commit_callbacks
+):
+    registrar = StaffFactory()
+    deposit = AvailableDepositFactory(created_by=registrar)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deposit_update(actor=staff, deposit=deposit, fields={"excluded_sectors": ["commercial"]})
+    assert [m.to for m in mailoutbox] == [[staff2.email]]
+    assert "use conditions" in mailoutbox[0].subject
