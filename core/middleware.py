@@ -1,3 +1,5 @@
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
@@ -5,13 +7,25 @@ from django.utils.cache import add_never_cache_headers
 from .context import reset_client_ip, set_client_ip
 
 
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
 def request_client_ip(request: HttpRequest) -> str | None:
-    """The client's address. Behind the production proxy the first X-Forwarded-For hop is the client."""
-    if getattr(settings, "USE_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address. Behind TRUSTED_PROXY_COUNT reverse proxies, each of which appends the
+    address it received from to X-Forwarded-For, the client is that many entries from the right;
+    entries further left were written by the client and are not believed (a spoofed header must not
+    slip past the lockout or the rate limits)."""
+    remote = _valid_ip(request.META.get("REMOTE_ADDR"))
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return _valid_ip(hops[-proxies]) or remote
+    return remote
 
 
 class RequestContextMiddleware:

@@ -146,6 +146,9 @@ AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "core.middleware.request_client_ip"
+# How many reverse proxies in front of the portal append to X-Forwarded-For (0: use REMOTE_ADDR).
+# The lockout, the rate limits and the audit log's addresses depend on it being right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Rate limits (core.ratelimit): scope -> {"ip" | "address": (attempts, window in seconds)}.
 RATE_LIMITS = {
