@@ -1,0 +1,31 @@
+"""Settings for scripts/bench (web side and the Celery worker it starts): the shared base settings
+as production would run them (DEBUG off, Redis broker and cache, every middleware), on the
+benchmark's own database, with the benchmark's URLconf (the portal's URLs plus a private admin site
+and a bare ListView used as baselines). The environment (DATABASE_URL, REDIS_URL, ONS_*) is set by
+scripts/bench.py before Django starts."""
+
+import os
+
+from archive_portal.settings.base import *  # noqa: F403 (settings modules extend the shared base)
+
+DEBUG = False
+SECRET_KEY = "bench-only-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789"  # noqa: S105 (benchmark only)
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+ROOT_URLCONF = "bench_urls"
+# Outbox emails are sent by the worker, as in production, but kept in memory (no SMTP server here).
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PRIVATE_MEDIA_ROOT = os.environ.get("BENCH_MEDIA_ROOT", "/tmp/bench-private")  # noqa: S108 (throwaway)
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("BENCH_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,129 @@
+"""The pieces of scripts/bench on tiny data, so the benchmark cannot rot: the data generator, the
+query-count collector over every page it measures, the two baselines (private admin, bare ListView),
+the Standard Webhooks receiver, and a decision through the real services to the receiver."""
+
+import base64
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS))
+
+import bench  # noqa: E402 (scripts/ goes on the path first)
+import bench_data  # noqa: E402 (scripts/ goes on the path first)
+
+
+@pytest.fixture
+def bench_urls(settings):
+    settings.ROOT_URLCONF = "bench_urls"
+
+
+@pytest.fixture
+def receiver():
+    server = bench.Receiver().start()
+    yield server
+    server.stop()
+
+
+def test_query_counts_are_collected_for_every_page_and_do_not_grow_with_rows(db, bench_urls):
+    actors = bench_data.ensure_actors()
+    clients = bench.signed_in_clients(actors)
+    bench_data.grow(10, actors)
+    bench_data.review_subject(1, actors)
+    small = bench.query_counts(actors, clients)
+    bench_data.grow(40, actors)
+    bench_data.review_subject(4, actors)
+    large = bench.query_counts(actors, clients)
+
+    assert set(small) == {page.name for page in bench.pages(actors)}
+    assert {name: status for name, (status, _) in small.items()} == dict.fromkeys(small, 200)
+    assert all(queries > 0 for _, queries in small.values())
+    assert {name: q for name, (_, q) in large.items()} == {name: q for name, (_, q) in small.items()}
+
+
+def test_data_generator_is_realistic_and_repeatable(db):
+    from applications.models import Application
+    from panel.models import Decision
+
+    actors = bench_data.ensure_actors()
+    bench_data.grow(20, actors)
+    assert bench_data.grow(20, actors) == 0  # nothing added the second time
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert statuses >= {
+        "draft",
+        "submitted",
+        "under_review",
+        "queried",
+        "resubmitted",
+        "approved",
+        "rejected",
+    }
+    assert Decision.objects.filter(is_automatic=True).count() == 1
+    assert all(app.members.count() >= 2 for app in Application.objects.all())
+    pool = bench_data.decide_pool(3, actors)
+    assert [a.status for a in pool] == ["under_review"] * 3
+
+
+def test_baselines_answer_for_staff_and_are_timed(db, bench_urls):
+    actors = bench_data.ensure_actors()
+    bench_data.grow(10, actors)
+    clients = bench.signed_in_clients(actors)
+    times = bench.time_pages(clients, bench.page_targets(), rounds=1, budget=1.0)
+    assert set(times) == {name for name, _, _ in bench.page_targets()}
+    assert all(t["median_ms"] > 0 and t["n"] == 1 for t in times.values())
+    # The bare list keeps the permission check: a researcher is refused.
+    assert clients["researcher"].get("/bench/applications/").status_code == 403
+
+
+def test_receiver_accepts_signed_webhooks_and_refuses_bad_signatures(receiver):
+    from standardwebhooks.webhooks import Webhook
+
+    body = '{"data":{"application_reference":"APP-2025-X0001"}}'
+    when = datetime.now(UTC)
+    signature = Webhook(receiver.secret).sign(msg_id="msg_1", timestamp=when, data=body)
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(int(when.timestamp())),
+        "webhook-signature": signature,
+    }
+
+    assert requests.post(receiver.url, data=body, headers=headers, timeout=5).status_code == 204
+    other = "whsec_" + base64.b64encode(b"not-the-secret-0123456789abcdef").decode()
+    forged = Webhook(other).sign(msg_id="msg_2", timestamp=when, data=body)
+    bad = {**headers, "webhook-id": "msg_2", "webhook-signature": forged}
+    assert requests.post(receiver.url, data=body, headers=bad, timeout=5).status_code == 401
+
+    assert [(r.webhook_id, r.reference) for r in receiver.receipts] == [("msg_1", "APP-2025-X0001")]
+    assert receiver.rejected == 1
+
+
+def test_a_decision_reaches_the_receiver_through_the_real_services(
+    db, settings, receiver, django_capture_on_commit_callbacks
+):
+    from notifications.models import OnsNotification
+
+    settings.ONS_WEBHOOK_URL = receiver.url
+    settings.ONS_WEBHOOK_SECRET = receiver.secret
+    settings.ONS_NOTIFY_EMAIL = ""
+    actors = bench_data.ensure_actors()
+    (application,) = bench_data.decide_pool(1, actors)
+    commits = {}
+    with django_capture_on_commit_callbacks(execute=True):  # tasks run eagerly in the test settings
+        bench.decide(application, actors.chair, commits, "t")
+
+    arrived = receiver.received_for(application.reference)
+    assert arrived is not None
+    assert arrived >= commits["t"]
+    assert OnsNotification.objects.get(application=application).status == "delivered"
+
+
+def test_percentile_picks_the_nearest_rank():
+    values = [float(n) for n in range(1, 101)]
+    assert bench.percentile(values, 0.5) == 51.0
+    assert bench.percentile(values, 0.95) == 95.0
+    assert bench.percentile([7.0], 0.95) == 7.0
