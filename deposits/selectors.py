@@ -78,8 +78,8 @@ def deposit_list_available() -> QuerySet[Deposit]:
 
 def deposit_list_catalogue() -> QuerySet[Deposit]:
     """What anyone may browse: available deposits only, with what each row shows fetched in a fixed
-    number of queries."""
-    return deposit_list_available().prefetch_related("srs_datasets")
+    number of queries (the row and its excluded uses)."""
+    return deposit_list_available()
 
 
 def deposit_get_public(reference: str) -> Deposit | None:

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -678,6 +679,24 @@ def deposit_use_conditions_change_reject(
         data={"change": change.pk, "note": note},
     )
     return change
+
+
+# --- export --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deposit_register_export(*, actor, deposits: QuerySet[Deposit], filters: dict | None = None) -> str:
+    """The register as CSV. Exports are audited: they carry contact details out of the portal."""
+    _ensure_staff(actor)
+    from .selectors import deposit_register_csv
+
+    content = deposit_register_csv(deposits)
+    audit_record(
+        actor=actor,
+        action=DepositAuditAction.EXPORTED,
+        data={"filters": filters or {}, "rows": deposits.count()},
+    )
+    return content
 
 
 # --- the controlled list of sensitive uses ---------------------------------------------------------

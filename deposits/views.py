@@ -117,9 +117,10 @@ class StaffDepositExportView(StaffRequiredMixin, View):
     def get(self, request):
         filterset = StaffDepositFilter(request.GET, queryset=selectors.deposit_list_for_staff(request.user))
         queryset = filterset.qs if filterset.is_valid() else filterset.queryset
-        response = HttpResponse(
-            selectors.deposit_register_csv(queryset), content_type="text/csv; charset=utf-8"
+        content = services.deposit_register_export(
+            actor=request.user, deposits=queryset, filters={k: v for k, v in request.GET.items() if v}
         )
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         name = f"deposit-register-{timezone.localdate():%Y-%m-%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "no-store, private"

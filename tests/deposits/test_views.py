@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from deposits.enums import DepositStatus, DocumentKind
+from core.models import AuditEvent
+from deposits.enums import DepositAuditAction, DepositStatus, DocumentKind
 from deposits.models import Deposit, DepositApproval, DepositDocument, SrsDataset
 from tests.factories.accounts import StaffFactory
 from tests.factories.deposits import (
@@ -490,6 +491,9 @@ def test_csv_export_lists_the_register(client_for, staff, uses):
     assert rows[1][0] == deposit.reference
     assert rows[1][1].startswith("'=")  # a formula is neutralised
     assert "Commercial or for-profit use" in rows[1]
+    event = AuditEvent.objects.get(action=DepositAuditAction.EXPORTED)
+    assert event.actor == staff
+    assert event.data == {"filters": {"status": "available"}, "rows": 1}
 
 
 def test_staff_download_internal_document(client_for, staff):
