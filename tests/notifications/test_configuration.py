@@ -1,0 +1,45 @@
+"""Configuration: the beat sweep is scheduled, and the checks refuse a portal that cannot tell ONS."""
+
+from django.conf import settings as django_settings
+
+from notifications.checks import ons_channels_check
+from notifications.tasks import ons_notification_deliver_task, ons_notification_sweep_task
+
+
+def test_the_sweep_runs_every_minute_from_beat():
+    entry = django_settings.CELERY_BEAT_SCHEDULE["ons-notification-sweep"]
+    assert entry["task"] == ons_notification_sweep_task.name
+    assert entry["schedule"] == 60.0
+
+
+def test_celery_is_configured_for_at_least_once_delivery():
+    s = django_settings
+    assert s.CELERY_TASK_ACKS_LATE
+    assert s.CELERY_TASK_REJECT_ON_WORKER_LOST
+    assert s.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    options = s.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert options["visibility_timeout"] > s.CELERY_TASK_TIME_LIMIT > s.CELERY_TASK_SOFT_TIME_LIMIT
+    assert options["socket_timeout"]
+    assert options["socket_connect_timeout"]
+    # The delivery task ends before its lease does, so no second worker takes a row still being sent.
+    assert ons_notification_deliver_task.time_limit < s.ONS_LEASE_SECONDS
+    # Countdowns stay far below the visibility timeout (long waits live in next_attempt_at).
+    assert options["visibility_timeout"] > s.ONS_COUNTDOWN_MAX_SECONDS * 10
+
+
+def test_no_channel_is_an_error(settings):
+    settings.ONS_WEBHOOK_URL = ""
+    settings.ONS_NOTIFY_EMAIL = ""
+    assert [e.id for e in ons_channels_check(None)] == ["notifications.E001"]
+
+
+def test_webhook_without_a_secret_is_an_error(settings):
+    settings.ONS_WEBHOOK_URL = "https://ons.example.gov.uk/hook"
+    settings.ONS_WEBHOOK_SECRET = ""
+    assert "notifications.E002" in [e.id for e in ons_channels_check(None)]
+
+
+def test_the_default_email_channel_passes(settings):
+    settings.ONS_WEBHOOK_URL = ""
+    settings.ONS_NOTIFY_EMAIL = "srs-access@ons.example.gov.uk"
+    assert ons_channels_check(None) == []
