@@ -86,3 +86,26 @@ def test_the_partials_render_a_version_and_its_diff(researcher):
     assert "version 1 to version 2" in diff_html
     empty = render_to_string("applications/_diff.html", {"diff": []})
     assert "No answer changed" in empty
+
+
+@pytest.mark.parametrize(
+    ("status", "annotations", "expected"),
+    [
+        ("draft", {"has_pending_invites": False}, "Complete and submit the application"),
+        ("draft", {"has_pending_invites": True}, "Wait for co-applicants to accept, then submit"),
+        ("submitted", {}, "Wait for staff to screen it"),
+        ("queried", {"has_open_query": True}, "Answer the panel's questions"),
+        ("queried", {"has_open_query": False}, "Resubmit the application"),
+        ("under_review", {}, "Wait for the panel's decision"),
+        ("approved", {}, "Read the decision letter; ONS will arrange access"),
+        ("rejected", {}, "Read the decision letter"),
+        ("withdrawn", {}, "Nothing to do"),
+    ],
+)
+def test_the_next_step_follows_the_status(status, annotations, expected):
+    from applications.selectors import application_next_step
+
+    application = Application(status=status)
+    for name, value in annotations.items():
+        setattr(application, name, value)
+    assert application_next_step(application) == expected
