@@ -221,6 +221,16 @@ def _other_staff_emails(*exclude) -> list[str]:
     )
 
 
+def _check_sectors(fields: dict[str, Any]) -> None:
+    from accounts.enums import OrganisationSector
+
+    unknown = set(fields.get("excluded_sectors") or []) - set(OrganisationSector.values)
+    if unknown:
+        raise DomainError(
+            f"Unknown organisation sector: {', '.join(sorted(map(str, unknown)))}.", field="excluded_sectors"
+        )
+
+
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -244,6 +254,7 @@ def deposit_create(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(f"These fields cannot be set here: {', '.join(sorted(unknown))}.")
+    _check_sectors(fields)
     now = timezone.now()
     deposit = Deposit(**fields, created_by=actor, last_edited_by=actor, last_edited_at=now)
     deposit.reference = "DEP-pending"
@@ -280,6 +291,7 @@ def deposit_update(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(f"These fields cannot be set here: {', '.join(sorted(unknown))}.")
+    _check_sectors(fields)
 
     current_uses = set(deposit.excluded_uses.values_list("pk", flat=True))
     new_uses = list(excluded_uses) if excluded_uses is not None else None
@@ -318,6 +330,12 @@ def deposit_update(
 
     pending = None
     if hold_use_conditions:
+        if not reason.strip():
+            raise DomainError(
+                "Say why the use conditions should change: the second staff member reads it first.",
+                field="reason",
+                code="reason_required",
+            )
         if deposit.use_condition_changes.filter(status=UseConditionChangeStatus.PENDING).exists():
             raise DomainError(
                 "A change to this deposit's use conditions is already waiting for approval. "

@@ -311,15 +311,23 @@ def test_use_condition_edit_on_an_available_deposit_waits_for_a_second_approval(
 
 def test_only_one_pending_use_condition_change_at_a_time(staff, uses):
     deposit = AvailableDepositFactory(created_by=StaffFactory())
-    services.deposit_update(actor=staff, deposit=deposit, fields={"excluded_sectors": ["commercial"]})
-    with pytest.raises(DomainError):
-        services.deposit_update(actor=staff, deposit=deposit, fields={"excluded_sectors": ["nhs"]})
+    with pytest.raises(DomainError) as caught:
+        services.deposit_update(actor=staff, deposit=deposit, fields={"excluded_sectors": ["commercial"]})
+    assert caught.value.field == "reason"
+    services.deposit_update(
+        actor=staff, deposit=deposit, fields={"excluded_sectors": ["commercial"]}, reason="Per the notice"
+    )
+    with pytest.raises(DomainError) as caught:
+        services.deposit_update(
+            actor=staff, deposit=deposit, fields={"excluded_sectors": ["nhs"]}, reason="Another idea"
+        )
+    assert caught.value.code == "pending_change_exists"
 
 
 def test_rejected_use_condition_change_leaves_the_deposit_unchanged(staff, staff2):
     deposit = AvailableDepositFactory(created_by=StaffFactory())
     pending = services.deposit_update(
-        actor=staff, deposit=deposit, fields={"excluded_sectors": ["commercial"]}
+        actor=staff, deposit=deposit, fields={"excluded_sectors": ["commercial"]}, reason="Per the notice"
     )
     services.deposit_use_conditions_change_reject(
         actor=staff2, change=pending, note="Not what the notice says"
@@ -370,6 +378,16 @@ def test_proposed_use_condition_change_emails_the_other_staff(
     registrar = StaffFactory()
     deposit = AvailableDepositFactory(created_by=registrar)
     with django_capture_on_commit_callbacks(execute=True):
-        services.deposit_update(actor=staff, deposit=deposit, fields={"excluded_sectors": ["commercial"]})
+        services.deposit_update(
+            actor=staff, deposit=deposit, fields={"excluded_sectors": ["commercial"]}, reason="Per the notice"
+        )
     assert [m.to for m in mailoutbox] == [[staff2.email]]
     assert "use conditions" in mailoutbox[0].subject
+
+
+def test_unknown_sectors_are_refused(staff):
+    with pytest.raises(DomainError) as caught:
+        services.deposit_create(
+            actor=staff, fields={**FIELDS, "excluded_sectors": ["pirates"]}, srs_dataset_ids=["S-1"]
+        )
+    assert caught.value.field == "excluded_sectors"
