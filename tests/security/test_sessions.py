@@ -141,3 +141,19 @@ def test_asking_for_a_taken_address_changes_nothing_and_tells_its_owner(
     assert response.status_code == 302
     assert mail.outbox[-1].to == [other_researcher.email]
     assert "Nothing has changed" in mail.outbox[-1].body
+
+
+def test_a_password_reset_by_email_ends_every_session(client, client_for, member):
+    import re
+
+    from django.core import mail
+
+    signed_in = client_for(member)
+    client.post(reverse("accounts:password_reset"), {"email": member.email})
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(path, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Brand-New-Password-77", "new_password2": "Brand-New-Password-77"},
+    )
+    assert signed_in.get(reverse("accounts:security")).url.startswith(reverse("accounts:login"))
