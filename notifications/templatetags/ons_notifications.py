@@ -1,13 +1,22 @@
+import logging
+
 from django import template
+from django.db import DatabaseError
 
 from notifications.selectors import ons_failed_count_for
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
 
 @register.simple_tag(takes_context=True)
 def ons_failed_count(context) -> int:
-    """Failed ONS notifications, for the staff banner: one count for staff, no query for others."""
+    """Failed ONS notifications, for the staff banner: one count for staff, no query for others.
+    Never breaks the page it sits on (the 500 page included)."""
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
-    return ons_failed_count_for(user)
+    try:
+        return ons_failed_count_for(user)
+    except DatabaseError:
+        logger.warning("ONS banner: could not count failed notifications", exc_info=True)
+        return 0
