@@ -2,6 +2,8 @@
 its JSON are all built from the same FilterSet, so they always hold the same rows."""
 
 import django_filters
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.db.models import Q
 
@@ -24,7 +26,28 @@ def _register_deposits(request):
     )
 
 
-class RegisterFilter(django_filters.FilterSet):
+class _GridFormMixin:
+    """Lay the filter fields out in a compact grid: ``grid`` is a list of rows of (field, width)."""
+
+    grid: list[list[tuple[str, int]]] = []
+
+    @property
+    def form(self):
+        form = super().form
+        if not hasattr(form, "helper"):
+            form.helper = FormHelper()
+            form.helper.form_tag = False
+            form.helper.disable_csrf = True
+            form.helper.layout = Layout(
+                *(
+                    Row(*(Column(name, css_class=f"col-md-{width}") for name, width in row))
+                    for row in self.grid
+                )
+            )
+        return form
+
+
+class RegisterFilter(_GridFormMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search", max_length=200)
     deposit = django_filters.ModelChoiceFilter(
         field_name="deposits",
@@ -53,6 +76,8 @@ class RegisterFilter(django_filters.FilterSet):
         empty_label="Any status",
     )
 
+    grid = [[("q", 6), ("deposit", 6)], [("sector", 4), ("year", 4), ("status", 4)]]
+
     class Meta:
         model = Application
         fields = ["q", "deposit", "sector", "year", "status"]
@@ -74,7 +99,7 @@ def _all_deposits(request):
     return Deposit.objects.only("id", "reference", "title").order_by("reference")
 
 
-class DashboardFilter(django_filters.FilterSet):
+class DashboardFilter(_GridFormMixin, django_filters.FilterSet):
     """Staff dashboard: which applications the charts, tables and exports cover."""
 
     submitted_from = django_filters.DateFilter(
@@ -113,6 +138,11 @@ class DashboardFilter(django_filters.FilterSet):
         label="Decision",
         empty_label="Any",
     )
+
+    grid = [
+        [("submitted_from", 4), ("submitted_to", 4), ("deposit", 4)],
+        [("sector", 4), ("status", 4), ("outcome", 4)],
+    ]
 
     class Meta:
         model = Application

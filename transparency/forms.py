@@ -22,7 +22,8 @@ class InfoPageForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, page: InfoPage, **kwargs):
-        kwargs.setdefault("initial", {"title": page.title, "body": page.body, "base_version": page.version})
+        current = {"title": page.title, "body": page.body, "base_version": page.version}
+        kwargs["initial"] = {**current, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Publish this version"))

@@ -107,6 +107,14 @@ def test_staff_edit_shows_new_text_and_date_and_keeps_the_previous_version(clien
     assert event.data == {"version": 2, "previous_version": 1}
 
 
+def test_the_edit_form_starts_from_the_current_text(client_for, staff):
+    page = InfoPage.objects.get(slug="researcher-guide")
+    html = client_for(staff).get(reverse("transparency:page_edit", args=[page.slug])).content.decode()
+    assert f'value="{page.title}"' in html
+    assert "What is rejected automatically" in html
+    assert f'name="base_version" value="{page.version}"' in html
+
+
 def test_saving_the_same_text_makes_no_new_version(client_for, staff):
     page = InfoPage.objects.get(slug="dpia-summary")
     client_for(staff).post(
