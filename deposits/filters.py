@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from .enums import AccessLevel, DepositStatus, Geography, Population
+from .enums import AccessLevel, DepositStatus, Geography, Population, UseConditionChangeStatus
 
 
 def _search_q(value: str) -> Q:
@@ -32,6 +32,17 @@ class CatalogueFilter(django_filters.FilterSet):
 
 class StaffDepositFilter(CatalogueFilter):
     status = django_filters.ChoiceFilter(choices=DepositStatus.choices, empty_label="Any status")
+    pending_change = django_filters.ChoiceFilter(
+        label="Use-condition change",
+        choices=[("yes", "Waiting for approval")],
+        empty_label="Any",
+        method="with_pending_change",
+    )
+
+    def with_pending_change(self, queryset, name, value):
+        if value != "yes":
+            return queryset
+        return queryset.filter(use_condition_changes__status=UseConditionChangeStatus.PENDING).distinct()
 
     def search(self, queryset, name, value):
         value = (value or "").strip()

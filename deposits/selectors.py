@@ -196,10 +196,10 @@ def deposit_can_approve_change(*, user, change: DepositUseConditionChange) -> bo
     )
 
 
-def deposits_awaiting_approval_count(user) -> int:
-    """Deposits and use-condition changes this staff member could approve."""
+def deposit_approvals_waiting_for(user) -> tuple[int, int]:
+    """(deposits, use-condition changes) that this staff member could approve."""
     if not is_staff_member(user):
-        return 0
+        return 0, 0
     deposits = (
         Deposit.objects.filter(status=DepositStatus.AWAITING_APPROVAL)
         .exclude(created_by=user)
@@ -213,7 +213,7 @@ def deposits_awaiting_approval_count(user) -> int:
         .exclude(deposit__last_edited_by=user)
         .count()
     )
-    return deposits + changes
+    return deposits, changes
 
 
 # --- history -------------------------------------------------------------------------------------------

@@ -64,12 +64,24 @@ def test_deposit_get_public_hides_internal_documents_and_unavailable_deposits():
     assert selectors.deposit_get_public("DEP-0000-0000") is None
 
 
-def test_staff_home_shows_deposits_waiting_for_this_persons_approval(staff):
-    mine = DepositFactory(created_by=staff, status=DepositStatus.AWAITING_APPROVAL)
-    assert mine
-    other = StaffFactory()
+def test_staff_home_shows_approvals_waiting_for_this_person(staff, client_for):
+    from deposits import services
+
+    DepositFactory(created_by=staff, status=DepositStatus.AWAITING_APPROVAL)
+    open_deposit = AvailableDepositFactory(created_by=staff)
+    other, third = StaffFactory(), StaffFactory()
+    services.deposit_update(
+        actor=other, deposit=open_deposit, fields={"excluded_sectors": ["commercial"]}, reason="Per notice"
+    )
     assert [a.count for a in next_actions(staff) if a.urgent] == []
     assert [a.count for a in next_actions(other) if a.urgent] == [1]
+    actions = [a for a in next_actions(third) if a.urgent]
+    assert [(a.title, a.count) for a in actions] == [
+        ("Deposits waiting for your approval", 1),
+        ("Use-condition changes waiting for your approval", 1),
+    ]
+    listed = client_for(third).get(actions[1].url).context["deposits"]
+    assert [d.pk for d in listed] == [open_deposit.pk]
 
 
 def test_researchers_get_no_deposit_actions(researcher):
