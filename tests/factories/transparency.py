@@ -104,6 +104,7 @@ def decided_application(
     decided_at=None,
     is_automatic: bool = False,
     lead=None,
+    access_end=None,
     **application_fields,
 ) -> Application:
     """An application with its decision, its status and ``decided_at`` consistent with it."""
@@ -122,6 +123,7 @@ def decided_application(
         decided_at=decided_at,
         is_automatic=is_automatic,
         decided_by=None if is_automatic else ChairFactory(),
+        **({"access_end": access_end} if access_end else {}),
     )
     return application
 

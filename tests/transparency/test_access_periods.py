@@ -171,3 +171,13 @@ def test_two_runs_at_once_end_access_and_notify_once(settings):
     assert application.status == ApplicationStatus.ACCESS_ENDED
     assert _expired_rows(application).count() == 1
     assert AccessNotice.objects.filter(application=application, kind=AccessNoticeKind.ENDED).count() == 1
+
+
+def test_staff_home_shows_access_periods_ending_soon(client_for, staff, researcher):
+    decided_application(access_end=timezone.localdate() + timedelta(days=10))
+    decided_application(access_end=timezone.localdate() + timedelta(days=29))
+    decided_application()  # ends in a year: not counted
+    html = client_for(staff).get("/").content.decode()
+    assert "Access periods ending within 30 days" in html
+    assert '<span class="badge text-bg-primary rounded-pill">2</span>' in html
+    assert "Access periods ending within 30 days" not in client_for(researcher).get("/").content.decode()

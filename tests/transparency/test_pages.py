@@ -189,3 +189,37 @@ def test_only_staff_may_edit_pages(client, client_for, researcher, member):
 def test_unknown_page_and_version_answer_404(client):
     assert client.get(reverse("transparency:page", args=["nope"])).status_code == 404
     assert client.get(reverse("transparency:page_version", args=["privacy", 99])).status_code == 404
+
+
+def _argument_free_paths():
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + route)
+            elif isinstance(pattern, URLPattern) and "<" not in route and "(" not in route:
+                yield "/" + (prefix + route).lstrip("^").rstrip("$").replace("\\", "")
+
+    return sorted({p for p in walk(get_resolver().url_patterns) if not p.startswith("/admin")})
+
+
+def test_every_html_page_links_both_privacy_policies_in_its_footer(client, client_for, staff, researcher):
+    archive = f'href="{reverse("transparency:page", args=["archive-privacy"])}"'
+    site = f'href="{reverse("transparency:page", args=["privacy"])}"'
+    checked = set()
+    for visitor in (client, client_for(staff), client_for(researcher)):
+        for path in _argument_free_paths():
+            response = visitor.get(path)
+            if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+                continue
+            html = response.content.decode()
+            if "<footer" not in html:
+                continue  # a fragment, not a page
+            footer = html[html.index("<footer") :]
+            assert archive in footer, path
+            assert site in footer, path
+            checked.add(path)
+    assert {"/", "/register/", "/oversight/"} <= checked
+    assert len(checked) >= 10
