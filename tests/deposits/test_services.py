@@ -89,7 +89,7 @@ def test_deposit_create_gives_a_yearly_reference_and_audits(staff, uses):
     assert _audit_actions(deposit) == [DepositAuditAction.CREATED]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # no serialized_rollback: see tests/deposits/test_browser.py
 def test_deposit_references_stay_unique_when_registered_at_the_same_moment():
     staff = StaffFactory()
 
