@@ -44,17 +44,16 @@ DECIDE_PREFIX = "APP-2025-D"  # applications under review waiting for the chair 
 REVIEW_REFERENCE = "APP-2025-R0001"  # the review page's subject
 BATCH = 2000
 
-#: Status of row i by i % 20: the mix of a portal a few years in.
-#: Status of row i by i % 20: the mix of a portal a few years in (6 approved, 4 under review, 3
-#: rejected, 2 drafts, 2 submitted, 1 queried, 1 resubmitted, 1 withdrawn), ordered so that the first
-#: ten rows already hold every kind a page shows.
+#: Status of row i by i % 20: the mix of a portal a few years in (8 approved, 3 rejected, 2 withdrawn,
+#: 2 drafts, 2 under review, 1 submitted, 1 queried, 1 resubmitted), ordered so that the first ten
+#: rows already hold every kind a page shows.
 STATUS_CYCLE = [
     S.APPROVED, S.UNDER_REVIEW, S.SUBMITTED, S.REJECTED, S.APPROVED,
-    S.DRAFT, S.UNDER_REVIEW, S.QUERIED, S.REJECTED, S.WITHDRAWN,
+    S.DRAFT, S.QUERIED, S.REJECTED, S.WITHDRAWN, S.APPROVED,
     S.APPROVED, S.UNDER_REVIEW, S.RESUBMITTED, S.APPROVED, S.DRAFT,
-    S.SUBMITTED, S.APPROVED, S.UNDER_REVIEW, S.REJECTED, S.APPROVED,
+    S.REJECTED, S.APPROVED, S.WITHDRAWN, S.APPROVED, S.APPROVED,
 ]  # fmt: skip
-AUTOMATIC = {8}  # i % 20: rejected automatically on submission (never opened for review)
+AUTOMATIC = {7}  # i % 20: rejected automatically on submission (never opened for review)
 WITH_CONDITIONS = {4, 16}  # i % 20: approved with conditions
 TOPICS = [
     "Placement stability and school outcomes",
