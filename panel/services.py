@@ -191,7 +191,11 @@ def application_query_raise(*, application: Application, actor: User, questions:
     application = _lock(application)
     if is_panel_chair(actor):
         declaration = conflict_for(application=application, user=actor)
-        if declaration is not None and declaration.has_conflict:
+        if declaration is None:
+            raise NotPermitted(
+                "Declare whether you have a conflict of interest before querying the applicants."
+            )
+        if declaration.has_conflict:
             raise NotPermitted(
                 "You declared a conflict of interest on this application; another chair must query it."
             )
@@ -242,7 +246,7 @@ def conflict_declare(
     if not is_panel_member(member):
         raise NotPermitted("Only panel members declare conflicts of interest.")
     application = _lock(application)
-    if application.status not in REVIEWING:
+    if application.status not in REVIEWING or application.review_opened_at is None:
         raise InvalidTransition(f"{application.reference} is not under review; nothing to declare.")
     reason = (reason or "").strip()
     if has_conflict and not reason:

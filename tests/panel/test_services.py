@@ -485,3 +485,16 @@ def test_vote_reminders_task_runs_the_service(board):
 
 def test_member_factory_without_membership_is_still_a_panel_member():
     assert PanelMemberFactory().is_panel_member
+
+
+def test_chair_declares_before_querying(board):
+    app = UnderReviewApplicationFactory()
+    with pytest.raises(NotPermitted, match="Declare whether"):
+        services.application_query_raise(application=app, actor=board.chair, questions="Why?")
+
+
+def test_nothing_to_declare_before_staff_open_the_review(board):
+    with pytest.raises(InvalidTransition, match="not under review"):
+        services.conflict_declare(
+            application=PanelApplicationFactory(), member=board.members[0], has_conflict=False
+        )
