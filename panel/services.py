@@ -379,6 +379,9 @@ def decision_record(
     departure_reason = (departure_reason or "").strip()
     if not rationale:
         raise DomainError("Give the rationale for the decision.", field="rationale")
+    public_rationale = (public_rationale or "").strip()
+    if len(public_rationale) > 1000:
+        raise DomainError("Keep the public rationale to 1,000 characters.", field="public_rationale")
     if outcome == DecisionOutcome.APPROVED_WITH_CONDITIONS and not conditions:
         raise DomainError("Write the conditions of the approval.", field="conditions")
     if outcome != DecisionOutcome.APPROVED_WITH_CONDITIONS and conditions:
@@ -423,7 +426,7 @@ def decision_record(
                 application=application,
                 outcome=outcome,
                 rationale=rationale,
-                public_rationale=(public_rationale or "").strip(),
+                public_rationale=public_rationale,
                 conditions=conditions,
                 access_start=access_start,
                 access_end=access_end,

@@ -131,3 +131,46 @@ def test_acceptance_1_in_the_browser(journey, live_server):  # noqa: F811 (fixtu
         assert events.filter(action=PanelAuditAction.CONFLICT_DECLARED, actor=person).exists()
         assert events.filter(action=PanelAuditAction.VOTE_CAST, actor=person).exists()
     assert events.filter(action=PanelAuditAction.DECISION_RECORDED, actor=chair).exists()
+
+
+def test_membership_interests_query_and_conflict_pages_in_the_browser(journey, live_server):  # noqa: F811
+    from panel import services
+    from tests.factories.panel import UnderReviewApplicationFactory
+
+    staff = StaffFactory()
+    member = panel_member(email="browser-m@example.org")
+    chair = panel_member(chair=True, email="browser-c@example.org")
+    ResearcherFactory(full_name="Dr Future Member")
+    services.member_interest_declare(
+        actor=member, member=member, description="Trustee of a fostering charity."
+    )
+    app = UnderReviewApplicationFactory()
+
+    me = _signed_in(journey, live_server, staff, "staff-members")
+    me.goto("/panel/staff/members/")
+    me.check("staff members")
+    me.goto("/panel/interests/register/")
+    me.check("interest register")
+    me.goto(f"/panel/applications/{app.reference}/query/")
+    me.check("query form (staff)")
+
+    me = _signed_in(journey, live_server, member, "member-conflict")
+    me.goto("/panel/interests/")
+    me.check("my interests")
+    me.goto(f"/panel/applications/{app.reference}/declare/")
+    me.page.get_by_label("Yes, I have a conflict of interest").check()
+    me.page.get_by_label("The conflict (if any)").fill("I supervised the lead applicant.")
+    me.page.get_by_role("button", name="Record my declaration").click()
+    me.page.get_by_text("Your conflict of interest is recorded").wait_for()
+    me.check("queue after a conflict")
+    response = me.page.goto(f"/panel/applications/{app.reference}/")
+    assert response.status == 403
+
+    me = _signed_in(journey, live_server, chair, "chair-undeclared")
+    me.goto(f"/panel/applications/{app.reference}/decide/")
+    me.page.get_by_role("button", name="Record my declaration").wait_for()  # conflicts first
+    me.page.get_by_label("No, I have no conflict of interest").check()
+    me.page.get_by_role("button", name="Record my declaration").click()
+    me.goto(f"/panel/applications/{app.reference}/decide/")
+    me.page.get_by_text("The quorum is not met").wait_for()
+    me.check("decision page below quorum")
