@@ -143,7 +143,7 @@ def test_a_second_end_attempt_changes_nothing(approved):
     assert _expired_rows(application).count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_end_access_and_notify_once(settings):
     settings.ONS_WEBHOOK_URL = ""
     settings.ONS_NOTIFY_EMAIL = "srs-access@ons.example.gov.uk"

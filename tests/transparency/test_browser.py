@@ -15,7 +15,7 @@ from tests.factories.accounts import StaffFactory
 from tests.factories.transparency import DepositFactory, decided_application
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.browser,
     pytest.mark.xdist_group("browser"),
 ]
