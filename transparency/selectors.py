@@ -91,6 +91,7 @@ class RegisterEntry:
     access_start: date | None
     access_end: date | None
     public_rationale: str
+    revoked_on: date | None = None
 
     @property
     def url(self) -> str:
@@ -104,7 +105,7 @@ class RegisterEntry:
         data = asdict(self)
         data.pop("status_code")
         data["status"] = self.status
-        for key in ("decision_date", "access_start", "access_end"):
+        for key in ("decision_date", "access_start", "access_end", "revoked_on"):
             data[key] = data[key].isoformat() if data[key] else None
         data["deposits"] = [asdict(d) for d in self.deposits]
         return data
@@ -124,6 +125,7 @@ REGISTER_FIELDS = [
     "access_start",
     "access_end",
     "public_rationale",
+    "revoked_on",
 ]
 
 
@@ -140,7 +142,7 @@ def register_queryset() -> QuerySet[Application]:
     """The register with what ``register_entry`` reads loaded in a constant number of queries."""
     return (
         register_base_queryset()
-        .select_related("decision", "lead__researcher_profile")
+        .select_related("decision", "lead__researcher_profile", "revocation")
         .prefetch_related(
             Prefetch(
                 "deposits",
@@ -168,7 +170,15 @@ def register_entry(application: Application) -> RegisterEntry:
         access_start=decision.access_start or application.access_start,
         access_end=decision.access_end or application.access_end,
         public_rationale=decision.public_rationale,
+        revoked_on=_revoked_on(application),
     )
+
+
+def _revoked_on(application: Application) -> date | None:
+    revocation = (
+        getattr(application, "revocation", None) if application.status == ApplicationStatus.REVOKED else None
+    )
+    return timezone.localtime(revocation.revoked_at).date() if revocation else None
 
 
 def register_entries(queryset: QuerySet[Application] | None = None) -> list[RegisterEntry]:

@@ -132,15 +132,25 @@ def test_register_never_shows_internal_fields(client, register_mix):
             assert secret not in body, (url, secret)
 
 
-def test_revoked_approval_is_shown_as_revoked(client, register_mix):
+def test_revoked_approval_is_shown_as_revoked(client, register_mix, staff):
+    from notifications.models import Revocation
+
     revoked = register_mix["revoked"]
+    when = timezone.now() - timedelta(days=3)
+    Revocation.objects.create(
+        application=revoked, reason="INTERNAL breach report", revoked_by=staff, revoked_at=when
+    )
     html = client.get(reverse("transparency:register")).content.decode()
     card = html.split(f'id="entry-{revoked.reference}"', 1)[1].split("</li>", 1)[0]
     assert "Access revoked" in card
     detail = client.get(reverse("transparency:register_detail", args=[revoked.reference])).content.decode()
-    assert "later <strong>revoked</strong>" in detail
+    assert "later <strong>revoked</strong>, on" in detail
+    assert timezone.localtime(when).strftime("%-d %B %Y") in detail
+    assert "INTERNAL breach report" not in detail
     data = json.loads(client.get(reverse("transparency:register_json")).content)
-    assert {r["reference"]: r["status"] for r in data["results"]}[revoked.reference] == "Access revoked"
+    row = {r["reference"]: r for r in data["results"]}[revoked.reference]
+    assert row["status"] == "Access revoked"
+    assert row["revoked_on"] == timezone.localtime(when).date().isoformat()
 
 
 def _assert_downloads_match_page(client, params: dict):
