@@ -181,3 +181,17 @@ def test_staff_home_shows_access_periods_ending_soon(client_for, staff, research
     assert "Access periods ending within 30 days" in html
     assert '<span class="badge text-bg-primary rounded-pill">2</span>' in html
     assert "Access periods ending within 30 days" not in client_for(researcher).get("/").content.decode()
+
+
+def test_reminder_email_is_plain_text_with_the_title_as_typed(settings):
+    settings.ONS_NOTIFY_EMAIL = "srs-access@ons.example.gov.uk"
+    application = decided_application(
+        title='Children\'s moves & "stability"', access_end=timezone.localdate() + timedelta(days=12)
+    )
+    access_periods_process(today=timezone.localdate())
+    email = QueuedEmail.objects.get(topic="transparency/access_ending")
+    assert 'Children\'s moves & "stability"' in email.body
+    assert "&#x27;" not in email.body
+    assert "&amp;" not in email.body
+    assert "in 12 days" in email.body
+    assert email.to == [application.lead.email]
