@@ -4,6 +4,7 @@ The register is a read over approved applications and their decisions, never a c
 it shows passes through ``RegisterEntry``, which holds only public fields: no names, emails,
 accreditation numbers, votes, comments or internal rationale can reach a page or a download."""
 
+import difflib
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
@@ -59,6 +60,28 @@ def info_page_versions(*, page: InfoPage) -> QuerySet[InfoPageVersion]:
 
 def info_page_version_get(*, slug: str, number: int) -> InfoPageVersion | None:
     return InfoPageVersion.objects.select_related("page").filter(page__slug=slug, number=number).first()
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "same", "removed" or "added"
+    text: str
+
+
+def info_page_version_changes(version: InfoPageVersion) -> list[DiffLine] | None:
+    """What changed from the previous version, line by line (Markdown source; unchanged lines kept
+    for context). None for the first version."""
+    previous = InfoPageVersion.objects.filter(page_id=version.page_id, number=version.number - 1).first()
+    if previous is None:
+        return None
+    old = [f"# {previous.title}", *previous.body.splitlines()]
+    new = [f"# {version.title}", *version.body.splitlines()]
+    kinds = {" ": "same", "-": "removed", "+": "added"}
+    return [
+        DiffLine(kinds[line[0]], line[2:])
+        for line in difflib.ndiff(old, new)
+        if line[0] in kinds and (line[0] != " " or line[2:].strip())
+    ]
 
 
 # --- the public register --------------------------------------------------------------------------

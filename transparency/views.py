@@ -72,7 +72,11 @@ class InfoPageVersionView(TemplateView):
         if version is None:
             raise Http404
         return super().get_context_data(
-            version=version, page=version.page, body_html=markdown_to_safe_html(version.body), **kwargs
+            version=version,
+            page=version.page,
+            body_html=markdown_to_safe_html(version.body),
+            changes=selectors.info_page_version_changes(version),
+            **kwargs,
         )
 
 

@@ -223,3 +223,26 @@ def test_every_html_page_links_both_privacy_policies_in_its_footer(client, clien
             checked.add(path)
     assert {"/", "/register/", "/oversight/"} <= checked
     assert len(checked) >= 10
+
+
+def test_a_version_page_shows_what_changed_from_the_previous_one(client, client_for, staff):
+    page = InfoPage.objects.get(slug="privacy")
+    body = page.body.replace("Accounts are closed after three years", "Accounts are closed after two years")
+    client_for(staff).post(
+        reverse("transparency:page_edit", args=["privacy"]),
+        {"title": page.title, "body": body, "base_version": 1},
+    )
+    html = client.get(reverse("transparency:page_version", args=["privacy", 2])).content.decode()
+    assert "What changed from version 1" in html
+    assert re.search(
+        r'<li class="diff-old"><span class="visually-hidden">Removed: </span>&minus; Accounts are closed',
+        html,
+    )
+    assert re.search(
+        r'<li class="diff-new"><span class="visually-hidden">Added: </span>\+ Accounts are closed after two',
+        html,
+    )
+    assert (
+        "What changed"
+        not in client.get(reverse("transparency:page_version", args=["privacy", 1])).content.decode()
+    )
