@@ -7,7 +7,9 @@ class DepositsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.home import register_next_actions
+        from core.reference_data import restore_after_migrate
 
         from .home import next_actions
 
         register_next_actions(next_actions)
+        restore_after_migrate(self, "0003_seed_sensitive_uses")

@@ -2,7 +2,6 @@
 approved by a second (staff2@example.org, created here), plus one waiting for approval."""
 
 from datetime import date
-from importlib import import_module
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -253,17 +252,9 @@ def _second_staff() -> User:
     return user
 
 
-def ensure_sensitive_uses() -> None:
-    """The seed migration's list, put back if it is missing (e.g. after a database flush)."""
-    seed = import_module("deposits.migrations.0003_seed_sensitive_uses")
-    for code, name, description in seed.SENSITIVE_USES:
-        SensitiveUse.objects.get_or_create(code=code, defaults={"name": name, "description": description})
-
-
 def load(stdout) -> None:
     staff = User.objects.get(email="staff@example.org")
     staff2 = _second_staff()
-    ensure_sensitive_uses()
     uses = {use.code: use for use in SensitiveUse.objects.all()}
     created = 0
     for spec in DEPOSITS:

@@ -7,7 +7,9 @@ class TransparencyConfig(AppConfig):
 
     def ready(self):
         from core.home import register_next_actions
+        from core.reference_data import restore_after_migrate
 
         from .selectors import next_actions_for_staff
 
         register_next_actions(next_actions_for_staff)
+        restore_after_migrate(self, "0002_seed_info_pages")

@@ -13,9 +13,8 @@ from core.models import QueuedEmail
 from tests.factories.accounts import ResearcherFactory
 from tests.factories.applications import ApplicationFactory, complete_application
 
-# serialized_rollback: the flush after a transactional test would otherwise drop the rows data
-# migrations seed (the sensitive uses) for the tests that run after it.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The flush after these tests empties the database; core.reference_data restores the seeded rows.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _run_together(target, count: int) -> list:

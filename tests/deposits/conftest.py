@@ -11,10 +11,7 @@ def staff2(db):
 
 @pytest.fixture
 def uses(db):
-    """The seeded controlled list, by code (re-seeded if a transactional test elsewhere flushed it)."""
-    from deposits.demo import ensure_sensitive_uses
+    """The seeded controlled list, by code (core.reference_data restores it after any flush)."""
     from deposits.models import SensitiveUse
-
-    ensure_sensitive_uses()
 
     return {use.code: use for use in SensitiveUse.objects.all()}
