@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests import browser_support
+from tests.browser_support import chromium, journey  # noqa: F401 (browser fixtures for every test folder)
 from tests.factories.accounts import (
     PASSWORD,
     ChairFactory,
@@ -92,3 +94,33 @@ def client_for(client, db):
         return sign_in_fully(Client(), user)
 
     return _login
+
+
+# --- Browser tests ---------------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(items):
+    """A test that drives Chromium is marked ``browser`` and runs on one xdist worker with the others
+    (one Playwright per process)."""
+    for item in items:
+        if "chromium" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker hands its pages to the controller
+        workeroutput["axe_checked"] = sorted(browser_support.AXE_CHECKED)
+
+
+def pytest_testnodedown(node, error):
+    browser_support.AXE_CHECKED.update(getattr(node, "workeroutput", {}).get("axe_checked", []))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if browser_support.AXE_CHECKED:
+        terminalreporter.write_line(
+            f"axe-core: {len(browser_support.AXE_CHECKED)} distinct pages checked, "
+            "0 serious or critical violations"
+        )

@@ -5,8 +5,6 @@ the team reads the decision letter; every step is in the audit log."""
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from applications.enums import ApplicationStatus
@@ -14,8 +12,6 @@ from applications.services import application_submit
 from core.models import AuditEvent
 from panel.enums import PanelAuditAction
 from panel.models import Decision
-from tests.browser.conftest import chromium, journey  # noqa: F401 (the browser fixtures)
-from tests.conftest import sign_in_fully
 from tests.factories.accounts import ResearcherFactory, StaffFactory
 from tests.factories.applications import ApplicationFactory, complete_application
 from tests.factories.panel import panel_member
@@ -27,22 +23,7 @@ pytestmark = [
 ]
 
 
-def _signed_in(journey, live_server, user, name):  # noqa: F811 (fixture passed in)
-    me = journey(name)
-    client = sign_in_fully(Client(), user)
-    me.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return me
-
-
-def test_acceptance_1_in_the_browser(journey, live_server):  # noqa: F811 (fixture)
+def test_acceptance_1_in_the_browser(journey, live_server):
     staff = StaffFactory()
     members = [panel_member(email=f"browser-member{i}@example.org") for i in range(1, 5)]
     chair = panel_member(chair=True, email="browser-chair@example.org")
@@ -52,7 +33,7 @@ def test_acceptance_1_in_the_browser(journey, live_server):  # noqa: F811 (fixtu
     ref = app.reference
 
     # staff screen it and open it for review
-    me = _signed_in(journey, live_server, staff, "staff")
+    me = journey("staff", user=staff)
     me.goto("/panel/staff/applications/")
     me.check("staff applications")
     me.page.get_by_role("link", name=ref).click()
@@ -72,7 +53,7 @@ def test_acceptance_1_in_the_browser(journey, live_server):  # noqa: F811 (fixtu
     ]
     for i, (member, (project, fit)) in enumerate(zip(members, votes, strict=True)):
         first = i == 0
-        me = _signed_in(journey, live_server, member, f"member{i + 1}")
+        me = journey(f"member{i + 1}", user=member)
         me.goto("/panel/")
         if first:
             me.check("queue")
@@ -97,7 +78,7 @@ def test_acceptance_1_in_the_browser(journey, live_server):  # noqa: F811 (fixtu
             me.check("tally after my vote")
 
     # the chair declares, votes and decides
-    me = _signed_in(journey, live_server, chair, "chair")
+    me = journey("chair", user=chair)
     me.goto(f"/panel/applications/{ref}/declare/")
     me.page.get_by_label("No, I have no conflict of interest").check()
     me.page.get_by_role("button", name="Record my declaration").click()
@@ -117,7 +98,7 @@ def test_acceptance_1_in_the_browser(journey, live_server):  # noqa: F811 (fixtu
     me.check("decision letter (chair)")
 
     # the team reads the letter
-    me = _signed_in(journey, live_server, lead, "lead")
+    me = journey("lead", user=lead)
     me.goto(f"/panel/decisions/{ref}/")
     me.page.get_by_text("Share the briefing first.").wait_for()
     me.check("decision letter (team)")
@@ -133,7 +114,7 @@ def test_acceptance_1_in_the_browser(journey, live_server):  # noqa: F811 (fixtu
     assert events.filter(action=PanelAuditAction.DECISION_RECORDED, actor=chair).exists()
 
 
-def test_membership_interests_query_and_conflict_pages_in_the_browser(journey, live_server):  # noqa: F811
+def test_membership_interests_query_and_conflict_pages_in_the_browser(journey, live_server):
     from panel import services
     from tests.factories.panel import UnderReviewApplicationFactory
 
@@ -146,7 +127,7 @@ def test_membership_interests_query_and_conflict_pages_in_the_browser(journey, l
     )
     app = UnderReviewApplicationFactory()
 
-    me = _signed_in(journey, live_server, staff, "staff-members")
+    me = journey("staff-members", user=staff)
     me.goto("/panel/staff/members/")
     me.check("staff members")
     me.goto("/panel/interests/register/")
@@ -154,7 +135,7 @@ def test_membership_interests_query_and_conflict_pages_in_the_browser(journey, l
     me.goto(f"/panel/applications/{app.reference}/query/")
     me.check("query form (staff)")
 
-    me = _signed_in(journey, live_server, member, "member-conflict")
+    me = journey("member-conflict", user=member)
     me.goto("/panel/interests/")
     me.check("my interests")
     me.goto(f"/panel/applications/{app.reference}/declare/")
@@ -166,7 +147,7 @@ def test_membership_interests_query_and_conflict_pages_in_the_browser(journey, l
     response = me.page.goto(f"/panel/applications/{app.reference}/")
     assert response.status == 403
 
-    me = _signed_in(journey, live_server, chair, "chair-undeclared")
+    me = journey("chair-undeclared", user=chair)
     me.goto(f"/panel/applications/{app.reference}/decide/")
     me.page.get_by_role("button", name="Record my declaration").wait_for()  # conflicts first
     me.page.get_by_label("No, I have no conflict of interest").check()

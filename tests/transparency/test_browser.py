@@ -4,13 +4,10 @@ JSON data block with no CSP violation; the register and pages pass axe-core (WCA
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from panel.enums import DecisionOutcome
-from tests.browser.conftest import chromium, journey  # noqa: F401 (the browser fixtures)
-from tests.conftest import sign_in_fully
+from tests.browser_support import session_cookie
 from tests.factories.accounts import StaffFactory
 from tests.factories.transparency import DepositFactory, decided_application
 
@@ -43,15 +40,10 @@ def _data():
 
 
 def _staff_cookie(live_server):
-    client = sign_in_fully(Client(), StaffFactory())
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
+    return session_cookie(StaffFactory(), live_server.url)
 
 
-def test_dashboard_draws_every_chart_under_the_csp(chromium, live_server):  # noqa: F811 (fixture)
+def test_dashboard_draws_every_chart_under_the_csp(chromium, live_server):
     _data()
     context = chromium.new_context(base_url=live_server.url, locale="en-GB")
     try:
@@ -83,7 +75,7 @@ def test_dashboard_draws_every_chart_under_the_csp(chromium, live_server):  # no
         context.close()
 
 
-def test_register_dashboard_and_pages_pass_axe(journey, live_server):  # noqa: F811 (fixture)
+def test_register_dashboard_and_pages_pass_axe(journey, live_server):
     apps = _data()
     me = journey("transparency")
     me.goto("/register/")

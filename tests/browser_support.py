@@ -12,7 +12,7 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
 AXE_JS = ROOT / "tests" / "vendor" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -30,22 +30,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
-#: Every URL path the journeys checked with axe, across the session (printed at the end).
+#: Every URL path (ids folded to N) this process checked with axe; tests/conftest.py gathers the
+#: paths from every xdist worker and prints the count at the end of the run.
 AXE_CHECKED: set[str] = set()
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
-def pytest_terminal_summary(terminalreporter):
-    if AXE_CHECKED:
-        terminalreporter.write_line(
-            f"axe-core: {len(AXE_CHECKED)} distinct pages checked, 0 serious or critical violations"
-        )
 
 
 @pytest.fixture(scope="session")
@@ -60,11 +47,24 @@ def chromium():
         browser.close()
 
 
+def session_cookie(user, base_url: str) -> dict:
+    """A browser cookie for a fully signed-in session of ``user`` (password and second factor)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.conftest import sign_in_fully
+
+    client = sign_in_fully(Client(), user)
+    value = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"name": settings.SESSION_COOKIE_NAME, "value": value, "url": base_url}
+
+
 class Journey:
     """One person's browser session in a journey: pages, screenshots, accessibility checks."""
 
     def __init__(self, browser, base_url: str, name: str):
         # bypass_csp only lets the test inject axe-core; the portal's own pages never need it.
+        self.base_url = base_url
         self.context = browser.new_context(
             viewport=DESKTOP, bypass_csp=True, base_url=base_url, locale="en-GB", timezone_id="Europe/London"
         )
@@ -110,6 +110,12 @@ class Journey:
             indent=1,
         )
 
+    def sign_in_as(self, user) -> "Journey":
+        """Start signed in as ``user`` (two-factor included) without typing: for journeys that are
+        about something other than signing in."""
+        self.context.add_cookies([session_cookie(user, self.base_url)])
+        return self
+
     def sign_in(self, email: str, password: str) -> None:
         self.goto("/accounts/login/")
         self.page.locator("#id_username").fill(email)
@@ -125,11 +131,11 @@ class Journey:
 def journey(chromium, live_server, request):
     opened: list[Journey] = []
 
-    def _open(person: str = "") -> Journey:
+    def _open(person: str = "", *, user=None) -> Journey:
         name = request.node.name + (f"-{person}" if person else "")
         j = Journey(chromium, live_server.url, name)
         opened.append(j)
-        return j
+        return j.sign_in_as(user) if user is not None else j
 
     yield _open
     for j in opened:
