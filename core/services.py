@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
-from django.template.loader import render_to_string
+from django.template import engines
 from django.utils import timezone
 
 from .context import client_ip
@@ -42,6 +42,18 @@ def audit_record(
     )
 
 
+def render_text_email(*, template: str, context: dict | None = None) -> tuple[str, str]:
+    """Render ``templates/emails/<template>.txt`` with the plain-text engine (no HTML escaping).
+    The first line is the subject; the rest is the body."""
+    rendered = (
+        engines["text"]
+        .get_template(f"emails/{template}.txt")
+        .render({"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **(context or {})})
+    )
+    subject, _, body = rendered.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
 def email_queue(
     *,
     to: Iterable[str],
@@ -54,15 +66,11 @@ def email_queue(
     recipients = sorted({address for address in to if address})
     if not recipients:
         return None
-    rendered = render_to_string(
-        f"emails/{template}.txt",
-        {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **(context or {})},
-    )
-    subject, _, body = rendered.strip().partition("\n")
+    subject, body = render_text_email(template=template, context=context)
     email = QueuedEmail.objects.create(
         to=recipients,
-        subject=subject.strip()[:300],
-        body=body.strip() + "\n",
+        subject=subject[:300],
+        body=body,
         attachments=attachments or [],
         topic=template,
     )

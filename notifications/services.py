@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Max, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -30,7 +29,7 @@ from applications.models import Application
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.permissions import is_staff_member
-from core.services import audit_record, email_queue
+from core.services import audit_record, email_queue, render_text_email
 
 from .enums import (
     NotificationsAuditAction,
@@ -420,20 +419,14 @@ def _send_webhook(notification: OnsNotification) -> int:
 
 def _send_email(notification: OnsNotification) -> int:
     data = notification.payload["data"]
-    text = render_to_string(
-        "emails/notifications/ons_notification.txt",
-        {
-            "n": notification,
-            "data": data,
-            "event": notification.get_event_type_display(),
-            "site_name": settings.SITE_NAME,
-        },
+    subject, body = render_text_email(
+        template="notifications/ons_notification",
+        context={"n": notification, "data": data, "event": notification.get_event_type_display()},
     )
-    subject, _, body = text.strip().partition("\n")
     backend_is_smtp = settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
     message = EmailMessage(
-        subject=subject.strip(),
-        body=body.strip() + "\n",
+        subject=subject,
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.target],
         headers={"X-Webhook-Id": notification.webhook_id},
