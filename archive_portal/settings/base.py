@@ -87,7 +87,8 @@ TEMPLATES = [
                 "core.context_processors.portal",
             ],
         },
-    },    {
+    },
+    {
         # Plain-text emails: no HTML escaping (a title with "&" or an apostrophe must read as typed).
         "NAME": "text",
         "BACKEND": "django.template.backends.django.DjangoTemplates",
