@@ -281,3 +281,15 @@ def test_deposit_partial_query_count_is_constant():
     with CaptureQueriesContext(connection) as large:
         render_to_string("transparency/_deposit_projects.html", {"deposit": deposit})
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_public_deposit_page_shows_participants_the_approved_projects_using_it(client, register_mix):
+    deposit = register_mix["deposit"]
+    deposit.status = "available"
+    deposit.save(update_fields=["status"])
+    page = unescape(client.get(reverse("deposits:detail", args=[deposit.reference])).content.decode())
+    assert "Approved projects using this data" in page
+    for application in register_mix["shown"]:
+        assert application.title in page
+    for application in register_mix["hidden"]:
+        assert application.title not in page
