@@ -326,8 +326,11 @@ def child_memory_main() -> None:
     clients = signed_in_clients(actors)
     from django.urls import reverse
 
-    clients["staff"].get("/")  # load the URLconf, templates and middleware first
-    clients["member"].get("/")
+    # Load the URLconf, templates and middleware first, with light pages (the home page of a panel
+    # member already loads the whole queue).
+    clients["anonymous"].get(reverse("deposits:catalogue"))
+    for who in ("staff", "member"):
+        clients[who].get(reverse("accounts:security"))
     result = {"baseline_kb": proc_status()["VmRSS"]}
     for name, who, url in (
         ("panel queue", "member", reverse("panel:queue")),
@@ -467,6 +470,37 @@ def bare_hop(receiver: Receiver, count: int) -> list[float]:
         latencies.append((receiver.bare[token] - started["t"]) * 1000)
         time.sleep(0.02)
     return latencies
+
+
+def bare_burst(receiver: Receiver, count: int, *, threads: int) -> dict:
+    """The bare hop ``count`` times from ``threads`` threads at once: how fast this machine, broker
+    and worker drain trivial tasks now (the floor under the decision burst's rate)."""
+    from bench_tasks import bench_bare_hop_task
+    from django.db import connection, transaction
+
+    tokens = [uuid.uuid4().hex for _ in range(count)]
+    barrier = threading.Barrier(threads + 1)
+
+    def run(chunk):
+        try:
+            barrier.wait()
+            for token in chunk:
+                with transaction.atomic():
+                    transaction.on_commit(lambda t=token: bench_bare_hop_task.delay(receiver.bare_url, t))
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run, args=(tokens[n::threads],)) for n in range(threads)]
+    for thread in workers:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in workers:
+        thread.join()
+    arrived = receiver.wait(lambda: all(t in receiver.bare for t in tokens), 120)
+    last = max((receiver.bare[t] for t in tokens if t in receiver.bare), default=started)
+    received = sum(t in receiver.bare for t in tokens)
+    return {"received": received, "complete": arrived, "per_s": received / (last - started)}
 
 
 def decision_latency(receiver: Receiver, applications, chair) -> tuple[list[float], dict]:
@@ -757,6 +791,11 @@ def parse_args(argv=None):
         type=int,
         help="CONN_MAX_AGE for the web side and the worker (default: the project's setting)",
     )
+    parser.add_argument(
+        "--db-reuse-max",
+        type=int,
+        help="CELERY_DB_REUSE_MAX for the worker (default: unset, a new connection for every task)",
+    )
     parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--child-memory", action="store_true", help=argparse.SUPPRESS)
@@ -799,6 +838,8 @@ def main(argv=None) -> int:
         os.environ.pop("CELERY_BROKER_URL", None)
         if args.conn_max_age is not None:
             os.environ["CONN_MAX_AGE"] = str(args.conn_max_age)
+        if args.db_reuse_max is not None:
+            os.environ["BENCH_DB_REUSE_MAX"] = str(args.db_reuse_max)
         import django
 
         django.setup()
@@ -961,6 +1002,8 @@ def main(argv=None) -> int:
             "n": len(latencies),
         }
 
+        hops = bare_burst(receiver, args.burst, threads=args.threads)
+        results["bare_burst"] = hops
         with worker.sampling():
             result = burst(receiver, pool[args.latency :], actors.chair, threads=args.threads)
         from notifications.enums import OnsNotificationStatus
@@ -977,6 +1020,11 @@ def main(argv=None) -> int:
             f"4. Burst: {result['decisions']:,} decisions committed by {result['threads']} threads",
             ["figure", "value", "goal"],
             [
+                [
+                    f"bare hops from {args.threads} threads, drained per second (baseline)",
+                    f"{hops['per_s']:.0f}" + ("" if hops["complete"] else f" ({hops['received']} arrived)"),
+                    "",
+                ],
                 ["commits per second", f"{result['commits_per_s']:.0f}", ""],
                 [
                     "deliveries per second (start to last 2xx)",

@@ -43,6 +43,9 @@ MAIN_PREFIX = "APP-2024-"  # the main series: APP-2024-00001 ...
 DECIDE_PREFIX = "APP-2025-D"  # applications under review waiting for the chair (ONS benchmarks)
 REVIEW_REFERENCE = "APP-2025-R0001"  # the review page's subject
 BATCH = 2000
+#: Deposits in the archive once it is grown past this many rows: applications share them (a few
+#: hundred to a thousand deposits is a large archive; the catalogue is counted at 10 and 1,000).
+DEPOSITS_MAX = 1000
 
 #: Status of row i by i % 20: the mix of a portal a few years in (8 approved, 3 rejected, 2 withdrawn,
 #: 2 drafts, 2 under review, 1 submitted, 1 queried, 1 resubmitted), ordered so that the first ten
@@ -223,6 +226,10 @@ def _payload(app: Application, decision: Decision, event: str) -> dict:
     }
 
 
+def _deposit_key(i: int) -> str:
+    return f"{i % DEPOSITS_MAX:05d}"
+
+
 def main_count() -> int:
     return Application.objects.filter(reference__startswith=MAIN_PREFIX).count()
 
@@ -241,7 +248,7 @@ def _grow_batch(lo: int, hi: int, actors: Actors) -> None:
     today = timezone.localdate()
     indices = list(range(lo, hi))
     leads = _researchers(sorted({i // 4 for i in indices}))
-    keys = {f"{i:05d}" for i in indices} | {f"{i // 2:05d}" for i in indices if i % 3 == 0 and i}
+    keys = {_deposit_key(i) for i in indices} | {_deposit_key(i // 2) for i in indices if i % 3 == 0 and i}
     deposits = _deposits(sorted(keys), staff=actors.staff)
     view, change = _permissions()
 
@@ -304,9 +311,10 @@ def _grow_batch(lo: int, hi: int, actors: Actors) -> None:
     declarations, votes, decisions, audit = [], [], [], []
     for app in apps:
         i, automatic, opened, approved = app._bench
-        links.append(through(application_id=app.pk, deposit_id=deposits[f"{i:05d}"].pk))
-        if i % 3 == 0 and i:
-            links.append(through(application_id=app.pk, deposit_id=deposits[f"{i // 2:05d}"].pk))
+        first = deposits[_deposit_key(i)]
+        links.append(through(application_id=app.pk, deposit_id=first.pk))
+        if i % 3 == 0 and i and deposits[_deposit_key(i // 2)] != first:
+            links.append(through(application_id=app.pk, deposit_id=deposits[_deposit_key(i // 2)].pk))
         accepted = now - timedelta(days=60)
         members.append(
             ApplicationMember(
@@ -647,7 +655,7 @@ def decide_pool(count: int, actors: Actors) -> list[Application]:
     now = timezone.now()
     indices = list(range(have, count))
     leads = _researchers([800000 + n for n in indices])
-    deposits = _deposits([f"{n:05d}" for n in indices], staff=actors.staff)
+    deposits = _deposits(sorted({_deposit_key(n) for n in indices}), staff=actors.staff)
     apps = [
         Application(
             reference=f"{DECIDE_PREFIX}{n:05d}",
@@ -672,7 +680,7 @@ def decide_pool(count: int, actors: Actors) -> list[Application]:
     through = Application.deposits.through
     through.objects.bulk_create(
         [
-            through(application_id=a.pk, deposit_id=deposits[f"{n:05d}"].pk)
+            through(application_id=a.pk, deposit_id=deposits[_deposit_key(n)].pk)
             for n, a in zip(indices, apps, strict=True)
         ],
         batch_size=BATCH,

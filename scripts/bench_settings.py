@@ -29,3 +29,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("BENCH_LOG_LEVEL", "WARNING")},
 }
+
+# scripts/bench --db-reuse-max N: Celery's Django fix-up closes the worker's database connection
+# before and after every task (whatever CONN_MAX_AGE says) unless this is set; the benchmark can
+# measure what keeping it for N tasks would save.
+if os.environ.get("BENCH_DB_REUSE_MAX"):
+    CELERY_DB_REUSE_MAX = int(os.environ["BENCH_DB_REUSE_MAX"])
