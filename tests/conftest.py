@@ -4,6 +4,13 @@ import pytest
 
 from tests import browser_support
 from tests.browser_support import chromium, journey  # noqa: F401 (browser fixtures for every test folder)
+from tests.celery_support import (  # noqa: F401 (worker, ONS receiver, SMTP sink, Redis for every folder)
+    celery_worker_process,
+    live_celery,
+    private_redis,
+    receiver,
+    smtp_sink,
+)
 from tests.factories.accounts import (
     PASSWORD,
     ChairFactory,
