@@ -13,7 +13,8 @@ from applications.services import (
     application_update,
 )
 from tests.factories.accounts import ChairFactory
-from tests.factories.applications import ApplicationDepositFactory, ApplicationFactory, complete_application
+from tests.factories.applications import ApplicationFactory, complete_application
+from tests.factories.deposits import AvailableDepositFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def _query_and_answer(application, chair):
 
 def test_after_a_query_and_resubmission_the_diff_shows_exactly_the_changed_answers(researcher):
     chair = ChairFactory()
-    first_deposit, second_deposit = ApplicationDepositFactory(), ApplicationDepositFactory()
+    first_deposit, second_deposit = AvailableDepositFactory(), AvailableDepositFactory()
     application = complete_application(ApplicationFactory(lead=researcher), deposits=[first_deposit])
     application_submit(application=application, actor=researcher)
     _query_and_answer(application, chair)

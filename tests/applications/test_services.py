@@ -27,7 +27,8 @@ from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.models import AuditEvent, QueuedEmail
 from deposits.enums import DepositStatus
 from tests.factories.accounts import ChairFactory, PanelMemberFactory, ResearcherFactory
-from tests.factories.applications import ApplicationDepositFactory, ApplicationFactory, complete_application
+from tests.factories.applications import ApplicationFactory, complete_application
+from tests.factories.deposits import AvailableDepositFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +113,7 @@ def test_application_update_refuses_fields_of_another_section(researcher):
 
 def test_application_update_refuses_an_unavailable_deposit(researcher):
     application = application_create(lead=researcher)
-    suspended = ApplicationDepositFactory(status=DepositStatus.SUSPENDED)
+    suspended = AvailableDepositFactory(status=DepositStatus.SUSPENDED)
     with pytest.raises(DomainError, match="available"):
         application_update(
             application=application,
@@ -210,7 +211,7 @@ def test_submit_refuses_an_unaccredited_team_member(researcher):
 
 
 def test_submit_refuses_a_deposit_that_became_unavailable(researcher):
-    deposit = ApplicationDepositFactory()
+    deposit = AvailableDepositFactory()
     application = complete_application(ApplicationFactory(lead=researcher), deposits=[deposit])
     deposit.status = DepositStatus.SUSPENDED
     deposit.save(update_fields=["status"])

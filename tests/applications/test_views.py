@@ -20,7 +20,8 @@ from applications.services import (
 )
 from core.models import AuditEvent
 from tests.factories.accounts import ResearcherFactory
-from tests.factories.applications import ApplicationDepositFactory, ApplicationFactory, complete_application
+from tests.factories.applications import ApplicationFactory, complete_application
+from tests.factories.deposits import AvailableDepositFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def _section_post(client, application, section, data):
 
 def test_a_researcher_completes_submits_and_withdraws_in_the_browser(client_for, researcher):
     client = client_for(researcher)
-    deposit = ApplicationDepositFactory()
+    deposit = AvailableDepositFactory()
     response = client.post(reverse("applications:create"), {"title": "School moves in care"})
     application = Application.objects.get(lead=researcher)
     assert response.status_code == 302
@@ -187,7 +188,7 @@ def test_the_draft_form_warns_about_use_condition_matches(client_for, researcher
     from tests.factories.deposits import SensitiveUseFactory
 
     use = SensitiveUseFactory(name="Selling insights to advertisers")
-    deposit = ApplicationDepositFactory()
+    deposit = AvailableDepositFactory()
     deposit.excluded_uses.add(use)
     application = complete_application(ApplicationFactory(lead=researcher), deposits=[deposit])
     application.sensitive_uses.add(use)

@@ -1,30 +1,31 @@
-"""Factories for applications (deposits come from the deposits area's factory)."""
+"""Factories for applications (deposits come from the deposits area's factory).
+
+``ApplicationFactory`` is the one application factory: a draft made through the service. Other
+states are subclasses that only change defaults (``SubmittedApplicationFactory``, and the panel's,
+ONS and transparency tests' variants built on it)."""
 
 from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
-from applications.enums import AccessRoute, ApplicationSection
-from applications.models import Application, ApplicationQuery
+from applications.enums import AccessRoute, ApplicationSection, ApplicationStatus
+from applications.models import Application, ApplicationQuery, ApplicationVersion
 from applications.services import application_create, application_update
-from deposits.enums import DepositStatus
 from tests.factories.accounts import ResearcherFactory
-from tests.factories.deposits import DepositFactory
+from tests.factories.deposits import AvailableDepositFactory
 
-
-class ApplicationDepositFactory(DepositFactory):
-    """A deposit as the applications tests need it: available, with no use conditions."""
-
-    status = DepositStatus.AVAILABLE
-    reference = factory.Sequence(lambda n: f"DEP-2019-{n:04d}")
+#: Old name, kept while tests/browser (in progress elsewhere) still imports it.
+ApplicationDepositFactory = AvailableDepositFactory
 
 
 class ApplicationFactory(factory.django.DjangoModelFactory):
-    """A draft made through the service (reference, lead membership and guardian grants included)."""
+    """A draft made through the service (reference, lead membership and guardian grants included);
+    any other field given is then written directly, and ``deposits=[...]`` are attached."""
 
     class Meta:
         model = Application
+        skip_postgeneration_save = True
 
     lead = factory.SubFactory(ResearcherFactory)
     title = factory.Sequence(lambda n: f"Placement stability and school outcomes {n}")
@@ -36,6 +37,47 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             Application.objects.filter(pk=application.pk).update(**kwargs)
             application.refresh_from_db()
         return application
+
+    @factory.post_generation
+    def deposits(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.deposits.set(extracted)
+
+
+class SubmittedApplicationFactory(ApplicationFactory):
+    """A submitted application with its version 1 frozen, ready for staff screening."""
+
+    status = ApplicationStatus.SUBMITTED
+    lay_summary = "How moves between placements affect school attendance."
+    public_benefit = "Better placement decisions."
+    benefit_to_children = "Fewer placement moves."
+    access_start = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+    access_end = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=400))
+    version_number = 1
+    submitted_at = factory.LazyFunction(timezone.now)
+    first_submitted_at = factory.SelfAttribute("submitted_at")
+
+    @factory.post_generation
+    def frozen(self, create, extracted, **kwargs):
+        if not create:
+            return
+        answers = {
+            "title": self.title,
+            "lay_summary": self.lay_summary,
+            "public_benefit": self.public_benefit,
+        }
+        for number in range(1, self.version_number + 1):
+            ApplicationVersion.objects.get_or_create(
+                application=self,
+                number=number,
+                defaults={"answers": answers, "submitted_by": self.lead, "submitted_at": timezone.now()},
+            )
+
+
+class UnderReviewApplicationFactory(SubmittedApplicationFactory):
+    status = ApplicationStatus.UNDER_REVIEW
+    review_opened_at = factory.LazyFunction(timezone.now)
+    voting_deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
 
 
 COMPLETE_ANSWERS = {
@@ -71,7 +113,7 @@ def complete_application(application: Application, *, deposits=None, **overrides
     """Answer every question through the service, as the lead would (a fresh available deposit
     unless ``deposits`` are given). ``overrides`` replace single answers."""
     actor = application.lead
-    deposits = deposits if deposits is not None else [ApplicationDepositFactory()]
+    deposits = deposits if deposits is not None else [AvailableDepositFactory()]
     today = timezone.localdate()
     for section, answers in COMPLETE_ANSWERS.items():
         data = dict(answers)

@@ -1,5 +1,6 @@
-"""Rows for the transparency tests, created directly (deposits, applications, decisions), so these
-tests depend only on the models' agreed fields, not on other areas' services."""
+"""Rows for the transparency tests: decided applications (one at a time, or many with bulk
+inserts) and researchers in a given sector. Deposits, applications and decisions come from the
+shared factories."""
 
 from datetime import timedelta
 
@@ -7,93 +8,25 @@ import factory
 from django.utils import timezone
 
 from accounts.enums import OrganisationSector
-from applications.enums import ApplicationStatus, MemberRole, MemberStatus
-from applications.models import Application, ApplicationMember
-from deposits.enums import AccessLevel, DepositStatus, Geography, Population
-from deposits.models import Deposit, SensitiveUse
+from applications.enums import ApplicationStatus
+from applications.models import Application
 from panel.enums import DecisionOutcome
 from panel.models import Decision
-from tests.factories.accounts import ChairFactory, ResearcherFactory, ResearcherProfileFactory, StaffFactory
+from tests.factories.accounts import ChairFactory, ResearcherFactory, ResearcherProfileFactory
+from tests.factories.applications import SubmittedApplicationFactory
+from tests.factories.panel import DecisionFactory
 
 
-class DepositFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Deposit
-        skip_postgeneration_save = True
+class RegisterApplicationFactory(SubmittedApplicationFactory):
+    """A submitted application whose team consents to publication, first submitted 40 days ago,
+    with an internal technical summary the public pages must never show."""
 
-    reference = factory.Sequence(lambda n: f"DEP-T-{n:04d}")
-    title = factory.Sequence(lambda n: f"Care leavers' transitions study {n}")
-    description = "Interviews and questionnaires with young people leaving care."
-    originating_project = "Moving On"
-    principal_investigator = "Professor A. Example"
-    institution = "University of Example"
-    geography = Geography.ENGLAND
-    population = Population.CARE_LEAVERS
-    access_level = AccessLevel.SAFE_ROOM
-    status = DepositStatus.AVAILABLE
-    created_by = factory.SubFactory(StaffFactory)
-
-
-class SensitiveUseFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = SensitiveUse
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"t-use-{n}")
-    name = factory.Sequence(lambda n: f"Test sensitive use {n}")
-
-
-class ApplicationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Application
-        skip_postgeneration_save = True
-
-    reference = factory.Sequence(lambda n: f"AAP-T-{n:05d}")
-    lead = factory.SubFactory(ResearcherFactory)
-    status = ApplicationStatus.SUBMITTED
     title = factory.Sequence(lambda n: f"Educational outcomes of care leavers, project {n}")
     lay_summary = "We will look at how young people leaving care do in further education."
     technical_summary = "INTERNAL technical summary."
     consent_to_publish = True
-    version_number = 1
     first_submitted_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=40))
     submitted_at = factory.SelfAttribute("first_submitted_at")
-
-    @factory.post_generation
-    def deposits(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.deposits.set(extracted)
-
-    @factory.post_generation
-    def team(self, create, extracted, **kwargs):
-        if create:
-            ApplicationMember.objects.get_or_create(
-                application=self,
-                email=self.lead.email,
-                defaults={
-                    "user": self.lead,
-                    "role": MemberRole.LEAD,
-                    "status": MemberStatus.ACCEPTED,
-                    "accepted_at": timezone.now(),
-                },
-            )
-
-
-class DecisionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Decision
-
-    application = factory.SubFactory(ApplicationFactory, status=ApplicationStatus.APPROVED)
-    outcome = DecisionOutcome.APPROVED
-    rationale = "INTERNAL rationale: member comments summarised."
-    public_rationale = "Clear benefit to care leavers; the data asked for is the minimum needed."
-    conditions = ""
-    access_start = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
-    access_end = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
-    decided_by = factory.SubFactory(ChairFactory)
-    is_automatic = False
-    version_number = 1
-    decided_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=10))
 
 
 def decided_application(
@@ -114,7 +47,7 @@ def decided_application(
         )
     decided_at = decided_at or timezone.now() - timedelta(days=10)
     extra = {"lead": lead} if lead is not None else {}
-    application = ApplicationFactory(
+    application = RegisterApplicationFactory(
         status=status, deposits=list(deposits), decided_at=decided_at, **extra, **application_fields
     )
     DecisionFactory(

@@ -10,7 +10,8 @@ from notifications.enums import OnsChannel, OnsNotificationStatus
 from notifications.models import OnsNotification
 from panel import services as panel_services
 from panel.enums import DecisionOutcome
-from tests.factories.panel import UnderReviewApplicationFactory, declared_vote, panel_member
+from tests.factories.applications import UnderReviewApplicationFactory
+from tests.factories.panel import declared_vote, panel_member
 
 from .conftest import WEBHOOK_SECRET
 

@@ -116,7 +116,7 @@ def test_acceptance_1_in_the_browser(journey, live_server):
 
 def test_membership_interests_query_and_conflict_pages_in_the_browser(journey, live_server):
     from panel import services
-    from tests.factories.panel import UnderReviewApplicationFactory
+    from tests.factories.applications import UnderReviewApplicationFactory
 
     staff = StaffFactory()
     member = panel_member(email="browser-m@example.org")

@@ -6,7 +6,8 @@ from django.db import connection
 from core.errors import DomainError
 from panel import services
 from panel.models import Decision
-from tests.factories.panel import UnderReviewApplicationFactory, declared_vote, panel_member
+from tests.factories.applications import UnderReviewApplicationFactory
+from tests.factories.panel import declared_vote, panel_member
 
 
 @pytest.mark.django_db(transaction=True)

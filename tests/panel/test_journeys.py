@@ -15,7 +15,8 @@ from deposits.models import SensitiveUse
 from panel.enums import PanelAuditAction
 from panel.models import Decision, Vote
 from tests.factories.accounts import ResearcherFactory
-from tests.factories.applications import ApplicationDepositFactory, ApplicationFactory, complete_application
+from tests.factories.applications import ApplicationFactory, complete_application
+from tests.factories.deposits import AvailableDepositFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,7 @@ def test_acceptance_2_commercial_team_on_a_non_commercial_deposit_is_rejected_on
     commercial_use, _ = SensitiveUse.objects.get_or_create(
         code="commercial", defaults={"name": "Commercial use"}
     )
-    deposit = ApplicationDepositFactory(title="Moving On cohort")
+    deposit = AvailableDepositFactory(title="Moving On cohort")
     deposit.excluded_uses.add(commercial_use)
     lead = ResearcherFactory(profile__sector=OrganisationSector.UNIVERSITY)
     app = complete_application(
@@ -148,7 +149,7 @@ def test_acceptance_2_commercial_team_on_a_non_commercial_deposit_is_rejected_on
 
 
 def test_acceptance_2_commercial_sector_team_is_rejected_on_submission():
-    deposit = ApplicationDepositFactory(
+    deposit = AvailableDepositFactory(
         title="Moving On cohort", excluded_sectors=[OrganisationSector.COMMERCIAL]
     )
     lead = ResearcherFactory(profile__sector=OrganisationSector.COMMERCIAL)

@@ -9,15 +9,15 @@ from panel.permissions import (
     can_see_content,
 )
 from tests.factories.accounts import ResearcherFactory
-from tests.factories.panel import PanelApplicationFactory, UnderReviewApplicationFactory
+from tests.factories.applications import SubmittedApplicationFactory, UnderReviewApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_panel_predicates_and_querysets_agree(board, staff):
     member = board.members[0]
-    draft = PanelApplicationFactory(status=ApplicationStatus.DRAFT, version_number=0, submitted_at=None)
-    submitted = PanelApplicationFactory()
+    draft = SubmittedApplicationFactory(status=ApplicationStatus.DRAFT, version_number=0, submitted_at=None)
+    submitted = SubmittedApplicationFactory()
     undeclared = UnderReviewApplicationFactory()
     cleared = UnderReviewApplicationFactory()
     conflicted = UnderReviewApplicationFactory()

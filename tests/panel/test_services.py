@@ -21,12 +21,8 @@ from panel.enums import (
 from panel.models import Decision, PanelMembership, PanelRules, Vote, VoteReminder
 from panel.selectors import chair_may_decide, recommendation_for, vote_tally
 from tests.factories.accounts import PanelMemberFactory, ResearcherFactory
-from tests.factories.panel import (
-    PanelApplicationFactory,
-    UnderReviewApplicationFactory,
-    declared_vote,
-    panel_member,
-)
+from tests.factories.applications import SubmittedApplicationFactory, UnderReviewApplicationFactory
+from tests.factories.panel import declared_vote, panel_member
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +89,7 @@ def test_member_interest_declared_and_withdrawn(board):
 
 
 def test_review_open_sets_deadline_and_refuses_past_deadline(staff, board):
-    app = PanelApplicationFactory()
+    app = SubmittedApplicationFactory()
     with pytest.raises(DomainError, match="in the future"):
         services.review_open(application=app, actor=staff, voting_deadline=timezone.now())
     deadline = timezone.now() + timedelta(days=10)
@@ -110,7 +106,7 @@ def test_review_open_sets_deadline_and_refuses_past_deadline(staff, board):
 def test_review_open_refused_to_a_panel_member(board):
     with pytest.raises(NotPermitted):
         services.review_open(
-            application=PanelApplicationFactory(),
+            application=SubmittedApplicationFactory(),
             actor=board.chair,
             voting_deadline=timezone.now() + timedelta(days=9),
         )
@@ -139,7 +135,7 @@ def test_query_refused_to_a_member_and_a_conflicted_chair(board):
 
 
 def test_staff_query_a_submitted_application(staff):
-    app = PanelApplicationFactory()
+    app = SubmittedApplicationFactory()
     services.application_query_raise(
         application=app, actor=staff, questions="Please attach the ethics letter."
     )
@@ -427,7 +423,7 @@ def _commercial_match():
 
 
 def test_automatic_rejection_records_a_system_decision_naming_deposit_and_condition():
-    app = PanelApplicationFactory()
+    app = SubmittedApplicationFactory()
     with transaction.atomic():
         decision = services.decision_record_automatic_rejection(application=app, matches=_commercial_match())
     app.refresh_from_db()
@@ -496,5 +492,5 @@ def test_chair_declares_before_querying(board):
 def test_nothing_to_declare_before_staff_open_the_review(board):
     with pytest.raises(InvalidTransition, match="not under review"):
         services.conflict_declare(
-            application=PanelApplicationFactory(), member=board.members[0], has_conflict=False
+            application=SubmittedApplicationFactory(), member=board.members[0], has_conflict=False
         )

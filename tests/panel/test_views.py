@@ -11,11 +11,8 @@ from applications.models import Application
 from panel import services
 from panel.models import Decision, PanelMembership, Vote
 from tests.factories.accounts import ResearcherFactory
-from tests.factories.panel import (
-    PanelApplicationFactory,
-    UnderReviewApplicationFactory,
-    declared_vote,
-)
+from tests.factories.applications import SubmittedApplicationFactory, UnderReviewApplicationFactory
+from tests.factories.panel import declared_vote
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +154,7 @@ def test_a_member_cannot_open_the_decision_page(board, client_for):
 
 def test_panel_urls_answer_404_to_researchers_and_for_unopened_applications(board, client_for, researcher):
     app = UnderReviewApplicationFactory()
-    submitted = PanelApplicationFactory()
+    submitted = SubmittedApplicationFactory()
     client = client_for(researcher)
     for url in _urls(app):
         if url in (reverse("panel:decision_letter", args=[app.reference]),):
@@ -246,7 +243,7 @@ def test_panel_queue_issues_the_same_queries_for_10_and_500_applications(board, 
 
 
 def test_staff_screen_and_open_for_review(staff, board, client_for):
-    app = PanelApplicationFactory()
+    app = SubmittedApplicationFactory()
     client = client_for(staff)
     assert app.reference in client.get(reverse("panel:staff_applications")).content.decode()
     page = client.get(reverse("panel:staff_application", args=[app.reference]))
@@ -267,7 +264,7 @@ def test_staff_screen_and_open_for_review(staff, board, client_for):
 
 
 def test_staff_query_from_the_screen(staff, client_for):
-    app = PanelApplicationFactory()
+    app = SubmittedApplicationFactory()
     response = client_for(staff).post(
         reverse("panel:query", args=[app.reference]), {"questions": "Which cohort years?"}
     )
@@ -397,14 +394,14 @@ def test_decision_admin_is_read_only(board, client_for):
 
 def test_home_page_lists_the_panel_members_next_actions(board, staff, client_for):
     UnderReviewApplicationFactory()
-    PanelApplicationFactory()
+    SubmittedApplicationFactory()
     body = client_for(board.members[0]).get(reverse("core:home")).content.decode()
     assert "Applications awaiting you" in body
     assert "Applications to screen" in client_for(staff).get(reverse("core:home")).content.decode()
 
 
 def test_automatic_decision_letter_hidden_from_the_panel_when_it_never_reached_them(board, client_for):
-    app = PanelApplicationFactory()
+    app = SubmittedApplicationFactory()
     from deposits.selectors import UseConditionMatch
 
     services.decision_record_automatic_rejection(

@@ -9,7 +9,8 @@ from django.utils import timezone
 from panel.enums import DecisionOutcome
 from tests.browser_support import session_cookie
 from tests.factories.accounts import StaffFactory
-from tests.factories.transparency import DepositFactory, decided_application
+from tests.factories.deposits import AvailableDepositFactory
+from tests.factories.transparency import decided_application
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -26,7 +27,7 @@ document.addEventListener('securitypolicyviolation',
 
 
 def _data():
-    deposit = DepositFactory(title="Moving On study")
+    deposit = AvailableDepositFactory(title="Moving On study")
     now = timezone.now()
     apps = [
         decided_application(deposits=[deposit], decided_at=now - timedelta(days=d), outcome=o)

@@ -22,9 +22,9 @@ from notifications.models import OnsNotification
 from panel.enums import DecisionOutcome, PanelAuditAction, ProjectVote, ResearcherFit
 from panel.models import ConflictDeclaration, PanelMembership, Vote
 from tests.factories.accounts import ChairFactory, PanelMemberFactory
+from tests.factories.deposits import AvailableDepositFactory
 from tests.factories.transparency import (
-    ApplicationFactory,
-    DepositFactory,
+    RegisterApplicationFactory,
     bulk_decided_applications,
     decided_application,
     researcher_in,
@@ -89,8 +89,8 @@ def _notification(application, status, *, sequence, delivered_after=None, event=
 @pytest.fixture
 def scenario():
     now = timezone.now()
-    deposit = DepositFactory()
-    other_deposit = DepositFactory()
+    deposit = AvailableDepositFactory()
+    other_deposit = AvailableDepositFactory()
     charity = researcher_in(OrganisationSector.CHARITY, "Become")
     decided = []
     # Panel decisions spread over three months, with different times to decide.
@@ -133,7 +133,7 @@ def scenario():
         PanelMembership.objects.create(user=user, is_chair=is_chair)
     PanelMembership.objects.create(user=PanelMemberFactory(full_name="Old Member"), ended_at=now)
     reviewing = [
-        ApplicationFactory(
+        RegisterApplicationFactory(
             status=ApplicationStatus.UNDER_REVIEW,
             deposits=[deposit],
             version_number=2,
@@ -344,7 +344,7 @@ def _event_for(decision):
 
 def _dashboard_queries(client, n, start):
     leads = [researcher_in(OrganisationSector.UNIVERSITY, f"University {i}") for i in range(3)]
-    deposits = [DepositFactory(), DepositFactory()]
+    deposits = [AvailableDepositFactory(), AvailableDepositFactory()]
     apps = bulk_decided_applications(
         n,
         leads=leads,

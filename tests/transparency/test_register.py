@@ -18,9 +18,9 @@ from django.utils import timezone
 from accounts.enums import OrganisationSector
 from applications.enums import ApplicationStatus
 from panel.enums import DecisionOutcome
+from tests.factories.deposits import AvailableDepositFactory
 from tests.factories.transparency import (
-    ApplicationFactory,
-    DepositFactory,
+    RegisterApplicationFactory,
     bulk_decided_applications,
     decided_application,
     researcher_in,
@@ -40,7 +40,7 @@ def _csv_rows(response) -> list[dict]:
 
 @pytest.fixture
 def register_mix():
-    deposit = DepositFactory(title="Moving On study")
+    deposit = AvailableDepositFactory(title="Moving On study")
     lead = researcher_in(OrganisationSector.UNIVERSITY, "University of Bristol")
     shown = decided_application(
         deposits=[deposit],
@@ -68,8 +68,10 @@ def register_mix():
             deposits=[deposit],
             title="REJECTED AUTOMATICALLY",
         ),
-        ApplicationFactory(status=ApplicationStatus.UNDER_REVIEW, deposits=[deposit], title="UNDER REVIEW"),
-        ApplicationFactory(status=ApplicationStatus.DRAFT, deposits=[deposit], title="A DRAFT"),
+        RegisterApplicationFactory(
+            status=ApplicationStatus.UNDER_REVIEW, deposits=[deposit], title="UNDER REVIEW"
+        ),
+        RegisterApplicationFactory(status=ApplicationStatus.DRAFT, deposits=[deposit], title="A DRAFT"),
     ]
     return {
         "deposit": deposit,
@@ -183,7 +185,7 @@ def test_csv_and_json_match_the_page_unfiltered(client, register_mix):
 
 
 def test_csv_and_json_match_the_page_with_each_filter(client, register_mix):
-    other_deposit = DepositFactory(title="Kinship survey")
+    other_deposit = AvailableDepositFactory(title="Kinship survey")
     commercial = researcher_in(OrganisationSector.CHARITY, "Become Charity")
     last_year = timezone.now() - timedelta(days=400)
     extra = decided_application(deposits=[other_deposit], lead=commercial, decided_at=last_year)
@@ -203,7 +205,7 @@ def test_csv_and_json_match_the_page_with_each_filter(client, register_mix):
 
 def test_downloads_cover_every_page_of_the_listing(client, django_user_model):
     lead = researcher_in()
-    bulk_decided_applications(45, leads=[lead], deposits=[DepositFactory()])
+    bulk_decided_applications(45, leads=[lead], deposits=[AvailableDepositFactory()])
     refs = []
     for page in (1, 2, 3):
         refs += _page_references(
@@ -242,7 +244,7 @@ def test_deposit_partial_lists_the_register_projects_using_it(register_mix):
     for application in register_mix["hidden"]:
         assert application.title not in html
     assert "<caption>" in html
-    other = DepositFactory()
+    other = AvailableDepositFactory()
     assert "No approved project has used this data yet." in render_to_string(
         "transparency/_deposit_projects.html", {"deposit": other}
     )
@@ -250,7 +252,7 @@ def test_deposit_partial_lists_the_register_projects_using_it(register_mix):
 
 def _register_queries(client, n: int, start: int) -> int:
     leads = [researcher_in(OrganisationSector.UNIVERSITY, f"University {i}") for i in range(3)]
-    deposits = [DepositFactory(), DepositFactory()]
+    deposits = [AvailableDepositFactory(), AvailableDepositFactory()]
     bulk_decided_applications(n, leads=leads, deposits=deposits, start_index=start)
     counts = []
     for url, params in (
@@ -272,7 +274,7 @@ def test_register_query_count_is_constant(client):
 
 
 def test_deposit_partial_query_count_is_constant():
-    deposit = DepositFactory()
+    deposit = AvailableDepositFactory()
     lead = researcher_in()
     bulk_decided_applications(10, leads=[lead], deposits=[deposit])
     with CaptureQueriesContext(connection) as small:
