@@ -12,9 +12,31 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A row written once: the model refuses to save it again or to delete it. Pair it with
+    ``core.migration_operations.append_only_trigger`` so the database refuses too."""
+
+    #: What ``save()`` after creation and ``delete()`` raise (RuntimeError), in the model's words.
+    append_only_update_message = "These records are append-only."
+    append_only_delete_message = "These records are append-only."
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise RuntimeError(self.append_only_update_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError(self.append_only_delete_message)
+
+
+class AuditEvent(AppendOnlyModel):
     """One append-only record of something that happened. PostgreSQL refuses UPDATE and DELETE on
     this table (a trigger installed by migration 0002); the model refuses them too."""
+
+    append_only_update_message = append_only_delete_message = "Audit events are append-only."
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -40,14 +62,6 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.actor_email or "system"
         return f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.action} {self.target_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise RuntimeError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("Audit events are append-only.")
 
 
 class QueuedEmail(TimeStampedModel):

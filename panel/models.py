@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from applications.models import Application
+from core.models import AppendOnlyModel
 
 from .enums import (
     APPROVALS,
@@ -149,11 +150,14 @@ class PanelRules(models.Model):
         return {"quorum": self.quorum, "outcome_rule": self.outcome_rule}
 
 
-class Decision(models.Model):
+class Decision(AppendOnlyModel):
     """The binding, final decision on an application: by the chair, or by the system when the
     application breaks a deposit's use conditions. Immutable: the model refuses updates and deletes,
     and so does a PostgreSQL trigger (migration 0002). A later change of mind is a new event
     (revocation), never an edit."""
+
+    append_only_update_message = "Decisions are final: record a new event instead of editing one."
+    append_only_delete_message = "Decisions are final and cannot be deleted."
 
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="decision")
     outcome = models.CharField(max_length=30, choices=DecisionOutcome.choices)
@@ -195,14 +199,6 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.reference}: {self.get_outcome_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise RuntimeError("Decisions are final: record a new event instead of editing one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("Decisions are final and cannot be deleted.")
 
     @property
     def is_approval(self) -> bool:
