@@ -9,7 +9,7 @@ from django.core import mail
 from accounts.models import User
 from applications.enums import ApplicationStatus
 from applications.models import Application
-from tests.factories.applications import ApplicationDepositFactory
+from tests.factories.deposits import AvailableDepositFactory
 
 from .steps import access_dates, save_section, type_in
 
@@ -20,7 +20,7 @@ EMAIL, PASSWORD = "rhiannon@example.org", "Lantern-Orchard-2026"
 
 def test_journey_1_sign_up_draft_save_come_back_and_submit(journey, settings):
     settings.SITE_URL = ""  # links in emails are then relative to the live server
-    deposit = ApplicationDepositFactory(title="Moving On: outcomes for care leavers")
+    deposit = AvailableDepositFactory(title="Moving On: outcomes for care leavers")
 
     me = journey("researcher")
     page = me.page
