@@ -6,10 +6,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import TemplateDoesNotExist, get_template
 from django.views import View
 
 from applications.models import Application
+from applications.selectors import application_version_diff
 from core.errors import DomainError, NotPermitted
 from core.files import private_file_response
 from core.permissions import (
@@ -44,24 +44,10 @@ def _label(recommendation: str | None) -> str:
     return Recommendation(recommendation).label if recommendation else ""
 
 
-def _partial(name: str, fallback: str) -> str:
-    """The applications app's partial when it exists, else the panel's own simple one."""
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return fallback
-    return name
-
-
 def _version_diff(application: Application):
-    """(previous version, current version, diff) when there are two versions and the applications app
-    offers its diff selector; else None."""
+    """(previous version, current version, diff) when there are two versions; else None."""
     versions = sorted(application.versions.all(), key=lambda v: v.number)
     if len(versions) < 2:
-        return None
-    try:
-        from applications.selectors import application_version_diff
-    except ImportError:
         return None
     return {
         "old": versions[-2],
@@ -152,8 +138,6 @@ class ReviewView(PanelApplicationMixin, View):
             "declaration": self.declaration,
             "current_version": max(application.versions.all(), key=lambda v: v.number, default=None),
             "versions": sorted(application.versions.all(), key=lambda v: v.number, reverse=True),
-            "answers_template": _partial("applications/_answers.html", "panel/_answers_fallback.html"),
-            "diff_template": _partial("applications/_diff.html", "panel/_diff_fallback.html"),
             "version_diff": _version_diff(application),
             "attachments": selectors.attachments_for(application),
             "team": selectors.team_users(application),
@@ -411,8 +395,6 @@ class StaffApplicationView(StaffRequiredMixin, View):
             "form": form,
             "can_open": application.status in selectors.AWAITING_SCREENING,
             "current_version": max(application.versions.all(), key=lambda v: v.number, default=None),
-            "answers_template": _partial("applications/_answers.html", "panel/_answers_fallback.html"),
-            "diff_template": _partial("applications/_diff.html", "panel/_diff_fallback.html"),
             "version_diff": _version_diff(application),
             "attachments": selectors.attachments_for(application),
             "team": selectors.team_users(application),
