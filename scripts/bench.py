@@ -503,6 +503,55 @@ def bare_burst(receiver: Receiver, count: int, *, threads: int) -> dict:
     return {"received": received, "complete": arrived, "per_s": received / (last - started)}
 
 
+def delivery_cost(references: list[str], count: int = 60) -> dict:
+    """The worker's own work per delivery, measured in this process on notifications already
+    delivered (set back to pending): claim, send, record, with the database connection reused
+    versus opened afresh for each delivery (as the Celery worker does unless CELERY_DB_REUSE_MAX is
+    set). Alternating the two, so the machine's load hits both alike."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from notifications.enums import OnsNotificationStatus
+    from notifications.models import OnsNotification
+    from notifications.services import (
+        ons_notification_claim,
+        ons_notification_record_attempt,
+        ons_notification_send,
+    )
+
+    ids = list(
+        OnsNotification.objects.filter(application__reference__in=references)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:count]
+    )
+    OnsNotification.objects.filter(pk__in=ids).update(
+        status=OnsNotificationStatus.PENDING,
+        lease_until=None,
+        lease_token=None,
+        next_attempt_at=timezone.now(),
+    )
+    parts: dict[str, list[float]] = {"fresh": [], "reused": [], "claim": [], "send": [], "record": []}
+    for n, pk in enumerate(ids):
+        fresh = n % 2 == 0
+        if fresh:
+            connection.close()
+        else:
+            connection.ensure_connection()
+        t0 = time.perf_counter()
+        notification, claim = ons_notification_claim(notification_id=pk)
+        t1 = time.perf_counter()
+        result = ons_notification_send(notification)
+        t2 = time.perf_counter()
+        ons_notification_record_attempt(claim=claim, result=result)
+        t3 = time.perf_counter()
+        parts["fresh" if fresh else "reused"].append((t3 - t0) * 1000)
+        if not fresh:
+            parts["claim"].append((t1 - t0) * 1000)
+            parts["send"].append((t2 - t1) * 1000)
+            parts["record"].append((t3 - t2) * 1000)
+    return {name: statistics.median(values) for name, values in parts.items() if values}
+
+
 def decision_latency(receiver: Receiver, applications, chair) -> tuple[list[float], dict]:
     """One decision at a time on an idle system: commit to the receiver's 2xx, in ms; and where the
     time goes, from the delivery attempts the worker logged (its clock is the same machine's)."""
@@ -956,6 +1005,8 @@ def main(argv=None) -> int:
         hop = bare_hop(receiver, args.latency)
         decision_latency(receiver, pool[:5], actors.chair)  # warm-up, not counted
         latencies, parts = decision_latency(receiver, pool[5 : args.latency], actors.chair)
+        cost = delivery_cost([a.reference for a in pool[5 : args.latency]])
+        results["delivery_cost_ms"] = cost
         hop50, hop95 = percentile(hop, 0.5), percentile(hop, 0.95)
         p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
         print_table(
@@ -994,6 +1045,18 @@ def main(argv=None) -> int:
                     )
                     if values
                 ],
+            ],
+        )
+        print_table(
+            "3b. One delivery's own work, in this process (median ms; fresh = a new database connection "
+            "per delivery, as the Celery worker does now; reused = an open one)",
+            ["delivery", "median ms"],
+            [
+                ["claim + send + record, fresh connection", f"{cost['fresh']:.1f}"],
+                ["claim + send + record, reused connection", f"{cost['reused']:.1f}"],
+                ["  claim (lock, mark sending, commit)", f"{cost['claim']:.1f}"],
+                ["  send (sign, POST, 2xx)", f"{cost['send']:.1f}"],
+                ["  record (lock, attempt row, mark delivered, commit)", f"{cost['record']:.1f}"],
             ],
         )
         results["latency"] = {
