@@ -114,6 +114,17 @@ class TeamApplicationMixin(ResearcherRequiredMixin):
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
 
+    def call_service_then_section(self, fn, *, section: str, success: str, **kwargs):
+        """A one-button action: run the service (its refusal, or ``success``, as a message) and go
+        back to the form's ``section``."""
+        try:
+            self.call_service(fn, **kwargs)
+        except DomainError as exc:
+            messages.error(self.request, exc.message)
+        else:
+            messages.success(self.request, success)
+        return redirect("applications:section", pk=self.application.pk, section=section)
+
 
 class ApplicationDetailView(TeamApplicationMixin, TemplateView):
     template_name = "applications/detail.html"
@@ -224,13 +235,13 @@ class MemberRemoveView(TeamApplicationMixin, View):
 
     def post(self, request, pk: int, member_pk: int):
         member = get_object_or_404(ApplicationMember, pk=member_pk, application=self.application)
-        try:
-            self.call_service(services.application_member_remove, membership=member, actor=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{member.email} is no longer on the team.")
-        return redirect("applications:section", pk=self.application.pk, section=ApplicationSection.PEOPLE)
+        return self.call_service_then_section(
+            services.application_member_remove,
+            membership=member,
+            actor=request.user,
+            section=ApplicationSection.PEOPLE,
+            success=f"{member.email} is no longer on the team.",
+        )
 
 
 class InvitationView(ResearcherRequiredMixin, TemplateView):
@@ -310,15 +321,13 @@ class AttachmentRemoveView(TeamApplicationMixin, View):
 
     def post(self, request, pk: int, attachment_pk: int):
         attachment = get_object_or_404(self.application.attachments, pk=attachment_pk)
-        try:
-            self.call_service(
-                services.application_attachment_remove, attachment=attachment, actor=request.user
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{attachment.original_name} is removed.")
-        return redirect("applications:section", pk=self.application.pk, section=ApplicationSection.PROJECT)
+        return self.call_service_then_section(
+            services.application_attachment_remove,
+            attachment=attachment,
+            actor=request.user,
+            section=ApplicationSection.PROJECT,
+            success=f"{attachment.original_name} is removed.",
+        )
 
 
 class _ConfirmTransitionView(TeamApplicationMixin, FormView):
