@@ -295,8 +295,34 @@ class StaffStatusChangeView(StaffDepositMixin, FormView):
         return redirect("deposits:staff_detail", reference=deposit.reference)
 
 
-class StaffApproveView(StaffDepositMixin, FormView):
+class StaffApprovalFormMixin:
+    """The second pair of eyes: staff confirm the governance checks (ApprovalForm) and approve.
+    ``approve(actor=, privacy_notice_checked=, dpia_checked=, note=)`` calls the service and returns
+    the success message; NotPermitted answers 403, any other refusal is a form error."""
+
     form_class = ApprovalForm
+
+    def approve(self, **checks) -> str:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            message = self.approve(
+                actor=self.request.user,
+                privacy_notice_checked=form.cleaned_data["privacy_notice_checked"],
+                dpia_checked=form.cleaned_data["dpia_checked"],
+                note=form.cleaned_data["note"],
+            )
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            _form_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect("deposits:staff_detail", reference=self.deposit.reference)
+
+
+class StaffApproveView(StaffApprovalFormMixin, StaffDepositMixin, FormView):
     template_name = "deposits/staff_approve.html"
 
     def get_context_data(self, **kwargs):
@@ -312,22 +338,9 @@ class StaffApproveView(StaffDepositMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
-        try:
-            services.deposit_approve(
-                actor=self.request.user,
-                deposit=self.deposit,
-                privacy_notice_checked=form.cleaned_data["privacy_notice_checked"],
-                dpia_checked=form.cleaned_data["dpia_checked"],
-                note=form.cleaned_data["note"],
-            )
-        except NotPermitted as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            _form_error(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"{self.deposit.reference} is approved and now in the catalogue.")
-        return redirect("deposits:staff_detail", reference=self.deposit.reference)
+    def approve(self, **checks):
+        services.deposit_approve(deposit=self.deposit, **checks)
+        return f"{self.deposit.reference} is approved and now in the catalogue."
 
 
 class StaffChangeDecisionMixin(StaffDepositMixin):
@@ -349,29 +362,15 @@ class StaffChangeDecisionMixin(StaffDepositMixin):
         )
 
 
-class StaffChangeApproveView(StaffChangeDecisionMixin, FormView):
-    form_class = ApprovalForm
+class StaffChangeApproveView(StaffApprovalFormMixin, StaffChangeDecisionMixin, FormView):
     template_name = "deposits/staff_change.html"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "submit_label": "Approve and apply the change"}
 
-    def form_valid(self, form):
-        try:
-            services.deposit_use_conditions_change_approve(
-                actor=self.request.user,
-                change=self.change,
-                privacy_notice_checked=form.cleaned_data["privacy_notice_checked"],
-                dpia_checked=form.cleaned_data["dpia_checked"],
-                note=form.cleaned_data["note"],
-            )
-        except NotPermitted as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            _form_error(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, "The new use conditions are approved and apply now.")
-        return redirect("deposits:staff_detail", reference=self.deposit.reference)
+    def approve(self, **checks):
+        services.deposit_use_conditions_change_approve(change=self.change, **checks)
+        return "The new use conditions are approved and apply now."
 
 
 class StaffChangeRejectView(StaffChangeDecisionMixin, FormView):
