@@ -47,21 +47,31 @@ class _GridFormMixin:
         return form
 
 
-class RegisterFilter(_GridFormMixin, django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search", max_length=200)
-    deposit = django_filters.ModelChoiceFilter(
+def _deposit_filter(queryset, *, label: str) -> django_filters.ModelChoiceFilter:
+    """Applications using one deposit, chosen by its reference."""
+    return django_filters.ModelChoiceFilter(
         field_name="deposits",
-        queryset=_register_deposits,
+        queryset=queryset,
         to_field_name="reference",
-        label="Data used (deposit)",
+        label=label,
         empty_label="Any deposit",
     )
-    sector = django_filters.ChoiceFilter(
+
+
+def _lead_sector_filter(*, label: str) -> django_filters.ChoiceFilter:
+    """Applications whose lead's organisation is in one sector."""
+    return django_filters.ChoiceFilter(
         field_name="lead__researcher_profile__sector",
         choices=OrganisationSector.choices,
-        label="Lead organisation's sector",
+        label=label,
         empty_label="Any sector",
     )
+
+
+class RegisterFilter(_GridFormMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search", max_length=200)
+    deposit = _deposit_filter(_register_deposits, label="Data used (deposit)")
+    sector = _lead_sector_filter(label="Lead organisation's sector")
     year = django_filters.NumberFilter(
         field_name="decision__decided_at",
         lookup_expr="year",
@@ -114,19 +124,8 @@ class DashboardFilter(_GridFormMixin, django_filters.FilterSet):
         label="First submitted on or before",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    deposit = django_filters.ModelChoiceFilter(
-        field_name="deposits",
-        queryset=_all_deposits,
-        to_field_name="reference",
-        label="Deposit",
-        empty_label="Any deposit",
-    )
-    sector = django_filters.ChoiceFilter(
-        field_name="lead__researcher_profile__sector",
-        choices=OrganisationSector.choices,
-        label="Lead's sector",
-        empty_label="Any sector",
-    )
+    deposit = _deposit_filter(_all_deposits, label="Deposit")
+    sector = _lead_sector_filter(label="Lead's sector")
     status = django_filters.ChoiceFilter(
         choices=[c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT],
         label="Status",
