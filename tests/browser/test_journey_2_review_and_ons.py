@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from applications.enums import ApplicationStatus
 from applications.services import application_submit
+from core.models import AuditEvent
 from notifications.enums import OnsNotificationStatus
 from notifications.models import OnsNotification
+from panel.enums import PanelAuditAction
 from panel.models import Decision
 from tests.celery_support import wait_for
 from tests.factories.accounts import PASSWORD, ResearcherFactory, StaffFactory
@@ -139,6 +141,12 @@ def test_journeys_2_and_3_review_decide_and_notify_ons(journey, live_celery, rec
     assert app.status == ApplicationStatus.APPROVED
     decision = Decision.objects.get(application=app)
     assert decision.decided_by == chair
+    events = AuditEvent.objects.filter(target_id=str(app.pk), target_type="applications.application")
+    assert events.filter(action=PanelAuditAction.REVIEW_OPENED, actor=staff).exists()
+    for person in [*members, chair]:
+        assert events.filter(action=PanelAuditAction.CONFLICT_DECLARED, actor=person).exists()
+        assert events.filter(action=PanelAuditAction.VOTE_CAST, actor=person).exists()
+    assert events.filter(action=PanelAuditAction.DECISION_RECORDED, actor=chair).exists()
 
     # journey 3: the worker delivers the notification; staff see it in the log; ONS has it
     notification = OnsNotification.objects.get(decision=decision)
