@@ -6,9 +6,9 @@ events the services would have written, so every page shows what it shows in pro
 of the main series is the same whatever the order the series is grown in (``grow(10)`` then
 ``grow(1000)`` gives the same rows as ``grow(1000)``).
 
-The people the pages are requested as (``Actors``): a researcher on every application's team (so
-"my applications" lists them all), a panel member and a chair (the queue), the staff member (staff
-lists and baselines) and further panel members who vote.
+The people the pages are requested as (``Actors``): a researcher on the team of the first 1,000
+applications (so "my applications" grows with the rows counted), a panel member and a chair (the
+queue), the staff member (staff lists and baselines) and further panel members who vote.
 """
 
 import uuid
@@ -43,6 +43,9 @@ MAIN_PREFIX = "APP-2024-"  # the main series: APP-2024-00001 ...
 DECIDE_PREFIX = "APP-2025-D"  # applications under review waiting for the chair (ONS benchmarks)
 REVIEW_REFERENCE = "APP-2025-R0001"  # the review page's subject
 BATCH = 2000
+#: The measured researcher is on the team of the first this-many applications (their own list is
+#: counted at 10 and 1,000 rows; nobody is on ten thousand teams).
+RESEARCHER_ROWS_MAX = 1000
 #: Deposits in the archive once it is grown past this many rows: applications share them (a few
 #: hundred to a thousand deposits is a large archive; the catalogue is counted at 10 and 1,000).
 DEPOSITS_MAX = 1000
@@ -75,7 +78,7 @@ WEBHOOK_TARGET = "https://ons.example.gov.uk/srs/webhook"
 
 @dataclass
 class Actors:
-    researcher: User  # on every application's team
+    researcher: User  # on the team of the first RESEARCHER_ROWS_MAX applications
     member: User  # the panel member whose queue is measured
     chair: User
     staff: User
@@ -327,18 +330,19 @@ def _grow_batch(lo: int, hi: int, actors: Actors) -> None:
                 responded_at=accepted,
             )
         )
-        members.append(
-            ApplicationMember(
-                application=app,
-                user=actors.researcher,
-                email=actors.researcher.email,
-                role=MemberRole.RESEARCHER,
-                status=MemberStatus.ACCEPTED,
-                accepted_at=accepted,
-                responded_at=accepted,
-                invited_by=app.lead,
+        if i < RESEARCHER_ROWS_MAX:
+            members.append(
+                ApplicationMember(
+                    application=app,
+                    user=actors.researcher,
+                    email=actors.researcher.email,
+                    role=MemberRole.RESEARCHER,
+                    status=MemberStatus.ACCEPTED,
+                    accepted_at=accepted,
+                    responded_at=accepted,
+                    invited_by=app.lead,
+                )
             )
-        )
         if i % 3 == 0:
             members.append(
                 ApplicationMember(
@@ -349,7 +353,7 @@ def _grow_batch(lo: int, hi: int, actors: Actors) -> None:
                     invited_by=app.lead,
                 )
             )
-        for user in (app.lead, actors.researcher):
+        for user in (app.lead, actors.researcher) if i < RESEARCHER_ROWS_MAX else (app.lead,):
             for perm in (view, change):
                 grants.append(ApplicationUserObjectPermission(user=user, permission=perm, content_object=app))
         audit.append(_audit(app.lead, "applications.application.created", app))
