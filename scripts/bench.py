@@ -666,14 +666,20 @@ def recreate_database(base_url: str, *, drop_only: bool = False) -> None:
     import psycopg2
 
     cfg = environ.Env.db_url_config(f"{base_url}/postgres")
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=cfg["USER"],
-        password=cfg.get("PASSWORD") or None,
-        host=cfg["HOST"],
-        port=cfg["PORT"] or 5432,
-        connect_timeout=5,
-    )
+    try:
+        conn = psycopg2.connect(
+            dbname="postgres",
+            user=cfg["USER"],
+            password=cfg.get("PASSWORD") or None,
+            host=cfg["HOST"],
+            port=cfg["PORT"] or 5432,
+            connect_timeout=5,
+        )
+    except psycopg2.OperationalError as exc:
+        raise SystemExit(
+            f"error: PostgreSQL does not answer at {cfg['HOST']}:{cfg['PORT'] or 5432} ({exc}). "
+            "Start it, or set DATABASE_URL to a server where the benchmark may create databases."
+        ) from exc
     conn.autocommit = True
     with conn.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
