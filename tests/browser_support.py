@@ -6,6 +6,7 @@ pytest-django's live server on real PostgreSQL. Every visited page is checked wi
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,8 @@ class Journey:
         self.name = name
         self.step = 0
         self.folder = ARTIFACTS / name
-        self.folder.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.folder, ignore_errors=True)  # no stale steps from an earlier run
+        self.folder.mkdir(parents=True)
 
     def goto(self, path: str):
         response = self.page.goto(path)
