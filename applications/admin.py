@@ -3,6 +3,8 @@ it is checked and audited); the admin is for looking things up."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     Application,
     ApplicationAttachment,
@@ -10,17 +12,6 @@ from .models import (
     ApplicationQuery,
     ApplicationVersion,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MemberInline(admin.TabularInline):

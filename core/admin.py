@@ -3,14 +3,11 @@ from django.contrib import admin
 from .models import AuditEvent, QueuedEmail
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_email", "action", "target_type", "target_repr", "ip_address"]
-    list_filter = ["action", "target_type"]
-    search_fields = ["actor_email", "action", "target_repr", "target_id"]
-    date_hierarchy = "created_at"
+class ReadOnlyAdminMixin:
+    """Records written only through the services (and audited there): the admin shows them and
+    never adds, changes or deletes one."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -18,6 +15,18 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_email", "action", "target_type", "target_repr", "ip_address"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["actor_email", "action", "target_repr", "target_id"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(QueuedEmail)

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdminMixin
+
 from .models import Deposit, DepositApproval, DepositDocument, SensitiveUse, SrsDataset
 
 
@@ -10,22 +12,13 @@ class SrsDatasetInline(admin.TabularInline):
 
 
 @admin.register(Deposit)
-class DepositAdmin(SimpleHistoryAdmin):
+class DepositAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Read-mostly: staff change deposits in the portal, where the four-eyes rule applies."""
 
     list_display = ["reference", "title", "status", "population", "access_level"]
     list_filter = ["status", "population", "access_level", "geography"]
     search_fields = ["reference", "title"]
     inlines = [SrsDatasetInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SensitiveUse)

@@ -1,19 +1,11 @@
+"""Read-only admin: notifications are written only by the services (and audited there); staff
+resend from the portal's own screen."""
+
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import OnsDeliveryAttempt, OnsNotification, Revocation
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written only by the services (and audited there); staff resend from the portal's own screen."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OnsDeliveryAttemptInline(admin.TabularInline):

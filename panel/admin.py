@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import ConflictDeclaration, Decision, MemberInterest, PanelMembership, PanelRules, Vote
 
 
@@ -13,19 +15,6 @@ class PanelRulesAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not PanelRules.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records changed only through the panel's services (and audited there)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

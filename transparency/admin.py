@@ -3,18 +3,9 @@ every version and write the audit log), never through the admin."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import AccessNotice, InfoPage, InfoPageVersion
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InfoPage)
