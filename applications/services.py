@@ -455,6 +455,31 @@ def _ensure_ready(app: Application) -> None:
         raise ApplicationNotReady(problems)
 
 
+def _next_version_submit(
+    app: Application, actor, *, to: str, action: str, template: str, extra_fields: tuple[str, ...] = ()
+) -> Application:
+    """Submit the next version of a locked, complete application: number it, move to ``to``
+    (audited), freeze the answers, tell the team, and reject at once if a deposit's use conditions
+    forbid the project."""
+    app.version_number += 1
+    application_transition(
+        application=app,
+        to=to,
+        actor=actor,
+        action=action,
+        data={"version": app.version_number},
+        extra_fields=("version_number", *extra_fields),
+    )
+    version = _freeze_version(app, actor)
+    email_queue(
+        to=_team_emails(app),
+        template=template,
+        context={"application": app, "version": version, "url": _application_url(app)},
+    )
+    _reject_automatically_if_conditions_matched(app)
+    return app
+
+
 @transaction.atomic
 def application_submit(*, application: Application, actor) -> Application:
     """The lead submits a complete draft: a version is frozen and the team is told. Anything
@@ -467,25 +492,16 @@ def application_submit(*, application: Application, actor) -> Application:
             "it cannot be submitted again."
         )
     _ensure_ready(app)
-    app.version_number += 1
     if app.first_submitted_at is None:
         app.first_submitted_at = timezone.now()
-    application_transition(
-        application=app,
+    return _next_version_submit(
+        app,
+        actor,
         to=ApplicationStatus.SUBMITTED,
-        actor=actor,
         action=ApplicationsAuditAction.SUBMITTED,
-        data={"version": app.version_number},
-        extra_fields=("version_number", "first_submitted_at"),
-    )
-    version = _freeze_version(app, actor)
-    email_queue(
-        to=_team_emails(app),
         template="applications/submitted",
-        context={"application": app, "version": version, "url": _application_url(app)},
+        extra_fields=("first_submitted_at",),
     )
-    _reject_automatically_if_conditions_matched(app)
-    return app
 
 
 @transaction.atomic
@@ -523,23 +539,13 @@ def application_resubmit(*, application: Application, actor) -> Application:
     if app.queries.filter(answered_at__isnull=True).exists():
         raise DomainError("Answer every question from the panel before resubmitting.", code="not_ready")
     _ensure_ready(app)
-    app.version_number += 1
-    application_transition(
-        application=app,
+    return _next_version_submit(
+        app,
+        actor,
         to=ApplicationStatus.RESUBMITTED,
-        actor=actor,
         action=ApplicationsAuditAction.RESUBMITTED,
-        data={"version": app.version_number},
-        extra_fields=("version_number",),
-    )
-    version = _freeze_version(app, actor)
-    email_queue(
-        to=_team_emails(app),
         template="applications/resubmitted",
-        context={"application": app, "version": version, "url": _application_url(app)},
     )
-    _reject_automatically_if_conditions_matched(app)
-    return app
 
 
 @transaction.atomic
