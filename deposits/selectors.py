@@ -324,28 +324,22 @@ def deposit_history(deposit: Deposit) -> list[HistoryEntry]:
         )
         previous = {"record": record, "uses": uses}
 
-    for row in SrsDataset.history.filter(deposit_id=deposit.pk).select_related("history_user"):
-        entries.append(
-            HistoryEntry(
-                when=row.history_date,
-                who=row.history_user,
-                what={"+": "added", "-": "removed"}.get(row.history_type, "changed"),
-                subject=f"SRS dataset {row.dataset_id}",
-                reason="",
-                changes=[],
+    attached = (
+        (SrsDataset, lambda row: f"SRS dataset {row.dataset_id}"),
+        (DepositDocument, lambda row: f"{DocumentKind(row.kind).label}: {row.title} (version {row.version})"),
+    )
+    for model, subject in attached:
+        for row in model.history.filter(deposit_id=deposit.pk).select_related("history_user"):
+            entries.append(
+                HistoryEntry(
+                    when=row.history_date,
+                    who=row.history_user,
+                    what={"+": "added", "-": "removed"}.get(row.history_type, "changed"),
+                    subject=subject(row),
+                    reason="",
+                    changes=[],
+                )
             )
-        )
-    for row in DepositDocument.history.filter(deposit_id=deposit.pk).select_related("history_user"):
-        entries.append(
-            HistoryEntry(
-                when=row.history_date,
-                who=row.history_user,
-                what={"+": "added", "-": "removed"}.get(row.history_type, "changed"),
-                subject=f"{DocumentKind(row.kind).label}: {row.title} (version {row.version})",
-                reason="",
-                changes=[],
-            )
-        )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
 
