@@ -43,3 +43,16 @@ def test_the_default_email_channel_passes(settings):
     settings.ONS_WEBHOOK_URL = ""
     settings.ONS_NOTIFY_EMAIL = "srs-access@ons.example.gov.uk"
     assert ons_channels_check(None) == []
+
+
+def test_the_worker_keeps_its_database_connection_between_tasks_but_drops_broken_ones():
+    """Celery's Django fix-up would close the connection around every task without
+    CELERY_DB_REUSE_MAX; our task_prerun/postrun handler closes only unusable or expired ones."""
+    from celery.fixups.django import DjangoWorkerFixup
+    from celery.signals import task_postrun, task_prerun
+
+    from archive_portal.celery import app, close_old_database_connections
+
+    assert DjangoWorkerFixup(app).db_reuse_max >= 100
+    receivers = [r[1]() for r in task_prerun.receivers] + [r[1]() for r in task_postrun.receivers]
+    assert receivers.count(close_old_database_connections) == 2
