@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.permissions import ResearcherRequiredMixin
 
@@ -42,11 +42,6 @@ from .selectors import (
     application_versions,
     invitation_list_for_user,
 )
-
-
-def _form_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 class MyApplicationsView(ResearcherRequiredMixin, TemplateView):
@@ -204,7 +199,7 @@ class ApplicationSectionView(TeamApplicationMixin, FormView):
                 data=data,
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"{self.section.label} is saved.")
         return redirect("applications:section", pk=self.application.pk, section=self.section)
@@ -224,7 +219,7 @@ class MemberInviteView(TeamApplicationMixin, FormView):
                 role=form.cleaned_data["role"],
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"An invitation is on its way to {member.email}.")
         return redirect("applications:section", pk=self.application.pk, section=ApplicationSection.PEOPLE)
@@ -300,7 +295,7 @@ class AttachmentAddView(TeamApplicationMixin, FormView):
                 description=form.cleaned_data["description"],
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "The document is attached.")
         return redirect("applications:section", pk=self.application.pk, section=ApplicationSection.PROJECT)
@@ -363,7 +358,7 @@ class _ConfirmTransitionView(TeamApplicationMixin, FormView):
             form.add_error(None, "This application cannot be submitted yet. Put right what is listed below.")
             return self.render_to_response(self.get_context_data(form=form, refused=exc.problems))
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         self.application.refresh_from_db()
         messages.success(
@@ -402,7 +397,7 @@ class ApplicationWithdrawView(TeamApplicationMixin, FormView):
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"{self.application.reference} is withdrawn.")
         return redirect("applications:detail", pk=self.application.pk)
@@ -457,7 +452,7 @@ class QueryAnswerView(TeamApplicationMixin, FormView):
                 answer=form.cleaned_data["answer"],
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "Your answer is saved. Resubmit the application when you are ready.")
         return redirect(reverse("applications:queries", kwargs={"pk": self.application.pk}))

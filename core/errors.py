@@ -14,6 +14,13 @@ class DomainError(Exception):
         return self.message
 
 
+def form_add_domain_error(form, exc: DomainError) -> None:
+    """Show a service's refusal on the form: on the field it names when the form has that field,
+    else above the form."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
 class InvalidTransition(DomainError):
     """The object is not in a state from which this change is allowed."""
 

@@ -9,7 +9,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.permissions import StaffRequiredMixin
 
@@ -33,11 +33,6 @@ def _query_string(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
-
-
-def _form_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 # --- public --------------------------------------------------------------------------------------------
@@ -146,7 +141,7 @@ class StaffDepositCreateView(StaffRequiredMixin, FormView):
                 srs_dataset_ids=form.cleaned_data["srs_dataset_ids"],
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request, f"{deposit.reference} is registered as a draft. Add its documents next."
@@ -211,7 +206,7 @@ class StaffDepositEditView(StaffDepositMixin, FormView):
                 reason=data.get("reason", ""),
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         if pending is not None:
             messages.warning(
@@ -246,7 +241,7 @@ class StaffDocumentAddView(StaffDepositMixin, FormView):
                 url=data.get("url") or "",
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "The document is added.")
         return redirect("deposits:staff_detail", reference=self.deposit.reference)
@@ -285,7 +280,7 @@ class StaffStatusChangeView(StaffDepositMixin, FormView):
         try:
             deposit = service(actor=self.request.user, deposit=self.deposit, reason=reason)
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -316,7 +311,7 @@ class StaffApprovalFormMixin:
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, message)
         return redirect("deposits:staff_detail", reference=self.deposit.reference)
@@ -394,7 +389,7 @@ class StaffChangeRejectView(StaffChangeDecisionMixin, FormView):
                 actor=self.request.user, change=self.change, note=form.cleaned_data["note"]
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "The change is rejected; the use conditions stay as they were.")
         return redirect("deposits:staff_detail", reference=self.deposit.reference)
@@ -429,7 +424,7 @@ class SensitiveUseCreateView(StaffRequiredMixin, FormView):
         try:
             services.sensitive_use_create(actor=self.request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "The sensitive use is added to the list.")
         return redirect("deposits:staff_sensitive_uses")
@@ -455,7 +450,7 @@ class SensitiveUseEditView(StaffRequiredMixin, FormView):
                 actor=self.request.user, sensitive_use=self.sensitive_use, **form.cleaned_data
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "Saved.")
         return redirect("deposits:staff_sensitive_uses")

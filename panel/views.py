@@ -10,7 +10,7 @@ from django.views import View
 
 from applications.models import Application
 from applications.selectors import application_version_diff
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.permissions import (
     PanelRequiredMixin,
@@ -33,11 +33,6 @@ from .forms import (
     VoteForm,
 )
 from .models import MemberInterest, PanelMembership
-
-
-def _form_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 def _label(recommendation: str | None) -> str:
@@ -103,7 +98,7 @@ class DeclareView(PanelApplicationMixin, View):
             except NotPermitted as exc:
                 raise PermissionDenied(exc.message) from exc
             except DomainError as exc:
-                _form_error(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 if declaration.has_conflict:
                     messages.info(
@@ -199,7 +194,7 @@ class VoteView(PanelApplicationMixin, View):
             except NotPermitted as exc:
                 raise PermissionDenied(exc.message) from exc
             except DomainError as exc:
-                _form_error(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, "Your vote is recorded. You can change it until voting closes.")
                 return redirect("panel:tally", reference=reference)
@@ -260,7 +255,7 @@ class DecideView(ChairApplicationMixin, View):
             except NotPermitted as exc:
                 raise PermissionDenied(exc.message) from exc
             except DomainError as exc:
-                _form_error(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, "The decision is recorded; the team and ONS are being told.")
                 return redirect("panel:decision_letter", reference=reference)
@@ -324,7 +319,7 @@ class QueryView(LoginRequiredMixin, View):
             except NotPermitted as exc:
                 raise PermissionDenied(exc.message) from exc
             except DomainError as exc:
-                _form_error(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, "The questions are sent; the application is now queried.")
                 if is_staff_member(request.user):
@@ -377,7 +372,7 @@ class StaffApplicationView(StaffRequiredMixin, View):
                     voting_deadline=form.cleaned_data["voting_deadline"],
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, f"{reference} is open for the panel's review.")
                 return redirect("panel:staff_applications")
@@ -417,7 +412,7 @@ class StaffMembersView(StaffRequiredMixin, View):
                     actor=request.user, user=form.cleaned_data["user"], is_chair=form.cleaned_data["is_chair"]
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, f"{form.cleaned_data['user'].get_full_name()} is on the panel.")
                 return redirect("panel:staff_members")
@@ -474,7 +469,7 @@ class InterestsView(PanelRequiredMixin, View):
                     actor=request.user, member=request.user, description=form.cleaned_data["description"]
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 messages.success(request, "Your interest is recorded.")
                 return redirect("panel:interests")
