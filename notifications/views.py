@@ -8,7 +8,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from applications.models import Application
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.permissions import StaffRequiredMixin
 
 from . import selectors, services
@@ -90,7 +90,7 @@ class ApplicationRevokeView(StaffRequiredMixin, FormView):
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Access to {application.reference} is revoked; ONS is being told.")
         return redirect("notifications:log")
