@@ -3,6 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from .enums import INVITED_ROLES, Role
 from .models import ResearcherProfile, User
@@ -29,6 +30,11 @@ class EmailAuthenticationForm(SubmitHelperMixin, AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email address"
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        # Django's AuthenticationForm sets max_length on the field after it is built, which adds no
+        # validator: a longer "email" reached authenticate() and django-axes' 255-character column.
+        self.fields["username"].validators.append(
+            MaxLengthValidator(User._meta.get_field("email").max_length)
+        )
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)

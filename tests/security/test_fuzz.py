@@ -346,3 +346,14 @@ def test_the_markup_check_catches_an_unescaped_script():
     with pytest.raises(AssertionError):
         assert_no_markup('<a href="javascript:alert(1)">x</a>', "example")
     assert_no_markup(f"<p>&lt;script&gt;{MARK}()&lt;/script&gt;</p>", "example")
+
+
+# --- what the fuzzing found ----------------------------------------------------------------------------
+
+
+def test_an_overlong_email_at_sign_in_is_refused_on_the_form(client):
+    """Found by the fuzz test: a 100,000-character "email" reached django-axes, whose username column
+    holds 255 characters, and the sign-in page answered 500."""
+    response = client.post(reverse("accounts:login"), {"username": "A" * 100_000, "password": "x"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]
