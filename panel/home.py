@@ -7,12 +7,12 @@ from core.permissions import is_panel_member, is_staff_member
 
 
 def panel_next_actions(user) -> list[NextAction]:
-    from .selectors import AWAITING_SCREENING, panel_queue_for, staff_application_list
+    from .selectors import panel_queue_counts, staff_application_list
 
     actions: list[NextAction] = []
     if is_panel_member(user):
-        queue = panel_queue_for(user=user)
-        to_declare, to_vote = len(queue.awaiting_declaration), len(queue.awaiting_vote)
+        counts = panel_queue_counts(user=user)
+        to_declare, to_vote = counts["awaiting_declaration"], counts["awaiting_vote"]
         if to_declare or to_vote:
             actions.append(
                 NextAction(
@@ -26,7 +26,7 @@ def panel_next_actions(user) -> list[NextAction]:
         else:
             actions.append(NextAction(title="My panel queue", url=reverse("panel:queue")))
     if is_staff_member(user):
-        count = staff_application_list().filter(status__in=AWAITING_SCREENING).count()
+        count = staff_application_list(awaiting_screening=True).count()
         actions.append(
             NextAction(
                 title="Applications to screen",

@@ -1,9 +1,11 @@
 """Reads for the panel, with the permission filtering and the eager loading in one place."""
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -267,68 +269,114 @@ def chair_may_decide(*, application: Application, chair: User, now: datetime | N
 # --- screens ------------------------------------------------------------------------------------
 
 
-@dataclass
-class QueueRow:
-    application: Application
-    has_declared: bool
-    has_conflict: bool
-    has_voted: bool
-
-    @property
-    def deadline(self):
-        return self.application.voting_deadline
+#: Rows a page of each list of the queue and of the staff application list.
+PAGE_SIZE = 50
 
 
-@dataclass
-class Queue:
-    awaiting_declaration: list[QueueRow] = field(default_factory=list)
-    awaiting_vote: list[QueueRow] = field(default_factory=list)
-    in_progress: list[QueueRow] = field(default_factory=list)
-    decided: list[QueueRow] = field(default_factory=list)
-
-
-def panel_queue_for(*, user: User) -> Queue:
-    """The member's queue in one query: the applications the panel sees, with the member's
-    declaration and vote on the current version as subqueries and the decision joined."""
+def _queue_applications(user: User) -> QuerySet[Application]:
+    """The applications the panel sees (never a draft), each with this member's declaration and vote
+    on the current version as ``Exists`` subqueries."""
     from .permissions import applications_seen_by
 
     my_declaration = ConflictDeclaration.objects.filter(application=OuterRef("pk"), member=user)
     my_vote = Vote.objects.filter(
         application=OuterRef("pk"), member=user, version_number=OuterRef("version_number")
     )
-    applications = (
+    return (
         applications_seen_by(user)
-        .select_related("lead", "lead__researcher_profile", "decision")
+        .exclude(status=ApplicationStatus.DRAFT)
         .annotate(
             has_declared=Exists(my_declaration),
-            my_conflict=Subquery(my_declaration.values("has_conflict")[:1]),
+            has_conflict=Exists(my_declaration.filter(has_conflict=True)),
             has_voted=Exists(my_vote),
         )
-        .order_by("voting_deadline", "-submitted_at")
     )
-    queue = Queue()
-    for app in applications:
-        row = QueueRow(app, app.has_declared, bool(app.my_conflict), app.has_voted)
-        if app.status == ApplicationStatus.DRAFT:
-            continue
-        if app.status not in REVIEWING:
-            queue.decided.append(row)
-        elif not row.has_declared:
-            queue.awaiting_declaration.append(row)
-        elif not row.has_conflict and not row.has_voted and app.status == ApplicationStatus.UNDER_REVIEW:
-            queue.awaiting_vote.append(row)
-        else:
-            queue.in_progress.append(row)
-    queue.decided.sort(key=lambda r: r.application.decided_at or r.application.updated_at, reverse=True)
-    return queue
 
 
-def staff_application_list() -> QuerySet[Application]:
+_AWAITING_VOTE = Q(
+    has_declared=True, has_conflict=False, has_voted=False, status=ApplicationStatus.UNDER_REVIEW
+)
+
+#: The queue's work sections, each a filter over the applications still in review (``_queue_applications``
+#: with ``status__in=REVIEWING``); every application in review is in exactly one of them. The queue's lists
+#: and the home page's counts (``panel_queue_counts``) both use these, so they cannot disagree.
+QUEUE_WORK_SECTIONS: dict[str, Q] = {
+    "awaiting_declaration": Q(has_declared=False),
+    "awaiting_vote": _AWAITING_VOTE,
+    "in_progress": Q(has_declared=True) & ~_AWAITING_VOTE,
+}
+
+
+def queue_section(*, user: User, section: str) -> QuerySet[Application]:
+    """One list of the member's queue, in SQL, ordered for a stable pagination: the three work
+    sections (``QUEUE_WORK_SECTIONS``) by voting deadline, and ``decided`` (everything the panel saw
+    that is no longer in review) most recent decision first, on the indexed ``decided_at``."""
+    applications = _queue_applications(user).select_related("lead__researcher_profile")
+    if section == "decided":
+        return (
+            applications.exclude(status__in=REVIEWING)
+            .select_related("decision")
+            .order_by(F("decided_at").desc(nulls_last=True), "-pk")
+        )
+    return applications.filter(QUEUE_WORK_SECTIONS[section], status__in=REVIEWING).order_by(
+        F("voting_deadline").asc(nulls_last=True), "-submitted_at", "pk"
+    )
+
+
+@dataclass
+class Queue:
+    """One page of each list of the member's queue (``django.core.paginator.Page`` of applications
+    annotated with ``has_declared``, ``has_conflict`` and ``has_voted``)."""
+
+    awaiting_declaration: Page
+    awaiting_vote: Page
+    in_progress: Page
+    decided: Page
+
+
+QUEUE_SECTIONS = ("awaiting_declaration", "awaiting_vote", "in_progress", "decided")
+
+
+def panel_queue_for(*, user: User, pages: Mapping[str, object] | None = None) -> Queue:
+    """The member's queue: each list selected in SQL and paginated (``PAGE_SIZE`` a page); ``pages``
+    gives the page number wanted for each list (by section name; the first page when absent or
+    invalid). Two queries a list (the count and the page), whatever the number of applications."""
+    pages = pages or {}
+    return Queue(
+        **{
+            section: Paginator(queue_section(user=user, section=section), PAGE_SIZE).get_page(
+                pages.get(section)
+            )
+            for section in QUEUE_SECTIONS
+        }
+    )
+
+
+def panel_queue_counts(*, user: User) -> dict[str, int]:
+    """How many applications are in each work section of the member's queue, in one aggregate query
+    (no rows): the same filters as ``queue_section``."""
     return (
+        _queue_applications(user)
+        .filter(status__in=REVIEWING)
+        .aggregate(
+            **{section: Count("pk", filter=condition) for section, condition in QUEUE_WORK_SECTIONS.items()}
+        )
+    )
+
+
+def staff_application_list(*, awaiting_screening: bool | None = None) -> QuerySet[Application]:
+    """Every application that is not a draft, newest submission first (``-pk`` keeps pages stable);
+    ``awaiting_screening`` True: only those staff must screen; False: all the others."""
+    qs = (
         Application.objects.exclude(status=ApplicationStatus.DRAFT)
         .select_related("lead", "lead__researcher_profile")
-        .order_by("-submitted_at")
+        .order_by("-submitted_at", "-pk")
     )
+    if awaiting_screening is True:
+        qs = qs.filter(status__in=AWAITING_SCREENING)
+    elif awaiting_screening is False:
+        qs = qs.exclude(status__in=AWAITING_SCREENING)
+    return qs
 
 
 def application_detail_for_review(*, reference: str) -> Application:

@@ -4,6 +4,7 @@ what, bind the form, call one service, redirect."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -72,10 +73,34 @@ class PanelApplicationMixin(PanelRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+def _pager_queries(request, params) -> dict[str, str]:
+    """For each page parameter, the request's query string without it, so a list's pager keeps the
+    other lists' pages (and any filter) as they are."""
+    queries = {}
+    for param in params:
+        query = request.GET.copy()
+        query.pop(param, None)
+        queries[param] = query.urlencode()
+    return queries
+
+
+#: The query-string parameter of each list's page on the queue.
+QUEUE_PAGE_PARAMS = {
+    "awaiting_declaration": "declare_page",
+    "awaiting_vote": "vote_page",
+    "in_progress": "progress_page",
+    "decided": "decided_page",
+}
+
+
 class QueueView(PanelRequiredMixin, View):
     def get(self, request):
-        queue = selectors.panel_queue_for(user=request.user)
-        return render(request, "panel/queue.html", {"queue": queue})
+        queue = selectors.panel_queue_for(
+            user=request.user,
+            pages={section: request.GET.get(param) for section, param in QUEUE_PAGE_PARAMS.items()},
+        )
+        context = {"queue": queue, "pager_queries": _pager_queries(request, QUEUE_PAGE_PARAMS.values())}
+        return render(request, "panel/queue.html", context)
 
 
 class DeclareView(PanelApplicationMixin, View):
@@ -350,11 +375,20 @@ class DecisionLetterView(LoginRequiredMixin, View):
 
 
 class StaffApplicationListView(StaffRequiredMixin, View):
+    """Two lists, each selected in SQL and paginated: awaiting screening (``screening_page``) and the
+    others (``page``)."""
+
     def get(self, request):
-        applications = list(selectors.staff_application_list())
-        screening = [a for a in applications if a.status in selectors.AWAITING_SCREENING]
-        others = [a for a in applications if a.status not in selectors.AWAITING_SCREENING]
-        return render(request, "panel/staff_applications.html", {"screening": screening, "others": others})
+        def page(awaiting_screening: bool, param: str):
+            applications = selectors.staff_application_list(awaiting_screening=awaiting_screening)
+            return Paginator(applications, selectors.PAGE_SIZE).get_page(request.GET.get(param))
+
+        context = {
+            "screening": page(True, "screening_page"),
+            "others": page(False, "page"),
+            "pager_queries": _pager_queries(request, ("screening_page", "page")),
+        }
+        return render(request, "panel/staff_applications.html", context)
 
 
 class StaffApplicationView(StaffRequiredMixin, View):

@@ -1,0 +1,246 @@
+"""The panel's lists are selected in SQL and paginated (docs/benchmarks.md P1 to P3): the queue shows
+one page of each list, the staff application list pages what is not awaiting screening, and the
+home page counts the queue without building it."""
+
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.enums import ApplicationStatus
+from applications.models import Application
+from core.home import next_actions_for
+from panel import selectors
+from panel.models import ConflictDeclaration, Decision
+from tests.factories.accounts import ResearcherFactory
+from tests.factories.applications import SubmittedApplicationFactory, UnderReviewApplicationFactory
+from tests.factories.panel import declared_vote
+
+pytestmark = pytest.mark.django_db
+
+PAGE = selectors.PAGE_SIZE
+
+
+def _bulk(n: int, *, prefix: str, status: str, decided: bool = False, opened: bool = True, chair=None):
+    """``n`` applications in ``status`` written directly (fast), numbered so that a larger number
+    was submitted (and decided) later; each decided one gets its Decision row."""
+    lead = ResearcherFactory()
+    now = timezone.now()
+    apps = Application.objects.bulk_create(
+        Application(
+            reference=f"{prefix}-{i:04d}",
+            lead=lead,
+            title=f"{prefix} title {i}",
+            status=status,
+            version_number=1,
+            submitted_at=now - timedelta(days=1000) + timedelta(hours=i),
+            review_opened_at=now - timedelta(days=900) if opened else None,
+            voting_deadline=now + timedelta(days=7, hours=i),
+            decided_at=now - timedelta(days=500) + timedelta(hours=i) if decided else None,
+        )
+        for i in range(n)
+    )
+    if decided and chair is not None:
+        Decision.objects.bulk_create(
+            Decision(
+                application=app,
+                outcome="approved",
+                rationale="Fine",
+                decided_by=chair,
+                version_number=1,
+                decided_at=app.decided_at,
+            )
+            for app in apps
+        )
+    return apps
+
+
+def _references(body: str, prefix: str) -> list[str]:
+    return re.findall(rf">({prefix}-\d{{4}})<", body)
+
+
+def _link(body: str, text: str, param: str) -> str:
+    """The href of the pager link ``text`` (Previous/Next) of the list paged by ``param``."""
+    for href in re.findall(rf'href="(\?[^"]*)">{text}</a>', body):
+        href = href.replace("&amp;", "&")
+        if param in parse_qs(urlsplit(href).query):
+            return href
+    raise AssertionError(f"no {text} link for {param}")
+
+
+# --- the queue -------------------------------------------------------------------------------------
+
+
+def test_queue_shows_one_page_of_decided_rows_newest_first_and_its_pager_works(board, client_for):
+    _bulk(PAGE + 7, prefix="DEC", status=ApplicationStatus.APPROVED, decided=True, chair=board.chair)
+    client = client_for(board.members[0])
+    url = reverse("panel:queue")
+
+    first = client.get(url).content.decode()
+    shown = _references(first, "DEC")
+    assert len(shown) == PAGE  # one page, not all 57
+    assert shown == [f"DEC-{i:04d}" for i in range(PAGE + 6, 6, -1)]  # most recent decision first
+    assert f"Decided ({PAGE + 7})" in first
+    assert first.count(reverse("panel:decision_letter", args=["DEC-0000"]).rsplit("DEC", 1)[0]) == PAGE
+
+    second = client.get(url + _link(first, "Next", "decided_page")).content.decode()
+    assert _references(second, "DEC") == [f"DEC-{i:04d}" for i in range(6, -1, -1)]
+    assert "Page 2 of 2" in second
+    back = client.get(url + _link(second, "Previous", "decided_page")).content.decode()
+    assert _references(back, "DEC") == shown
+
+
+def test_queue_work_sections_are_paginated_and_each_pager_keeps_the_other_lists_pages(
+    board, client_for, monkeypatch
+):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 3)
+    member = board.members[0]
+    _bulk(5, prefix="DCL", status=ApplicationStatus.UNDER_REVIEW)  # awaiting the declaration
+    for app in _bulk(4, prefix="VOT", status=ApplicationStatus.UNDER_REVIEW):
+        ConflictDeclaration.objects.create(application=app, member=member, has_conflict=False)
+    _bulk(4, prefix="OLD", status=ApplicationStatus.REJECTED, decided=True)
+    client = client_for(member)
+    url = reverse("panel:queue")
+
+    body = client.get(url, {"decided_page": 2}).content.decode()
+    assert _references(body, "DCL") == ["DCL-0000", "DCL-0001", "DCL-0002"]  # nearest deadline first
+    assert _references(body, "VOT") == ["VOT-0000", "VOT-0001", "VOT-0002"]
+    assert _references(body, "OLD") == ["OLD-0000"]  # page 2 of the decided list
+    assert "Awaiting my declaration of interests (5)" in body
+    assert "Awaiting my vote (4)" in body
+
+    next_declare = _link(body, "Next", "declare_page")
+    assert parse_qs(urlsplit(next_declare).query) == {"decided_page": ["2"], "declare_page": ["2"]}
+    body = client.get(url + next_declare).content.decode()
+    assert _references(body, "DCL") == ["DCL-0003", "DCL-0004"]
+    assert _references(body, "VOT") == ["VOT-0000", "VOT-0001", "VOT-0002"]
+    assert _references(body, "OLD") == ["OLD-0000"]
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "999", "1.5", ""])
+def test_a_bad_page_number_shows_a_page_not_an_error(board, client_for, page):
+    _bulk(PAGE + 1, prefix="DEC", status=ApplicationStatus.APPROVED, decided=True, chair=board.chair)
+    response = client_for(board.members[0]).get(reverse("panel:queue"), {"decided_page": page})
+    assert response.status_code == 200
+    assert len(_references(response.content.decode(), "DEC")) in (1, PAGE)
+
+
+def test_queue_never_lists_an_application_the_panel_has_not_seen(board, client_for):
+    _bulk(2, prefix="NEW", status=ApplicationStatus.SUBMITTED, opened=False)
+    _bulk(1, prefix="DRF", status=ApplicationStatus.DRAFT, opened=False)
+    _bulk(1, prefix="REV", status=ApplicationStatus.UNDER_REVIEW)
+    body = client_for(board.members[0]).get(reverse("panel:queue")).content.decode()
+    assert _references(body, "REV") == ["REV-0000"]
+    assert not _references(body, "NEW")
+    assert not _references(body, "DRF")
+
+
+# --- the home page's counts agree with the queue ----------------------------------------------------
+
+
+def _mixed_queue(board):
+    """Applications in every section of board.members[0]'s queue, in each state that decides the
+    section: not declared, declared, voted, conflicted, queried, resubmitted, stale vote, decided."""
+    member, other = board.members[0], board.members[1]
+    for _ in range(3):
+        UnderReviewApplicationFactory()  # awaiting the declaration
+    resubmitted = UnderReviewApplicationFactory(status=ApplicationStatus.RESUBMITTED)  # awaiting it too
+    for _ in range(2):  # declared no conflict, not voted: awaiting the vote
+        app = UnderReviewApplicationFactory()
+        ConflictDeclaration.objects.create(application=app, member=member, has_conflict=False)
+        declared_vote(app, other)  # another member's vote changes nothing
+    stale = UnderReviewApplicationFactory(version_number=2)  # voted on version 1 only: awaiting the vote
+    declared_vote(stale, member, version_number=1)
+    declared_vote(UnderReviewApplicationFactory(), member)  # voted: in progress
+    conflicted = UnderReviewApplicationFactory()  # conflicted: in progress, never awaiting the vote
+    ConflictDeclaration.objects.create(
+        application=conflicted, member=member, has_conflict=True, reason="Mine"
+    )
+    queried = UnderReviewApplicationFactory(status=ApplicationStatus.QUERIED)  # paused: in progress
+    ConflictDeclaration.objects.create(application=queried, member=member, has_conflict=False)
+    UnderReviewApplicationFactory(status=ApplicationStatus.APPROVED, decided_at=timezone.now())
+    SubmittedApplicationFactory()  # not opened for review: nowhere
+    return {"resubmitted": resubmitted, "stale": stale, "conflicted": conflicted, "queried": queried}
+
+
+def test_queue_counts_equal_the_queue_sections_and_home_shows_them(board, client_for):
+    apps = _mixed_queue(board)
+    member = board.members[0]
+    queue = selectors.panel_queue_for(user=member)
+    sizes = {
+        s: getattr(queue, s).paginator.count for s in ("awaiting_declaration", "awaiting_vote", "in_progress")
+    }
+    assert sizes == {"awaiting_declaration": 4, "awaiting_vote": 3, "in_progress": 3}
+    assert selectors.panel_queue_counts(user=member) == sizes
+    assert queue.decided.paginator.count == 1
+    in_section = {s: {a.reference for a in getattr(queue, s)} for s in sizes}
+    assert apps["resubmitted"].reference in in_section["awaiting_declaration"]
+    assert apps["stale"].reference in in_section["awaiting_vote"]
+    assert {apps["conflicted"].reference, apps["queried"].reference} <= in_section["in_progress"]
+
+    action = next(a for a in next_actions_for(member) if a.url == reverse("panel:queue"))
+    assert action.count == 4 + 3
+    assert action.description == "4 to declare interests on, 3 to vote on."
+    body = client_for(member).get(reverse("panel:queue")).content.decode()
+    assert "Awaiting my declaration of interests (4)" in body
+    assert "Awaiting my vote (3)" in body
+
+
+def test_queue_counts_of_another_member_are_their_own(board):
+    _mixed_queue(board)
+    assert selectors.panel_queue_counts(user=board.members[2]) == {
+        "awaiting_declaration": 10,
+        "awaiting_vote": 0,
+        "in_progress": 0,
+    }
+
+
+# --- the staff application list ---------------------------------------------------------------------
+
+
+def test_staff_list_shows_every_application_awaiting_screening_and_pages_the_others(staff, client_for):
+    _bulk(3, prefix="SUB", status=ApplicationStatus.SUBMITTED, opened=False)
+    _bulk(2, prefix="RES", status=ApplicationStatus.RESUBMITTED)
+    _bulk(PAGE + 5, prefix="APR", status=ApplicationStatus.APPROVED, decided=True)
+    _bulk(2, prefix="DRF", status=ApplicationStatus.DRAFT, opened=False)
+    client = client_for(staff)
+    url = reverse("panel:staff_applications")
+
+    first = client.get(url).content.decode()
+    screening, others = first.split("Under review, queried and decided", 1)
+    assert sorted(_references(screening, "SUB") + _references(screening, "RES")) == [
+        "RES-0000", "RES-0001", "SUB-0000", "SUB-0001", "SUB-0002",
+    ]  # fmt: skip
+    assert not _references(screening, "APR")
+    assert _references(others, "APR") == [f"APR-{i:04d}" for i in range(PAGE + 4, 4, -1)]  # newest first
+    assert not _references(first, "DRF")
+    assert f"Under review, queried and decided ({PAGE + 5})" in first
+
+    second = client.get(url + _link(first, "Next", "page")).content.decode()
+    assert _references(second, "APR") == [f"APR-{i:04d}" for i in range(4, -1, -1)]
+    assert len(_references(second, "SUB")) == 3  # the screening list stays on its first page
+
+
+def test_staff_list_pages_are_stable_when_submission_times_tie_and_pagers_keep_each_other(
+    staff, client_for, monkeypatch
+):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 4)
+    apps = _bulk(10, prefix="TIE", status=ApplicationStatus.UNDER_REVIEW)
+    _bulk(6, prefix="SUB", status=ApplicationStatus.SUBMITTED, opened=False)
+    Application.objects.filter(pk__in=[a.pk for a in apps]).update(submitted_at=timezone.now())
+    client = client_for(staff)
+    url = reverse("panel:staff_applications")
+
+    seen = []
+    for page in (1, 2, 3):
+        body = client.get(url, {"page": page, "screening_page": 2}).content.decode()
+        seen += _references(body, "TIE")
+        assert _references(body, "SUB") == ["SUB-0001", "SUB-0000"]  # screening page 2 kept
+    assert len(seen) == len(set(seen)) == 10  # every row once, none twice
+
+    body = client.get(url, {"screening_page": 2}).content.decode()
+    assert parse_qs(urlsplit(_link(body, "Next", "page")).query) == {"screening_page": ["2"], "page": ["2"]}
+    assert parse_qs(urlsplit(_link(body, "Previous", "screening_page")).query) == {"screening_page": ["1"]}
