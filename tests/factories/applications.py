@@ -15,9 +15,6 @@ from applications.services import application_create, application_update
 from tests.factories.accounts import ResearcherFactory
 from tests.factories.deposits import AvailableDepositFactory
 
-#: Old name, kept while tests/browser (in progress elsewhere) still imports it.
-ApplicationDepositFactory = AvailableDepositFactory
-
 
 class ApplicationFactory(factory.django.DjangoModelFactory):
     """A draft made through the service (reference, lead membership and guardian grants included);
