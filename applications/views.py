@@ -4,6 +4,7 @@ member who may see but not do something gets 403."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -47,12 +48,20 @@ from .selectors import (
 class MyApplicationsView(ResearcherRequiredMixin, TemplateView):
     template_name = "applications/my_list.html"
 
+    paginate_by = 50
+
     def get_context_data(self, **kwargs):
-        applications = list(application_list_for_user(user=self.request.user))
-        for application in applications:
+        page = Paginator(application_list_for_user(user=self.request.user), self.paginate_by).get_page(
+            self.request.GET.get("page")
+        )
+        page.object_list = list(page.object_list)
+        for application in page.object_list:
             application.next_step = application_next_step(application)
         return super().get_context_data(
-            applications=applications,
+            applications=page.object_list,
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
+            query_string="",
             invitations=list(invitation_list_for_user(user=self.request.user)),
             **kwargs,
         )
