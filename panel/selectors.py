@@ -307,15 +307,32 @@ QUEUE_WORK_SECTIONS: dict[str, Q] = {
 }
 
 
+#: The columns the queue's tables show (templates/panel/_queue_table.html).
+_QUEUE_COLUMNS = (
+    "reference",
+    "title",
+    "status",
+    "version_number",
+    "voting_deadline",
+    "decided_at",
+    "lead__researcher_profile__organisation",
+)
+
+
 def queue_section(*, user: User, section: str) -> QuerySet[Application]:
     """One list of the member's queue, in SQL, ordered for a stable pagination: the three work
     sections (``QUEUE_WORK_SECTIONS``) by voting deadline, and ``decided`` (everything the panel saw
     that is no longer in review) most recent decision first, on the indexed ``decided_at``."""
-    applications = _queue_applications(user).select_related("lead__researcher_profile")
+    applications = (
+        _queue_applications(user)
+        .select_related("lead__researcher_profile")
+        .only(*_QUEUE_COLUMNS)  # not the long answers: the rows are a third of the size
+    )
     if section == "decided":
         return (
             applications.exclude(status__in=REVIEWING)
             .select_related("decision")
+            .only(*_QUEUE_COLUMNS, "decision__outcome")
             .order_by(F("decided_at").desc(nulls_last=True), "-pk")
         )
     return applications.filter(QUEUE_WORK_SECTIONS[section], status__in=REVIEWING).order_by(
@@ -364,14 +381,28 @@ def panel_queue_counts(*, user: User) -> dict[str, int]:
     )
 
 
-def staff_application_list(*, awaiting_screening: bool | None = None) -> QuerySet[Application]:
+def staff_application_list(
+    *, awaiting_screening: bool | None = None, only_listed: bool = False
+) -> QuerySet[Application]:
     """Every application that is not a draft, newest submission first (``-pk`` keeps pages stable);
-    ``awaiting_screening`` True: only those staff must screen; False: all the others."""
+    ``awaiting_screening`` True: only those staff must screen; False: all the others;
+    ``only_listed``: load only the columns the staff list shows."""
     qs = (
         Application.objects.exclude(status=ApplicationStatus.DRAFT)
         .select_related("lead", "lead__researcher_profile")
         .order_by("-submitted_at", "-pk")
     )
+    if only_listed:  # the columns of templates/panel/_staff_app_table.html, not the long answers
+        qs = qs.only(
+            "reference",
+            "title",
+            "status",
+            "submitted_at",
+            "voting_deadline",
+            "lead__full_name",
+            "lead__email",
+            "lead__researcher_profile__organisation",
+        )
     if awaiting_screening is True:
         qs = qs.filter(status__in=AWAITING_SCREENING)
     elif awaiting_screening is False:

@@ -380,7 +380,9 @@ class StaffApplicationListView(StaffRequiredMixin, View):
 
     def get(self, request):
         def page(awaiting_screening: bool, param: str):
-            applications = selectors.staff_application_list(awaiting_screening=awaiting_screening)
+            applications = selectors.staff_application_list(
+                awaiting_screening=awaiting_screening, only_listed=True
+            )
             return Paginator(applications, selectors.PAGE_SIZE).get_page(request.GET.get(param))
 
         context = {
