@@ -7,7 +7,9 @@ class PanelConfig(AppConfig):
 
     def ready(self):
         from core.home import register_next_actions
+        from core.reference_data import restore_after_migrate
 
         from .home import panel_next_actions
 
         register_next_actions(panel_next_actions)
+        restore_after_migrate(self, "0002_decision_immutable_and_rules_row", "create_rules")
