@@ -357,16 +357,17 @@ QUEUE_SECTIONS = ("awaiting_declaration", "awaiting_vote", "in_progress", "decid
 def panel_queue_for(*, user: User, pages: Mapping[str, object] | None = None) -> Queue:
     """The member's queue: each list selected in SQL and paginated (``PAGE_SIZE`` a page); ``pages``
     gives the page number wanted for each list (by section name; the first page when absent or
-    invalid). Two queries a list (the count and the page), whatever the number of applications."""
+    invalid). Six queries whatever the number of applications: the work sections' sizes in one
+    (``panel_queue_counts``), the decided list's size, and one page of each list."""
     pages = pages or {}
-    return Queue(
-        **{
-            section: Paginator(queue_section(user=user, section=section), PAGE_SIZE).get_page(
-                pages.get(section)
-            )
-            for section in QUEUE_SECTIONS
-        }
-    )
+    counts = panel_queue_counts(user=user)
+    lists = {}
+    for section in QUEUE_SECTIONS:
+        paginator = Paginator(queue_section(user=user, section=section), PAGE_SIZE)
+        if section in counts:
+            paginator.count = counts[section]  # a cached_property: no COUNT query of its own
+        lists[section] = paginator.get_page(pages.get(section))
+    return Queue(**lists)
 
 
 def panel_queue_counts(*, user: User) -> dict[str, int]:
