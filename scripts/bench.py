@@ -855,7 +855,10 @@ def parse_args(argv=None):
     parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--child-memory", action="store_true", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.latency < 10:
+        parser.error("--latency must be at least 10 (the first 5 decisions are a warm-up)")
+    return args
 
 
 def main(argv=None) -> int:
