@@ -183,16 +183,6 @@ class ApplicationAttachment(TimeStampedModel):
         return f"{self.description} ({self.original_name})"
 
 
-class ApplicationReferenceCounter(models.Model):
-    """The last reference number issued in a year; incremented with one atomic upsert."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last_number = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_number}"
-
-
 class ApplicationUserObjectPermission(UserObjectPermissionBase):
     """django-guardian grants on applications, with a direct foreign key (fast, no orphans)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
@@ -15,7 +15,7 @@ from accounts.enums import Role
 from accounts.models import ResearcherProfile
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.files import validate_pdf_upload
-from core.services import audit_record, email_queue
+from core.services import audit_record, email_queue, reference_next
 from deposits.enums import DepositStatus
 
 from .enums import (
@@ -32,7 +32,6 @@ from .models import (
     ApplicationAttachment,
     ApplicationMember,
     ApplicationQuery,
-    ApplicationReferenceCounter,
     ApplicationVersion,
 )
 from .permissions import TEAM_PERMISSIONS, can_respond_to_invitation, can_view_application
@@ -101,20 +100,6 @@ def application_transition(
 # --- Helpers ---------------------------------------------------------------------------------------
 
 
-def application_reference_next(*, year: int) -> str:
-    """The next ``APP-<year>-<4 digits>``: one atomic upsert on the year's counter, so two
-    applications created at the same moment never share a number."""
-    table = connection.ops.quote_name(ApplicationReferenceCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "  # noqa: S608 (table name from the model, the year a bound parameter)
-            f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 RETURNING last_number",
-            [year],
-        )
-        (number,) = cursor.fetchone()
-    return f"APP-{year}-{number:04d}"
-
-
 def _application_url(application: Application, name: str = "applications:detail") -> str:
     return settings.SITE_URL + reverse(name, kwargs={"pk": application.pk})
 
@@ -161,7 +146,7 @@ def application_create(*, lead, title: str = "") -> Application:
     if not (lead.is_active and lead.role == Role.RESEARCHER):
         raise NotPermitted("Only researchers may apply for access.")
     application = Application(
-        reference=application_reference_next(year=timezone.localdate().year),
+        reference=reference_next(prefix="APP", year=timezone.localdate().year),
         lead=lead,
         title=title.strip(),
     )

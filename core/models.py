@@ -88,3 +88,18 @@ class QueuedEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class ReferenceCounter(models.Model):
+    """The last number issued for a kind of reference (``APP``, ``DEP``) in a year. Incremented with
+    one atomic upsert (core.services.reference_next), so concurrent creations never share a number."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="uniq_reference_counter_year")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last_number}"

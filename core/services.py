@@ -7,13 +7,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.template import engines
 from django.utils import timezone
 
 from .context import client_ip
 from .enums import QueuedEmailStatus
-from .models import AuditEvent, QueuedEmail
+from .models import AuditEvent, QueuedEmail, ReferenceCounter
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,21 @@ def audit_record(
         data=data or {},
         ip_address=ip_address or client_ip(),
     )
+
+
+def reference_next(*, prefix: str, year: int) -> str:
+    """The next ``<prefix>-<year>-<4 digits>``: one atomic upsert on the year's counter, so two
+    records created at the same moment never share a number (and the first of a year needs no lock)."""
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (prefix, year, last_number) VALUES (%s, %s, 1) "  # noqa: S608 (table name from the model, values bound)
+            f"ON CONFLICT (prefix, year) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [prefix, year],
+        )
+        (number,) = cursor.fetchone()
+    return f"{prefix}-{year}-{number:04d}"
 
 
 def render_text_email(*, template: str, context: dict | None = None) -> tuple[str, str]:

@@ -48,16 +48,6 @@ class SensitiveUse(TimeStampedModel):
         return self.name
 
 
-class DepositReferenceCounter(models.Model):
-    """The last reference number handed out in a year; its row is locked while a number is taken."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last_number = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_number}"
-
-
 class Deposit(TimeStampedModel):
     """One research project whose de-identified data is in the archive (the data stays in the SRS)."""
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.files import validate_pdf_upload
 from core.permissions import is_staff_member
-from core.services import audit_record, email_queue
+from core.services import audit_record, email_queue, reference_next
 
 from .enums import (
     DEPOSIT_TRANSITIONS,
@@ -33,7 +33,6 @@ from .models import (
     Deposit,
     DepositApproval,
     DepositDocument,
-    DepositReferenceCounter,
     DepositStatusChange,
     DepositUseConditionChange,
     SensitiveUse,
@@ -84,15 +83,6 @@ def _ensure_staff(actor) -> None:
 
 def _lock(deposit: Deposit) -> Deposit:
     return Deposit.objects.select_for_update().get(pk=deposit.pk)
-
-
-def _next_reference(year: int) -> str:
-    """``DEP-<year>-<nnnn>``: the year's counter row is locked, so two registrations at the same
-    moment never receive the same number."""
-    counter, _ = DepositReferenceCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"DEP-{year}-{counter.last_number:04d}"
 
 
 def _save_with_history(
@@ -259,7 +249,7 @@ def deposit_create(
     deposit = Deposit(**fields, created_by=actor, last_edited_by=actor, last_edited_at=now)
     deposit.reference = "DEP-pending"
     _full_clean(deposit)
-    deposit.reference = _next_reference(timezone.localdate().year)
+    deposit.reference = reference_next(prefix="DEP", year=timezone.localdate().year)
     excluded_uses = list(excluded_uses)
     _save_with_history(deposit, actor=actor, history_type="+", excluded_uses=excluded_uses)
     datasets = _set_srs_datasets(deposit, actor=actor, dataset_ids=_normalise_dataset_ids(srs_dataset_ids))
