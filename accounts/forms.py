@@ -2,7 +2,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.core.validators import MaxLengthValidator
 
 from .enums import INVITED_ROLES, Role
@@ -40,6 +45,20 @@ class EmailAuthenticationForm(SubmitHelperMixin, AuthenticationForm):
         super().confirm_login_allowed(user)
         if user.email_confirmed_at is None:
             raise forms.ValidationError(self.error_messages["unconfirmed"], code="unconfirmed")
+
+
+class PortalPasswordResetForm(SubmitHelperMixin, PasswordResetForm):
+    submit_label = "Email me a reset link"
+
+
+class PortalSetPasswordForm(SubmitHelperMixin, SetPasswordForm):
+    """Choosing a password from an emailed link: an invitation or a reset."""
+
+    submit_label = "Save my password"
+
+
+class PortalPasswordChangeForm(SubmitHelperMixin, PasswordChangeForm):
+    submit_label = "Change password"
 
 
 class SignUpForm(SubmitHelperMixin, forms.Form):

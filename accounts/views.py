@@ -25,6 +25,9 @@ from .forms import (
     EmailAuthenticationForm,
     EmailChangeForm,
     InviteForm,
+    PortalPasswordChangeForm,
+    PortalPasswordResetForm,
+    PortalSetPasswordForm,
     ReauthenticateForm,
     ResearcherProfileForm,
     RoleChangeForm,
@@ -180,6 +183,7 @@ class StaffRoleChangeView(StaffRequiredMixin, FormView):
 
 class PasswordResetView(RateLimitMixin, auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
+    form_class = PortalPasswordResetForm
     email_template_name = "emails/accounts/password_reset.txt"
     subject_template_name = "emails/accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
@@ -189,6 +193,7 @@ class PasswordResetView(RateLimitMixin, auth_views.PasswordResetView):
 
 class PasswordChangeView(LoginRequiredMixin, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = PortalPasswordChangeForm
     success_url = reverse_lazy("accounts:password_change_done")
 
     def form_valid(self, form):
@@ -205,6 +210,7 @@ class PasswordChangeView(LoginRequiredMixin, auth_views.PasswordChangeView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
+    form_class = PortalSetPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
 
     def form_valid(self, form):
