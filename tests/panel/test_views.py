@@ -1,4 +1,5 @@
 from datetime import timedelta
+from html import escape
 
 import pytest
 from django.db import connection
@@ -293,7 +294,7 @@ def test_staff_manage_membership_on_screen(staff, client_for):
     assert client.post(reverse("panel:staff_member_end", args=[membership.pk])).status_code == 302
     person.refresh_from_db()
     assert person.is_researcher
-    assert person.full_name in client.get(reverse("panel:staff_members")).content.decode()
+    assert escape(person.full_name) in client.get(reverse("panel:staff_members")).content.decode()
 
 
 def test_interests_visible_to_chair_and_staff_not_to_members(board, staff, client_for):
