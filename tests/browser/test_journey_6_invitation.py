@@ -96,6 +96,7 @@ def test_journey_6_invited_member_sets_a_password_enrols_declares_and_votes(jour
     # the link works once: a second visit says so (no error page)
     me.goto(link)
     page.get_by_role("heading", name="This link is no longer valid").wait_for()
+    assert page.title().startswith("This link is no longer valid")
     me.check("link used twice")
 
     # first sign-in: the password, then setting up the app by typing the key shown beside the QR code

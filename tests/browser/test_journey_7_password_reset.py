@@ -64,6 +64,7 @@ def test_journey_7_forgotten_password_reset_by_email_then_sign_in(journey, live_
     # the link works once
     me.goto(link)
     page.get_by_role("heading", name="This link is no longer valid").wait_for()
+    assert page.title().startswith("This link is no longer valid")
     me.check("link used twice")
 
     # the old password is refused, the new one signs in
