@@ -50,6 +50,16 @@ class EmailAuthenticationForm(SubmitHelperMixin, AuthenticationForm):
 class PortalPasswordResetForm(SubmitHelperMixin, PasswordResetForm):
     submit_label = "Email me a reset link"
 
+    def get_users(self, email):
+        """Every active account with this address. Django leaves out accounts without a usable
+        password; here those are only invited people who have not chosen one yet, and this form is
+        how they get a new link when the invitation's has expired."""
+        return (
+            user
+            for user in User.objects.filter(email__iexact=email, is_active=True)
+            if user.email.casefold() == email.casefold()
+        )
+
 
 class PortalSetPasswordForm(SubmitHelperMixin, SetPasswordForm):
     """Choosing a password from an emailed link: an invitation or a reset."""

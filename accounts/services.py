@@ -22,6 +22,7 @@ from core.services import audit_record, email_queue
 
 from .enums import INVITED_ROLES, AccountsAuditAction, Role
 from .models import ResearcherProfile, User
+from .signals import user_invited
 from .two_factor import RECOVERY_CODE_COUNT
 
 EMAIL_CONFIRM_SALT = "accounts.email-confirmation"
@@ -104,6 +105,7 @@ def user_invite(*, actor: User, email: str, full_name: str, role: str) -> User:
         email_confirmed_at=timezone.now(),
     )
     audit_record(actor=actor, action=AccountsAuditAction.INVITED, target=user, data={"role": role})
+    user_invited.send(sender=User, user=user, actor=actor)
     email_queue(
         to=[user.email],
         template="accounts/invitation",

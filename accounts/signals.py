@@ -1,11 +1,11 @@
 """Sign-in events go to the audit log; a sign-in also records in the session when the password was
-entered and whether a second factor is required."""
+entered and whether a second factor is required. The signals accounts sends for higher apps."""
 
 import time
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from core.middleware import request_client_ip
 from core.services import audit_record
@@ -17,6 +17,11 @@ from .security import (
     SECOND_FACTOR_REQUIRED_KEY,
     has_confirmed_device,
 )
+
+#: Sent by accounts.services.user_invite inside the invitation's transaction, with ``user`` (the new
+#: account, its role set) and ``actor`` (the member of staff who invited them). The panel listens: an
+#: invited panel member or chair is put on the panel.
+user_invited = Signal()
 
 
 def _ip(request) -> str | None:

@@ -134,6 +134,20 @@ def test_password_reset_link_sets_a_new_password(client, researcher):
     assert AuditEvent.objects.filter(action=AccountsAuditAction.PASSWORD_RESET, actor=researcher).exists()
 
 
+def test_a_used_password_link_says_so_in_the_page_title_too(client, researcher):
+    client.post(reverse("accounts:password_reset"), {"email": researcher.email})
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(path, follow=True)
+    new = {"new_password1": "Brand-New-Password-77", "new_password2": "Brand-New-Password-77"}
+    client.post(form_page.redirect_chain[-1][0], new)
+    again = client.get(path, follow=True)
+    assert again.status_code == 200
+    html = again.content.decode()
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "This link is no longer valid" in title
+    assert "Choose a new password" not in html
+
+
 def test_logout_ends_the_session(client, researcher):
     client.force_login(researcher)
     client.post(reverse("accounts:logout"))

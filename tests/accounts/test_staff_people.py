@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts import services
 from accounts.enums import AccountsAuditAction, Role
 from accounts.models import User
 from core.models import AuditEvent
@@ -75,3 +76,17 @@ def test_staff_change_a_role_and_it_is_audited(client_for, staff, member):
     assert member.role == Role.PANEL_CHAIR
     event = AuditEvent.objects.get(action=AccountsAuditAction.ROLE_CHANGED)
     assert event.data == {"from": Role.PANEL_MEMBER, "to": Role.PANEL_CHAIR}
+
+
+def test_an_invited_person_whose_link_expired_can_ask_for_a_new_one(
+    client, staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = services.user_invite(
+            actor=staff, email="nia@example.org", full_name="Nia Evans", role=Role.PANEL_MEMBER
+        )
+    mail.outbox.clear()
+    response = client.post(reverse("accounts:password_reset"), {"email": invited.email})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [[invited.email]]
+    assert "/accounts/password/reset/" in mail.outbox[0].body

@@ -25,6 +25,6 @@ def sign_in_with_code(j, email: str, password: str, code: str) -> None:
     """The real two-step sign-in, typed: the password page, then the code from the authenticator app."""
     j.sign_in(email, password)
     j.page.get_by_role("heading", name="Enter your sign-in code").wait_for()
-    j.page.get_by_label("Code", exact=True).fill(code)
+    j.page.get_by_label("Code").fill(code)  # the label reads "Code*" (required)
     j.page.get_by_role("button", name="Continue").click()
     j.page.wait_for_load_state()
