@@ -3,11 +3,9 @@ rule, writes the change and its audit event (and any email) in one transaction."
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -15,6 +13,7 @@ from accounts.enums import Role
 from accounts.models import ResearcherProfile
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.files import validate_pdf_upload
+from core.links import absolute_url
 from core.services import audit_record, email_queue, reference_next
 from deposits.enums import DepositStatus
 
@@ -101,7 +100,7 @@ def application_transition(
 
 
 def _application_url(application: Application, name: str = "applications:detail") -> str:
-    return settings.SITE_URL + reverse(name, kwargs={"pk": application.pk})
+    return absolute_url(name, pk=application.pk)
 
 
 def _team_emails(application: Application) -> list[str]:
@@ -274,9 +273,8 @@ def application_member_invite(*, application: Application, actor, email: str, ro
             "member": member,
             "inviter": actor,
             "has_account": existing_user is not None,
-            "invitation_url": settings.SITE_URL
-            + reverse("applications:invitation", kwargs={"member_pk": member.pk}),
-            "sign_up_url": settings.SITE_URL + reverse("accounts:sign_up"),
+            "invitation_url": absolute_url("applications:invitation", member_pk=member.pk),
+            "sign_up_url": absolute_url("accounts:sign_up"),
         },
     )
     return member

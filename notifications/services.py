@@ -28,6 +28,7 @@ from applications.enums import ApplicationStatus, MemberStatus
 from applications.models import Application
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.links import absolute_url
 from core.permissions import is_staff_member
 from core.services import audit_record, email_queue, render_text_email
 
@@ -535,7 +536,11 @@ def _alert_staff(notification: OnsNotification) -> None:
     email_queue(
         to=[settings.STAFF_ALERT_EMAIL],
         template="notifications/ons_failed",
-        context={"notification": notification, "application": notification.application},
+        context={
+            "notification": notification,
+            "application": notification.application,
+            "url": absolute_url("notifications:detail", pk=notification.pk),
+        },
     )
 
 

@@ -4,9 +4,7 @@ its audit event and any email in one transaction."""
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import Role
@@ -16,6 +14,7 @@ from applications.enums import ApplicationStatus
 from applications.models import Application, ApplicationQuery
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.links import absolute_url
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from core.services import audit_record, email_queue
 from notifications.services import ons_notifications_enqueue_for_decision
@@ -53,7 +52,7 @@ def _lock(application: Application) -> Application:
 
 
 def _url(name: str, reference: str) -> str:
-    return settings.SITE_URL + reverse(name, kwargs={"reference": reference})
+    return absolute_url(name, reference=reference)
 
 
 def _require_staff(actor: User, what: str) -> None:
@@ -228,7 +227,11 @@ def application_query_raise(*, application: Application, actor: User, questions:
     email_queue(
         to=team_emails(application),
         template="panel/query_raised",
-        context={"application": application, "query": query},
+        context={
+            "application": application,
+            "query": query,
+            "url": absolute_url("applications:queries", pk=application.pk),
+        },
     )
     return query
 
