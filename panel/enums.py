@@ -57,3 +57,4 @@ class PanelAuditAction:
     DECISION_RECORDED = "panel.decision.recorded"
     DECISION_AUTOMATIC = "panel.decision.recorded_automatically"
     REMINDER_SENT = "panel.reminder.sent"
+    RULES_CHANGED = "panel.rules.changed"

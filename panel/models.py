@@ -124,7 +124,8 @@ class Vote(models.Model):
 
 
 class PanelRules(models.Model):
-    """The single row of rules (edited by staff in the admin); a copy is kept with each decision."""
+    """The single row of rules (staff change it at /panel/staff/rules/ through
+    ``panel_rules_update``); a copy is kept with each decision."""
 
     SINGLETON_ID = 1
 

@@ -22,13 +22,22 @@ from notifications.services import ons_notifications_enqueue_for_decision
 from .enums import (
     APPROVALS,
     DecisionOutcome,
+    OutcomeRule,
     PanelAuditAction,
     ProjectVote,
     Recommendation,
     ReminderKind,
     ResearcherFit,
 )
-from .models import ConflictDeclaration, Decision, MemberInterest, PanelMembership, Vote, VoteReminder
+from .models import (
+    ConflictDeclaration,
+    Decision,
+    MemberInterest,
+    PanelMembership,
+    PanelRules,
+    Vote,
+    VoteReminder,
+)
 from .selectors import (
     AWAITING_SCREENING,
     REVIEWING,
@@ -58,6 +67,42 @@ def _url(name: str, reference: str) -> str:
 def _require_staff(actor: User, what: str) -> None:
     if not is_staff_member(actor):
         raise NotPermitted(f"Only staff can {what}.")
+
+
+# --- the panel's rules ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def panel_rules_update(*, actor: User, quorum: int, outcome_rule: str) -> PanelRules:
+    """Staff change the quorum and the outcome rule. They apply to every recommendation from now on;
+    each decision keeps a copy of the rules it was made under."""
+    _require_staff(actor, "change the panel's rules")
+    rules_current()  # makes sure the single row exists
+    rules = PanelRules.objects.select_for_update().get(pk=PanelRules.SINGLETON_ID)
+    if outcome_rule not in OutcomeRule.values:
+        raise DomainError("Choose majority or unanimous.", field="outcome_rule")
+    if quorum < 1:
+        raise DomainError("The quorum is at least one vote.", field="quorum")
+    members = membership_list_current().count()
+    if quorum > members:
+        raise DomainError(
+            f"The panel has {members} current member{'s' if members != 1 else ''}: a quorum of {quorum} "
+            "votes could never be met.",
+            field="quorum",
+        )
+    before = rules.snapshot()
+    if before == {"quorum": quorum, "outcome_rule": outcome_rule}:
+        return rules
+    rules.quorum, rules.outcome_rule = quorum, outcome_rule
+    rules.full_clean()
+    rules.save(update_fields=["quorum", "outcome_rule", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=PanelAuditAction.RULES_CHANGED,
+        target=rules,
+        data={"from": before, "to": rules.snapshot()},
+    )
+    return rules
 
 
 # --- membership and interests --------------------------------------------------------------------
