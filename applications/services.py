@@ -36,6 +36,7 @@ from .models import (
 from .permissions import TEAM_PERMISSIONS, can_respond_to_invitation, can_view_application
 from .sections import SECTION_FIELDS
 from .selectors import Problem, application_answers, application_problems, application_use_condition_matches
+from .signals import application_submitted, application_withdrawn
 
 #: The milestone timestamp each status sets.
 _MILESTONES = {
@@ -460,6 +461,7 @@ def _next_version_submit(
         context={"application": app, "version": version, "url": _application_url(app)},
     )
     _reject_automatically_if_conditions_matched(app)
+    application_submitted.send(sender=Application, application=app, version=version, actor=actor)
     return app
 
 
@@ -540,12 +542,16 @@ def application_withdraw(*, application: Application, actor, reason: str = "") -
         raise InvalidTransition(
             f"{app.reference} is {app.get_status_display().lower()}: it can no longer be withdrawn."
         )
+    previous_status = app.status
     application_transition(
         application=app,
         to=ApplicationStatus.WITHDRAWN,
         actor=actor,
         action=ApplicationsAuditAction.WITHDRAWN,
         data={"reason": reason.strip()[:2000]} if reason.strip() else None,
+    )
+    application_withdrawn.send(
+        sender=Application, application=app, actor=actor, previous_status=previous_status
     )
     email_queue(
         to=_team_emails(app),

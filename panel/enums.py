@@ -58,3 +58,4 @@ class PanelAuditAction:
     DECISION_AUTOMATIC = "panel.decision.recorded_automatically"
     REMINDER_SENT = "panel.reminder.sent"
     RULES_CHANGED = "panel.rules.changed"
+    QUORUM_REACHED = "panel.quorum.reached"

@@ -4,6 +4,7 @@ its audit event and any email in one transaction."""
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from .models import (
     MemberInterest,
     PanelMembership,
     PanelRules,
+    QuorumNotice,
     Vote,
     VoteReminder,
 )
@@ -47,6 +49,7 @@ from .selectors import (
     recommendation_for,
     rules_current,
     team_emails,
+    vote_tally,
     voting_is_open,
 )
 
@@ -386,7 +389,89 @@ def vote_cast(
             "researcher_fit": researcher_fit,
         },
     )
+    _quorum_reached_notify(application)
     return vote
+
+
+def _quorum_reached_notify(application: Application) -> None:
+    """Tell the chairs without a conflict, once per version, that the counted votes reached the
+    quorum (called under the application's row lock, so two last votes cannot both tell them)."""
+    rules = rules_current()
+    tally = vote_tally(application)
+    if tally.counted < rules.quorum:
+        return
+    _notice, created = QuorumNotice.objects.get_or_create(
+        application=application, version_number=application.version_number
+    )
+    if not created:
+        return
+    conflicted = set(
+        ConflictDeclaration.objects.filter(application=application, has_conflict=True).values_list(
+            "member_id", flat=True
+        )
+    )
+    chairs = [
+        m.user
+        for m in membership_list_current()
+        if m.is_chair and m.user.is_active and m.user_id not in conflicted
+    ]
+    audit_record(
+        actor=None,
+        action=PanelAuditAction.QUORUM_REACHED,
+        target=application,
+        data={"version": application.version_number, "votes": tally.counted, "quorum": rules.quorum},
+    )
+    email_queue(
+        to=[chair.email for chair in chairs],
+        template="panel/quorum_reached",
+        context={
+            "application": application,
+            "votes": tally.counted,
+            "quorum": rules.quorum,
+            "url": _url("panel:review", application.reference),
+        },
+    )
+
+
+# --- what the panel does when applications announce something (panel/receivers.py) ----------------
+
+
+def submission_staff_alert(*, application: Application, version) -> None:
+    """Tell the archive staff (settings.STAFF_ALERT_EMAIL) that a version waits for their screening:
+    a new submission or a resubmission. Nothing when it was rejected automatically on submission."""
+    status = Application.objects.filter(pk=application.pk).values_list("status", flat=True).get()
+    if status not in AWAITING_SCREENING:  # the automatic rejection changed it in this transaction
+        return
+    email_queue(
+        to=[settings.STAFF_ALERT_EMAIL],
+        template="panel/submission_to_screen",
+        context={
+            "application": application,
+            "version": version,
+            "resubmitted": status == ApplicationStatus.RESUBMITTED,
+            "url": _url("panel:staff_application", application.reference),
+        },
+    )
+
+
+def withdrawal_reviewers_notify(*, application: Application, previous_status: str) -> None:
+    """Tell the panel members and chairs reviewing an application (its review was open; they did not
+    declare a conflict) that the team withdrew it, so nobody spends more time on it."""
+    if previous_status not in REVIEWING or application.review_opened_at is None:
+        return
+    conflicted = set(
+        ConflictDeclaration.objects.filter(application=application, has_conflict=True).values_list(
+            "member_id", flat=True
+        )
+    )
+    reviewers = [
+        m.user.email for m in membership_list_current() if m.user.is_active and m.user_id not in conflicted
+    ]
+    email_queue(
+        to=reviewers,
+        template="panel/withdrawn",
+        context={"application": application, "url": _url("panel:review", application.reference)},
+    )
 
 
 # --- decisions -----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from core.models import QueuedEmail
 from deposits import services as deposits_services
 from deposits.models import SensitiveUse
 from notifications.models import OnsNotification
-from notifications.services import ons_notification_deliver
+from notifications.services import application_revoke, ons_notification_deliver
 from panel import services as panel_services
 from tests.factories.accounts import ResearcherFactory, StaffFactory
 from tests.factories.applications import (
@@ -200,6 +200,30 @@ def _decision():
     )
 
 
+def _access_revoked(settings):
+    settings.ONS_WEBHOOK_URL = ""
+    settings.ONS_NOTIFY_EMAIL = "srs-access@ons.example.gov.uk"
+    application = OnsApplicationFactory()
+    decision_record_for_test(application=application)
+    application_revoke(application=application, actor=StaffFactory(), reason="Outputs released unchecked.")
+
+
+def _quorum_reached():
+    application = UnderReviewApplicationFactory()
+    panel_member(chair=True)
+    for member in [panel_member() for _ in range(3)]:
+        panel_services.conflict_declare(application=application, member=member, has_conflict=False)
+        panel_services.vote_cast(
+            application=application, member=member, project_vote="approve", researcher_fit="suitable"
+        )
+
+
+def _withdrawn_under_review():
+    panel_member()
+    application = UnderReviewApplicationFactory()
+    applications_services.application_withdraw(application=application, actor=application.lead)
+
+
 def _access_ending():
     application = decided_application()
     access_periods_process(today=application.decision.access_end - timedelta(days=10))
@@ -227,10 +251,14 @@ DRIVERS = {
     "deposits/use_conditions_change_proposed": _use_conditions_change,
     "notifications/ons_failed": _ons_failed,
     "notifications/ons_notification": _ons_notification,
+    "notifications/access_revoked": _access_revoked,
     "panel/review_opened": _review_opened,
     "panel/query_raised": _query_raised,
     "panel/vote_reminder": _vote_reminder,
     "panel/decision": _decision,
+    "panel/quorum_reached": _quorum_reached,
+    "panel/submission_to_screen": _submitted,
+    "panel/withdrawn": _withdrawn_under_review,
     "transparency/access_ending": _access_ending,
     "transparency/access_ended": _access_ended,
 }
@@ -253,10 +281,14 @@ DESTINATIONS = {
     "deposits/use_conditions_change_proposed": {"deposits:staff_change_approve"},
     "notifications/ons_failed": {"notifications:detail"},
     "notifications/ons_notification": set(),
+    "notifications/access_revoked": {"applications:detail"},
     "panel/review_opened": {"panel:review"},
     "panel/query_raised": {"applications:queries"},
     "panel/vote_reminder": {"panel:review"},
     "panel/decision": {"panel:decision_letter"},
+    "panel/quorum_reached": {"panel:review"},
+    "panel/submission_to_screen": {"panel:staff_application"},
+    "panel/withdrawn": {"panel:review"},
     "transparency/access_ending": {"applications:detail"},
     "transparency/access_ended": {"applications:detail"},
 }
