@@ -26,6 +26,8 @@ DEMO_ACCOUNTS = [
     ("member4@example.org", "Sam Clarke", Role.PANEL_MEMBER),
     ("chair@example.org", "Prof Margaret Lowe", Role.PANEL_CHAIR),
     ("staff@example.org", "Chris Bennett", Role.STAFF),
+    # The second pair of eyes: approves the deposits staff@example.org registered (deposits' demo).
+    ("staff2@example.org", "Rosa Delgado", Role.STAFF),
 ]
 
 DEMO_PROFILES = {

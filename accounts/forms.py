@@ -12,6 +12,7 @@ from django.core.validators import MaxLengthValidator
 
 from .enums import INVITED_ROLES, Role
 from .models import ResearcherProfile, User
+from .services import password_reset_email_send
 
 
 class SubmitHelperMixin:
@@ -59,6 +60,11 @@ class PortalPasswordResetForm(SubmitHelperMixin, PasswordResetForm):
             for user in User.objects.filter(email__iexact=email, is_active=True)
             if user.email.casefold() == email.casefold()
         )
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        """Django's form finds the accounts that may reset (active, with a usable password); the email
+        goes through the outbox with a link from SITE_URL instead of the request's host."""
+        password_reset_email_send(user=context["user"])
 
 
 class PortalSetPasswordForm(SubmitHelperMixin, SetPasswordForm):

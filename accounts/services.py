@@ -18,6 +18,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.errors import DomainError, NotPermitted
+from core.links import absolute_url
 from core.services import audit_record, email_queue
 
 from .enums import INVITED_ROLES, AccountsAuditAction, Role
@@ -38,6 +39,16 @@ def password_set_path(*, user: User) -> str:
     return reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
 
 
+def password_reset_email_send(*, user: User) -> None:
+    """Email ``user`` a link to choose a new password. The link is built from SITE_URL, never from
+    the Host header of the request that asked for it."""
+    email_queue(
+        to=[user.email],
+        template="accounts/password_reset",
+        context={"user": user, "reset_url": absolute_url(password_set_path(user=user))},
+    )
+
+
 @transaction.atomic
 def user_sign_up(*, email: str, full_name: str, password: str) -> User | None:
     """A researcher registers. An address that already has an account gets an email saying so
@@ -46,7 +57,15 @@ def user_sign_up(*, email: str, full_name: str, password: str) -> User | None:
     email = User.objects.normalize_email(email).strip().lower()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
-        email_queue(to=[existing.email], template="accounts/sign_up_existing", context={"user": existing})
+        email_queue(
+            to=[existing.email],
+            template="accounts/sign_up_existing",
+            context={
+                "user": existing,
+                "login_url": absolute_url("accounts:login"),
+                "password_reset_url": absolute_url("accounts:password_reset"),
+            },
+        )
         return None
     try:
         with transaction.atomic():
@@ -57,9 +76,7 @@ def user_sign_up(*, email: str, full_name: str, password: str) -> User | None:
         return None
     ResearcherProfile.objects.create(user=user)
     audit_record(actor=user, action=AccountsAuditAction.SIGNED_UP, target=user)
-    confirm_url = settings.SITE_URL + reverse(
-        "accounts:confirm_email", kwargs={"token": email_confirmation_token(user=user)}
-    )
+    confirm_url = absolute_url("accounts:confirm_email", token=email_confirmation_token(user=user))
     email_queue(
         to=[user.email], template="accounts/confirm_email", context={"user": user, "confirm_url": confirm_url}
     )
@@ -112,7 +129,7 @@ def user_invite(*, actor: User, email: str, full_name: str, role: str) -> User:
         context={
             "user": user,
             "role": user.get_role_display(),
-            "set_password_url": settings.SITE_URL + password_set_path(user=user),
+            "set_password_url": absolute_url(password_set_path(user=user)),
         },
     )
     return user
@@ -365,8 +382,7 @@ def user_email_change_request(*, user: User, new_email: str) -> None:
         template="accounts/email_change_confirm",
         context={
             "user": user,
-            "confirm_url": settings.SITE_URL
-            + reverse("accounts:email_change_confirm", kwargs={"token": token}),
+            "confirm_url": absolute_url("accounts:email_change_confirm", token=token),
         },
     )
 

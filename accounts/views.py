@@ -184,8 +184,6 @@ class StaffRoleChangeView(StaffRequiredMixin, FormView):
 class PasswordResetView(RateLimitMixin, auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     form_class = PortalPasswordResetForm
-    email_template_name = "emails/accounts/password_reset.txt"
-    subject_template_name = "emails/accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
     rate_limit_scope = "password_reset"
     rate_limit_address_field = "email"

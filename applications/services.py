@@ -3,11 +3,9 @@ rule, writes the change and its audit event (and any email) in one transaction."
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -15,6 +13,7 @@ from accounts.enums import Role
 from accounts.models import ResearcherProfile
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.files import validate_pdf_upload
+from core.links import absolute_url
 from core.services import audit_record, email_queue, reference_next
 from deposits.enums import DepositStatus
 
@@ -37,6 +36,7 @@ from .models import (
 from .permissions import TEAM_PERMISSIONS, can_respond_to_invitation, can_view_application
 from .sections import SECTION_FIELDS
 from .selectors import Problem, application_answers, application_problems, application_use_condition_matches
+from .signals import application_submitted, application_withdrawn
 
 #: The milestone timestamp each status sets.
 _MILESTONES = {
@@ -101,7 +101,7 @@ def application_transition(
 
 
 def _application_url(application: Application, name: str = "applications:detail") -> str:
-    return settings.SITE_URL + reverse(name, kwargs={"pk": application.pk})
+    return absolute_url(name, pk=application.pk)
 
 
 def _team_emails(application: Application) -> list[str]:
@@ -274,9 +274,8 @@ def application_member_invite(*, application: Application, actor, email: str, ro
             "member": member,
             "inviter": actor,
             "has_account": existing_user is not None,
-            "invitation_url": settings.SITE_URL
-            + reverse("applications:invitation", kwargs={"member_pk": member.pk}),
-            "sign_up_url": settings.SITE_URL + reverse("accounts:sign_up"),
+            "invitation_url": absolute_url("applications:invitation", member_pk=member.pk),
+            "sign_up_url": absolute_url("accounts:sign_up"),
         },
     )
     return member
@@ -462,6 +461,7 @@ def _next_version_submit(
         context={"application": app, "version": version, "url": _application_url(app)},
     )
     _reject_automatically_if_conditions_matched(app)
+    application_submitted.send(sender=Application, application=app, version=version, actor=actor)
     return app
 
 
@@ -542,12 +542,16 @@ def application_withdraw(*, application: Application, actor, reason: str = "") -
         raise InvalidTransition(
             f"{app.reference} is {app.get_status_display().lower()}: it can no longer be withdrawn."
         )
+    previous_status = app.status
     application_transition(
         application=app,
         to=ApplicationStatus.WITHDRAWN,
         actor=actor,
         action=ApplicationsAuditAction.WITHDRAWN,
         data={"reason": reason.strip()[:2000]} if reason.strip() else None,
+    )
+    application_withdrawn.send(
+        sender=Application, application=app, actor=actor, previous_status=previous_status
     )
     email_queue(
         to=_team_emails(app),

@@ -63,7 +63,7 @@ def render_text_email(*, template: str, context: dict | None = None) -> tuple[st
     rendered = (
         engines["text"]
         .get_template(f"emails/{template}.txt")
-        .render({"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **(context or {})})
+        .render({"site_name": settings.SITE_NAME, **(context or {})})
     )
     subject, _, body = rendered.strip().partition("\n")
     return subject.strip(), body.strip() + "\n"

@@ -1,16 +1,12 @@
 """Demo deposits from children's social-care research, each registered by one staff member and
-approved by a second (staff2@example.org, created here), plus one waiting for approval."""
+approved by a second (staff2@example.org, one of the demo accounts), plus one waiting for approval."""
 
 from datetime import date
 
 from django.core.files.base import ContentFile
-from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_DEVICE_NAME, DEMO_TOTP_SECRET
-from accounts.enums import OrganisationSector, Role
+from accounts.enums import OrganisationSector
 from accounts.models import User
-from accounts.two_factor import totp_key_from_base32
 
 from . import services
 from .enums import (
@@ -26,7 +22,7 @@ from .enums import (
 )
 from .models import Deposit, SensitiveUse
 
-SECOND_STAFF = ("staff2@example.org", "Rosa Delgado")
+SECOND_STAFF_EMAIL = "staff2@example.org"  # one of accounts.demo.DEMO_ACCOUNTS
 
 
 def simple_pdf(*lines: str) -> bytes:
@@ -230,31 +226,9 @@ DEPOSITS = [
 ]
 
 
-def _second_staff() -> User:
-    """A second staff member, so the demo shows four eyes; enrolled in two-factor sign-in like the
-    other demo staff (same password, same published demo TOTP secret)."""
-    email, name = SECOND_STAFF
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(
-            email=email,
-            password=DEMO_PASSWORD,
-            full_name=name,
-            role=Role.STAFF,
-            is_staff=True,
-            email_confirmed_at=timezone.now(),
-        )
-    TOTPDevice.objects.get_or_create(
-        user=user,
-        name=DEMO_TOTP_DEVICE_NAME,
-        defaults={"key": totp_key_from_base32(DEMO_TOTP_SECRET), "confirmed": True},
-    )
-    return user
-
-
 def load(stdout) -> None:
     staff = User.objects.get(email="staff@example.org")
-    staff2 = _second_staff()
+    staff2 = User.objects.get(email=SECOND_STAFF_EMAIL)
     uses = {use.code: use for use in SensitiveUse.objects.all()}
     created = 0
     for spec in DEPOSITS:
@@ -321,5 +295,5 @@ def load(stdout) -> None:
     available = Deposit.objects.filter(status=DepositStatus.AVAILABLE).count()
     stdout.write(
         f"deposits: {created} created ({available} available in the catalogue); "
-        f"second staff account {SECOND_STAFF[0]}"
+        f"second staff account {SECOND_STAFF_EMAIL}"
     )

@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.files import validate_pdf_upload
+from core.links import absolute_url
 from core.permissions import is_staff_member
 from core.services import audit_record, email_queue, reference_next
 
@@ -353,8 +353,8 @@ def deposit_update(
                 "deposit": deposit,
                 "actor": actor,
                 "change": pending,
-                "review_path": reverse(
-                    "deposits:staff_change_approve", kwargs={"reference": deposit.reference, "pk": pending.pk}
+                "url": absolute_url(
+                    "deposits:staff_change_approve", reference=deposit.reference, pk=pending.pk
                 ),
             },
         )
@@ -487,7 +487,7 @@ def deposit_submit_for_approval(*, actor, deposit: Deposit, reason: str = "") ->
         context={
             "deposit": deposit,
             "actor": actor,
-            "approve_path": reverse("deposits:staff_approve", kwargs={"reference": deposit.reference}),
+            "url": absolute_url("deposits:staff_approve", reference=deposit.reference),
         },
     )
     return deposit

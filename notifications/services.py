@@ -26,8 +26,10 @@ from standardwebhooks.webhooks import Webhook
 
 from applications.enums import ApplicationStatus, MemberStatus
 from applications.models import Application
+from applications.selectors import application_accepted_members
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.links import absolute_url
 from core.permissions import is_staff_member
 from core.services import audit_record, email_queue, render_text_email
 
@@ -259,6 +261,15 @@ def application_revoke(*, application: Application, actor, reason: str) -> Revoc
         access_start=getattr(decision, "access_start", None),
         access_end=timezone.localdate(),
         revocation=revocation,
+    )
+    email_queue(
+        to=[member.email for member in application_accepted_members(application=app)],
+        template="notifications/access_revoked",
+        context={
+            "application": app,
+            "revocation": revocation,
+            "url": absolute_url("applications:detail", pk=app.pk),
+        },
     )
     return revocation
 
@@ -535,7 +546,11 @@ def _alert_staff(notification: OnsNotification) -> None:
     email_queue(
         to=[settings.STAFF_ALERT_EMAIL],
         template="notifications/ons_failed",
-        context={"notification": notification, "application": notification.application},
+        context={
+            "notification": notification,
+            "application": notification.application,
+            "url": absolute_url("notifications:detail", pk=notification.pk),
+        },
     )
 
 

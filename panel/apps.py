@@ -9,7 +9,7 @@ class PanelConfig(AppConfig):
         from core.home import register_next_actions
         from core.reference_data import restore_after_migrate
 
-        from . import receivers  # noqa: F401 (connects the panel's receivers of accounts' signals)
+        from . import receivers  # noqa: F401 (connects the panel's receivers of accounts' and applications' signals)
         from .home import panel_next_actions
 
         register_next_actions(panel_next_actions)

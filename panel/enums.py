@@ -57,3 +57,5 @@ class PanelAuditAction:
     DECISION_RECORDED = "panel.decision.recorded"
     DECISION_AUTOMATIC = "panel.decision.recorded_automatically"
     REMINDER_SENT = "panel.reminder.sent"
+    RULES_CHANGED = "panel.rules.changed"
+    QUORUM_REACHED = "panel.quorum.reached"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import User
 
-from .enums import DecisionOutcome, ProjectVote, ResearcherFit
+from .enums import DecisionOutcome, OutcomeRule, ProjectVote, ResearcherFit
 
 
 class _CrispyForm(forms.Form):
@@ -124,6 +124,21 @@ class MemberAddForm(_CrispyForm):
         self.fields["user"].queryset = (
             User.objects.filter(is_active=True).exclude(role=Role.STAFF).order_by("full_name")
         )
+
+
+class PanelRulesForm(_CrispyForm):
+    submit_label = "Save the rules"
+    quorum = forms.IntegerField(
+        label="Quorum",
+        min_value=1,
+        max_value=100,
+        help_text=(
+            "The fewest current votes, by members without a conflict, before the rules recommend anything."
+        ),
+    )
+    outcome_rule = forms.ChoiceField(
+        label="Outcome rule", choices=OutcomeRule.choices, widget=forms.RadioSelect
+    )
 
 
 class InterestForm(_CrispyForm):

@@ -124,7 +124,8 @@ class Vote(models.Model):
 
 
 class PanelRules(models.Model):
-    """The single row of rules (edited by staff in the admin); a copy is kept with each decision."""
+    """The single row of rules (staff change it at /panel/staff/rules/ through
+    ``panel_rules_update``); a copy is kept with each decision."""
 
     SINGLETON_ID = 1
 
@@ -224,3 +225,20 @@ class VoteReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} reminder to {self.member} on {self.application.reference}"
+
+
+class QuorumNotice(models.Model):
+    """The chairs were told that a version of an application reached the quorum; recorded so they are
+    told once per version."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    version_number = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "version_number"], name="uniq_quorum_notice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Quorum reached on {self.application.reference} v{self.version_number}"

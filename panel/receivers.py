@@ -1,10 +1,11 @@
-"""What the panel does when a lower app announces something. Receivers hold no logic: each calls one
-of the panel's services."""
+"""What the panel does when a lower app announces something (accounts/signals.py,
+applications/signals.py). Each receiver calls one panel service and holds no logic of its own."""
 
 from django.dispatch import receiver
 
 from accounts.enums import PANEL_ROLES, Role
 from accounts.signals import user_invited
+from applications.signals import application_submitted, application_withdrawn
 
 from . import services
 
@@ -15,3 +16,13 @@ def membership_for_invited_member(sender, *, user, actor, **kwargs):
     reminded to vote and listed on the panel's membership page."""
     if user.role in PANEL_ROLES:
         services.panel_member_add(actor=actor, user=user, is_chair=user.role == Role.PANEL_CHAIR)
+
+
+@receiver(application_submitted, dispatch_uid="panel.staff_told_of_submission")
+def tell_staff_of_submission(sender, *, application, version, **kwargs):
+    services.submission_staff_alert(application=application, version=version)
+
+
+@receiver(application_withdrawn, dispatch_uid="panel.reviewers_told_of_withdrawal")
+def tell_reviewers_of_withdrawal(sender, *, application, previous_status, **kwargs):
+    services.withdrawal_reviewers_notify(application=application, previous_status=previous_status)

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import Role
@@ -16,6 +15,7 @@ from applications.enums import ApplicationStatus
 from applications.models import Application, ApplicationQuery
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.links import absolute_url
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from core.services import audit_record, email_queue
 from notifications.services import ons_notifications_enqueue_for_decision
@@ -23,13 +23,23 @@ from notifications.services import ons_notifications_enqueue_for_decision
 from .enums import (
     APPROVALS,
     DecisionOutcome,
+    OutcomeRule,
     PanelAuditAction,
     ProjectVote,
     Recommendation,
     ReminderKind,
     ResearcherFit,
 )
-from .models import ConflictDeclaration, Decision, MemberInterest, PanelMembership, Vote, VoteReminder
+from .models import (
+    ConflictDeclaration,
+    Decision,
+    MemberInterest,
+    PanelMembership,
+    PanelRules,
+    QuorumNotice,
+    Vote,
+    VoteReminder,
+)
 from .selectors import (
     AWAITING_SCREENING,
     REVIEWING,
@@ -39,6 +49,7 @@ from .selectors import (
     recommendation_for,
     rules_current,
     team_emails,
+    vote_tally,
     voting_is_open,
 )
 
@@ -53,12 +64,48 @@ def _lock(application: Application) -> Application:
 
 
 def _url(name: str, reference: str) -> str:
-    return settings.SITE_URL + reverse(name, kwargs={"reference": reference})
+    return absolute_url(name, reference=reference)
 
 
 def _require_staff(actor: User, what: str) -> None:
     if not is_staff_member(actor):
         raise NotPermitted(f"Only staff can {what}.")
+
+
+# --- the panel's rules ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def panel_rules_update(*, actor: User, quorum: int, outcome_rule: str) -> PanelRules:
+    """Staff change the quorum and the outcome rule. They apply to every recommendation from now on;
+    each decision keeps a copy of the rules it was made under."""
+    _require_staff(actor, "change the panel's rules")
+    rules_current()  # makes sure the single row exists
+    rules = PanelRules.objects.select_for_update().get(pk=PanelRules.SINGLETON_ID)
+    if outcome_rule not in OutcomeRule.values:
+        raise DomainError("Choose majority or unanimous.", field="outcome_rule")
+    if quorum < 1:
+        raise DomainError("The quorum is at least one vote.", field="quorum")
+    members = membership_list_current().count()
+    if quorum > members:
+        raise DomainError(
+            f"The panel has {members} current member{'s' if members != 1 else ''}: a quorum of {quorum} "
+            "votes could never be met.",
+            field="quorum",
+        )
+    before = rules.snapshot()
+    if before == {"quorum": quorum, "outcome_rule": outcome_rule}:
+        return rules
+    rules.quorum, rules.outcome_rule = quorum, outcome_rule
+    rules.full_clean()
+    rules.save(update_fields=["quorum", "outcome_rule", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=PanelAuditAction.RULES_CHANGED,
+        target=rules,
+        data={"from": before, "to": rules.snapshot()},
+    )
+    return rules
 
 
 # --- membership and interests --------------------------------------------------------------------
@@ -228,7 +275,11 @@ def application_query_raise(*, application: Application, actor: User, questions:
     email_queue(
         to=team_emails(application),
         template="panel/query_raised",
-        context={"application": application, "query": query},
+        context={
+            "application": application,
+            "query": query,
+            "url": absolute_url("applications:queries", pk=application.pk),
+        },
     )
     return query
 
@@ -338,7 +389,89 @@ def vote_cast(
             "researcher_fit": researcher_fit,
         },
     )
+    _quorum_reached_notify(application)
     return vote
+
+
+def _quorum_reached_notify(application: Application) -> None:
+    """Tell the chairs without a conflict, once per version, that the counted votes reached the
+    quorum (called under the application's row lock, so two last votes cannot both tell them)."""
+    rules = rules_current()
+    tally = vote_tally(application)
+    if tally.counted < rules.quorum:
+        return
+    _notice, created = QuorumNotice.objects.get_or_create(
+        application=application, version_number=application.version_number
+    )
+    if not created:
+        return
+    conflicted = set(
+        ConflictDeclaration.objects.filter(application=application, has_conflict=True).values_list(
+            "member_id", flat=True
+        )
+    )
+    chairs = [
+        m.user
+        for m in membership_list_current()
+        if m.is_chair and m.user.is_active and m.user_id not in conflicted
+    ]
+    audit_record(
+        actor=None,
+        action=PanelAuditAction.QUORUM_REACHED,
+        target=application,
+        data={"version": application.version_number, "votes": tally.counted, "quorum": rules.quorum},
+    )
+    email_queue(
+        to=[chair.email for chair in chairs],
+        template="panel/quorum_reached",
+        context={
+            "application": application,
+            "votes": tally.counted,
+            "quorum": rules.quorum,
+            "url": _url("panel:review", application.reference),
+        },
+    )
+
+
+# --- what the panel does when applications announce something (panel/receivers.py) ----------------
+
+
+def submission_staff_alert(*, application: Application, version) -> None:
+    """Tell the archive staff (settings.STAFF_ALERT_EMAIL) that a version waits for their screening:
+    a new submission or a resubmission. Nothing when it was rejected automatically on submission."""
+    status = Application.objects.filter(pk=application.pk).values_list("status", flat=True).get()
+    if status not in AWAITING_SCREENING:  # the automatic rejection changed it in this transaction
+        return
+    email_queue(
+        to=[settings.STAFF_ALERT_EMAIL],
+        template="panel/submission_to_screen",
+        context={
+            "application": application,
+            "version": version,
+            "resubmitted": status == ApplicationStatus.RESUBMITTED,
+            "url": _url("panel:staff_application", application.reference),
+        },
+    )
+
+
+def withdrawal_reviewers_notify(*, application: Application, previous_status: str) -> None:
+    """Tell the panel members and chairs reviewing an application (its review was open; they did not
+    declare a conflict) that the team withdrew it, so nobody spends more time on it."""
+    if previous_status not in REVIEWING or application.review_opened_at is None:
+        return
+    conflicted = set(
+        ConflictDeclaration.objects.filter(application=application, has_conflict=True).values_list(
+            "member_id", flat=True
+        )
+    )
+    reviewers = [
+        m.user.email for m in membership_list_current() if m.user.is_active and m.user_id not in conflicted
+    ]
+    email_queue(
+        to=reviewers,
+        template="panel/withdrawn",
+        context={"application": application, "url": _url("panel:review", application.reference)},
+    )
 
 
 # --- decisions -----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ urlpatterns = [
         name="staff_attachment",
     ),
     path("staff/members/", views.StaffMembersView.as_view(), name="staff_members"),
+    path("staff/rules/", views.StaffRulesView.as_view(), name="staff_rules"),
     path("staff/members/<int:pk>/end/", views.StaffMemberEndView.as_view(), name="staff_member_end"),
     path("staff/members/<int:pk>/chair/", views.StaffMemberChairView.as_view(), name="staff_member_chair"),
 ]

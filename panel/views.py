@@ -30,6 +30,7 @@ from .forms import (
     InterestForm,
     MemberAddForm,
     OpenReviewForm,
+    PanelRulesForm,
     QueryForm,
     VoteForm,
 )
@@ -461,6 +462,33 @@ class StaffMembersView(StaffRequiredMixin, View):
             "past": selectors.membership_list_past()[:50],
         }
         return render(request, "panel/staff_members.html", context, status=status)
+
+
+class StaffRulesView(StaffRequiredMixin, View):
+    """The quorum and the outcome rule the recommendations follow."""
+
+    def get(self, request):
+        return self._render(request, PanelRulesForm(initial=selectors.rules_current().snapshot()))
+
+    def post(self, request):
+        form = PanelRulesForm(request.POST)
+        if form.is_valid():
+            try:
+                rules = services.panel_rules_update(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+            else:
+                messages.success(request, f"The panel's rules are now: {rules}.")
+                return redirect("panel:staff_rules")
+        return self._render(request, form, status=400)
+
+    def _render(self, request, form, status=200):
+        context = {
+            "form": form,
+            "rules": selectors.rules_current(),
+            "members": selectors.membership_list_current().count(),
+        }
+        return render(request, "panel/staff_rules.html", context, status=status)
 
 
 class StaffMemberEndView(StaffRequiredMixin, View):

@@ -3,15 +3,14 @@
 import logging
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from applications.enums import ApplicationStatus
 from applications.models import Application
 from applications.services import application_lock, application_transition
 from core.errors import DomainError
+from core.links import absolute_url
 from core.services import audit_record, email_queue
 from notifications.services import ons_notifications_enqueue_for_access_end
 from panel.selectors import team_emails
@@ -85,11 +84,7 @@ def _access_end(application: Application) -> date | None:
 
 
 def _application_url(application: Application) -> str:
-    try:
-        path = reverse("applications:detail", args=[application.pk])
-    except NoReverseMatch:
-        path = reverse("core:home")
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url("applications:detail", pk=application.pk)
 
 
 @transaction.atomic

@@ -55,3 +55,45 @@ def test_demo_totp_refuses_accounts_that_are_not_demo_accounts(staff):
 
     with pytest.raises(CommandError, match="not a demo account"):
         call_command("demo_totp", staff.email, stdout=io.StringIO())
+
+
+def _readme_demo_accounts() -> dict[str, str]:
+    """The README's table of demo accounts: email -> role, with "member1 … member4" expanded."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("## Demo accounts", 1)[1].split("\n\n")[2]
+    accounts = {}
+    for row in table.splitlines()[2:]:
+        first, role = (cell.strip() for cell in row.strip("|").split("|")[:2])
+        span = re.fullmatch(r"(\w+?)(\d+)@([\w.]+) … \1(\d+)@\3", first)
+        emails = (
+            [f"{span[1]}{n}@{span[3]}" for n in range(int(span[2]), int(span[4]) + 1)] if span else [first]
+        )
+        accounts.update(dict.fromkeys(emails, role))
+    return accounts
+
+
+def test_the_readme_lists_exactly_the_demo_accounts():
+    readme = _readme_demo_accounts()
+    assert set(readme) == {email for email, _name, _role in DEMO_ACCOUNTS}
+    assert "staff2@example.org" in readme
+
+
+def test_every_demo_account_in_the_readme_signs_in_with_demo_totp():
+    """Each account of the README's table signs in with the demo password, then (panel, chair and
+    staff) with the code demo_totp prints."""
+    from django.test import Client
+
+    call_command("demo_data", stdout=io.StringIO())
+    for email in sorted(_readme_demo_accounts()):
+        client = Client()
+        response = client.post("/accounts/login/", {"username": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, email
+        if User.objects.get(email=email).needs_second_factor:
+            code = io.StringIO()
+            call_command("demo_totp", email, stdout=code, stderr=io.StringIO())
+            verified = client.post("/accounts/two-factor/", {"code": code.getvalue().strip()})
+            assert verified.status_code == 302, email
+        assert client.get("/accounts/security/").status_code == 200, email

@@ -9,8 +9,11 @@ from django.utils import timezone
 
 from applications.enums import ApplicationStatus
 from applications.models import Application
+from core.models import AuditEvent
 from panel import services
+from panel.enums import OutcomeRule, PanelAuditAction
 from panel.models import Decision, PanelMembership, Vote
+from panel.selectors import rules_current
 from tests.factories.accounts import ResearcherFactory
 from tests.factories.applications import SubmittedApplicationFactory, UnderReviewApplicationFactory
 from tests.factories.panel import declared_vote
@@ -413,3 +416,55 @@ def test_automatic_decision_letter_hidden_from_the_panel_when_it_never_reached_t
     url = reverse("panel:decision_letter", args=[app.reference])
     assert client_for(board.members[0]).get(url).status_code == 404
     assert client_for(app.lead).get(url).status_code == 200
+
+
+# --- the panel's rules -----------------------------------------------------------------------------
+
+
+def test_staff_change_the_quorum_on_the_rules_page_and_it_is_audited(client_for, staff, board):
+    client = client_for(staff)
+    page = client.get(reverse("panel:staff_rules"))
+    assert page.status_code == 200
+    assert 'type="submit"' in page.content.decode()
+    assert reverse("panel:staff_rules") in client.get(reverse("panel:staff_members")).content.decode()
+    before = rules_current().snapshot()
+    response = client.post(reverse("panel:staff_rules"), {"quorum": 4, "outcome_rule": OutcomeRule.UNANIMOUS})
+    assert response.status_code == 302
+    assert rules_current().snapshot() == {"quorum": 4, "outcome_rule": OutcomeRule.UNANIMOUS}
+    event = AuditEvent.objects.get(action=PanelAuditAction.RULES_CHANGED)
+    assert event.actor == staff
+    assert event.data == {"from": before, "to": {"quorum": 4, "outcome_rule": OutcomeRule.UNANIMOUS}}
+
+
+def test_panel_members_and_chairs_cannot_change_the_rules(client_for, board):
+
+    before = rules_current().snapshot()
+    for person in (board.members[0], board.chair):
+        client = client_for(person)
+        assert client.get(reverse("panel:staff_rules")).status_code == 403
+        assert (
+            client.post(reverse("panel:staff_rules"), {"quorum": 1, "outcome_rule": "majority"}).status_code
+            == 403
+        )
+    assert rules_current().snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"quorum": 0, "outcome_rule": "majority"}, "quorum", "greater than or equal to 1"),
+        ({"quorum": "three", "outcome_rule": "majority"}, "quorum", "whole number"),
+        ({"quorum": 3, "outcome_rule": "most"}, "outcome_rule", "Select a valid choice"),
+        ({"quorum": 9, "outcome_rule": "majority"}, "quorum", "could never be met"),
+    ],
+)
+def test_invalid_panel_rules_get_a_form_error_and_change_nothing(
+    client_for, staff, board, data, field, message
+):
+
+    before = rules_current().snapshot()
+    response = client_for(staff).post(reverse("panel:staff_rules"), data)
+    assert response.status_code == 400
+    assert any(message in error for error in response.context["form"].errors[field])
+    assert rules_current().snapshot() == before
+    assert not AuditEvent.objects.filter(action=PanelAuditAction.RULES_CHANGED).exists()

@@ -168,6 +168,7 @@ EXPECTED: dict[str, Row] = {
     "panel:staff_application": staff_only(post="400"),
     "panel:staff_attachment": staff_only(),
     "panel:staff_members": staff_only(post="400"),
+    "panel:staff_rules": staff_only(post="400"),
     "panel:staff_member_end": staff_only(get="405", post="302*"),
     "panel:staff_member_chair": staff_only(get="405", post="302*"),
     # --- ONS notifications (staff)

@@ -178,6 +178,7 @@ FUZZ_FORMS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "panel:interest_withdraw": ("member", "panel:interests", ()),
     "panel:staff_application": ("staff", None, ("voting_deadline",)),
     "panel:staff_members": ("staff", "panel:staff_members", ()),
+    "panel:staff_rules": ("staff", "panel:staff_rules", ()),
     "panel:staff_member_end": ("staff", "panel:staff_members", ()),
     "panel:staff_member_chair": ("staff", "panel:staff_members", ()),
     "notifications:resend": ("staff", None, ()),

@@ -1,0 +1,11 @@
+"""What applications announce, for the higher apps to react to (panel/receivers.py). Each is sent
+inside the transaction that made the change, so a receiver's writes commit or roll back with it."""
+
+from django.dispatch import Signal
+
+#: A version was submitted (the first, or a resubmission after the panel's questions).
+#: Arguments: ``application``, ``version`` (the frozen ApplicationVersion), ``actor``.
+application_submitted = Signal()
+
+#: The lead withdrew the application. Arguments: ``application``, ``actor``, ``previous_status``.
+application_withdrawn = Signal()

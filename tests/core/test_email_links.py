@@ -1,0 +1,329 @@
+"""Every email the portal sends, driven through the service that sends it: each link in it is
+absolute, starts with SITE_URL (never the request's host, never a default port) and opens a page of
+the portal. A new template under templates/emails/ without a driver here fails the walk."""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+from django.urls import resolve
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from accounts.enums import Role
+from applications import services as applications_services
+from applications.enums import MemberRole
+from core.models import QueuedEmail
+from deposits import services as deposits_services
+from deposits.models import SensitiveUse
+from notifications.models import OnsNotification
+from notifications.services import application_revoke, ons_notification_deliver
+from panel import services as panel_services
+from tests.factories.accounts import ResearcherFactory, StaffFactory
+from tests.factories.applications import (
+    ApplicationFactory,
+    SubmittedApplicationFactory,
+    UnderReviewApplicationFactory,
+    complete_application,
+)
+from tests.factories.deposits import AvailableDepositFactory, DepositFactory, governance_documents
+from tests.factories.notifications import OnsApplicationFactory, decision_record_for_test
+from tests.factories.panel import declared_vote, panel_member
+from tests.factories.transparency import decided_application
+from transparency.services import access_periods_process
+
+pytestmark = pytest.mark.django_db
+
+SITE_URL = "https://portal.example.org:8443"
+EMAILS = Path(django_settings.BASE_DIR) / "templates" / "emails"
+LINK = re.compile(r"[a-z][a-z0-9+.-]*://[^\s<>\"']+")
+BARE_PATH = re.compile(r"(?<![\w/:.])/[a-z0-9_-]+/[^\s<>\"']*")
+
+
+def _link_from(topic: str) -> str:
+    body = QueuedEmail.objects.filter(topic=topic).latest("pk").body
+    return LINK.search(body).group(0)
+
+
+# --- one driver per email: it makes the portal send that email as people would -------------------
+
+
+def _sign_up():
+    accounts_services.user_sign_up(email="new@example.org", full_name="Ada Lovelace", password="x" * 20)
+
+
+def _sign_up_existing():
+    existing = ResearcherFactory()
+    accounts_services.user_sign_up(email=existing.email, full_name="Someone", password="x" * 20)
+
+
+def _email_change():
+    accounts_services.user_email_change_request(user=ResearcherFactory(), new_email="moved@example.org")
+
+
+def _email_change_taken():
+    accounts_services.user_email_change_request(user=ResearcherFactory(), new_email=ResearcherFactory().email)
+
+
+def _email_changed():
+    _email_change()
+    token = urlsplit(_link_from("accounts/email_change_confirm")).path.rstrip("/").rsplit("/", 1)[1]
+    accounts_services.user_email_change_confirm(token=token)
+
+
+def _invitation():
+    accounts_services.user_invite(
+        actor=StaffFactory(), email="invitee@example.org", full_name="Grace Hopper", role=Role.PANEL_MEMBER
+    )
+
+
+def _password_reset(client):
+    # The request's host must not make the link: the portal's address is SITE_URL.
+    client.post("/accounts/password/reset/", {"email": ResearcherFactory().email}, HTTP_HOST="localhost")
+
+
+def _member_invited():
+    application = ApplicationFactory()
+    applications_services.application_member_invite(
+        application=application,
+        actor=application.lead,
+        email="colleague@example.org",
+        role=MemberRole.RESEARCHER,
+    )
+
+
+def _member_accepted():
+    application = ApplicationFactory()
+    colleague = ResearcherFactory()
+    membership = applications_services.application_member_invite(
+        application=application, actor=application.lead, email=colleague.email, role=MemberRole.RESEARCHER
+    )
+    applications_services.application_member_accept(membership=membership, user=colleague)
+
+
+def _submitted():
+    application = complete_application(ApplicationFactory())
+    return applications_services.application_submit(application=application, actor=application.lead)
+
+
+def _resubmitted():
+    application = _submitted()
+    query = panel_services.application_query_raise(
+        application=application, actor=StaffFactory(), questions="Why school identifiers?"
+    )
+    applications_services.application_query_answer(
+        query=query, actor=application.lead, answer="To follow school moves."
+    )
+    applications_services.application_resubmit(application=application, actor=application.lead)
+
+
+def _withdrawn():
+    application = SubmittedApplicationFactory()
+    applications_services.application_withdraw(
+        application=application, actor=application.lead, reason="Moved"
+    )
+
+
+def _awaiting_approval():
+    staff = StaffFactory()
+    StaffFactory()
+    deposit = DepositFactory(created_by=staff)
+    governance_documents(deposit)
+    deposits_services.deposit_submit_for_approval(actor=staff, deposit=deposit)
+
+
+def _use_conditions_change():
+    StaffFactory()
+    deposit = AvailableDepositFactory(created_by=StaffFactory())
+    governance_documents(deposit)
+    deposits_services.deposit_update(
+        actor=StaffFactory(),
+        deposit=deposit,
+        fields={"excluded_sectors": ["commercial"]},
+        excluded_uses=list(SensitiveUse.objects.filter(code="commercial")),
+        reason="Participants were promised no commercial use",
+    )
+
+
+def _ons_failed(settings):
+    settings.ONS_NOTIFY_EMAIL = ""
+    settings.ONS_WEBHOOK_URL = "http://127.0.0.1:9/ons"  # nothing listens: the delivery fails
+    settings.ONS_WEBHOOK_SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    settings.ONS_RETRY_DELAYS = []
+    decision = decision_record_for_test(application=OnsApplicationFactory())
+    ons_notification_deliver(notification_id=OnsNotification.objects.get(decision=decision).pk)
+
+
+def _ons_notification(settings):
+    settings.ONS_WEBHOOK_URL = ""
+    settings.ONS_NOTIFY_EMAIL = "srs-access@ons.example.gov.uk"
+    decision = decision_record_for_test(application=OnsApplicationFactory())
+    ons_notification_deliver(notification_id=OnsNotification.objects.get(decision=decision).pk)
+
+
+def _review_opened():
+    panel_member()
+    panel_services.review_open(
+        application=SubmittedApplicationFactory(),
+        actor=StaffFactory(),
+        voting_deadline=timezone.now() + timedelta(days=7),
+    )
+
+
+def _query_raised():
+    panel_services.application_query_raise(
+        application=SubmittedApplicationFactory(), actor=StaffFactory(), questions="Why school identifiers?"
+    )
+
+
+def _vote_reminder():
+    panel_member()
+    UnderReviewApplicationFactory(voting_deadline=timezone.now() + timedelta(hours=20))
+    panel_services.vote_reminders_send()
+
+
+def _decision():
+    application = UnderReviewApplicationFactory()
+    members = [panel_member() for _ in range(4)]
+    for member in members:
+        declared_vote(application, member)
+    chair = panel_member(chair=True)
+    panel_services.conflict_declare(application=application, member=chair, has_conflict=False)
+    application.voting_deadline = timezone.now() - timedelta(minutes=1)
+    application.save(update_fields=["voting_deadline"])
+    panel_services.decision_record(
+        application=application, chair=chair, outcome="approved", rationale="Good."
+    )
+
+
+def _access_revoked(settings):
+    settings.ONS_WEBHOOK_URL = ""
+    settings.ONS_NOTIFY_EMAIL = "srs-access@ons.example.gov.uk"
+    application = OnsApplicationFactory()
+    decision_record_for_test(application=application)
+    application_revoke(application=application, actor=StaffFactory(), reason="Outputs released unchecked.")
+
+
+def _quorum_reached():
+    application = UnderReviewApplicationFactory()
+    panel_member(chair=True)
+    for member in [panel_member() for _ in range(3)]:
+        panel_services.conflict_declare(application=application, member=member, has_conflict=False)
+        panel_services.vote_cast(
+            application=application, member=member, project_vote="approve", researcher_fit="suitable"
+        )
+
+
+def _withdrawn_under_review():
+    panel_member()
+    application = UnderReviewApplicationFactory()
+    applications_services.application_withdraw(application=application, actor=application.lead)
+
+
+def _access_ending():
+    application = decided_application()
+    access_periods_process(today=application.decision.access_end - timedelta(days=10))
+
+
+def _access_ended():
+    application = decided_application()
+    access_periods_process(today=application.decision.access_end + timedelta(days=1))
+
+
+DRIVERS = {
+    "accounts/confirm_email": _sign_up,
+    "accounts/sign_up_existing": _sign_up_existing,
+    "accounts/email_change_confirm": _email_change,
+    "accounts/email_change_taken": _email_change_taken,
+    "accounts/email_changed_notice": _email_changed,
+    "accounts/invitation": _invitation,
+    "accounts/password_reset": _password_reset,
+    "applications/member_invited": _member_invited,
+    "applications/member_accepted": _member_accepted,
+    "applications/submitted": _submitted,
+    "applications/resubmitted": _resubmitted,
+    "applications/withdrawn": _withdrawn,
+    "deposits/awaiting_approval": _awaiting_approval,
+    "deposits/use_conditions_change_proposed": _use_conditions_change,
+    "notifications/ons_failed": _ons_failed,
+    "notifications/ons_notification": _ons_notification,
+    "notifications/access_revoked": _access_revoked,
+    "panel/review_opened": _review_opened,
+    "panel/query_raised": _query_raised,
+    "panel/vote_reminder": _vote_reminder,
+    "panel/decision": _decision,
+    "panel/quorum_reached": _quorum_reached,
+    "panel/submission_to_screen": _submitted,
+    "panel/withdrawn": _withdrawn_under_review,
+    "transparency/access_ending": _access_ending,
+    "transparency/access_ended": _access_ended,
+}
+
+#: Where each email's links go (URL names); an email without links maps to an empty set.
+DESTINATIONS = {
+    "accounts/confirm_email": {"accounts:confirm_email"},
+    "accounts/sign_up_existing": {"accounts:login", "accounts:password_reset"},
+    "accounts/email_change_confirm": {"accounts:email_change_confirm"},
+    "accounts/email_change_taken": set(),
+    "accounts/email_changed_notice": set(),
+    "accounts/invitation": {"accounts:password_reset_confirm"},
+    "accounts/password_reset": {"accounts:password_reset_confirm"},
+    "applications/member_invited": {"applications:invitation", "accounts:sign_up"},
+    "applications/member_accepted": {"applications:detail"},
+    "applications/submitted": {"applications:detail"},
+    "applications/resubmitted": {"applications:detail"},
+    "applications/withdrawn": {"applications:detail"},
+    "deposits/awaiting_approval": {"deposits:staff_approve"},
+    "deposits/use_conditions_change_proposed": {"deposits:staff_change_approve"},
+    "notifications/ons_failed": {"notifications:detail"},
+    "notifications/ons_notification": set(),
+    "notifications/access_revoked": {"applications:detail"},
+    "panel/review_opened": {"panel:review"},
+    "panel/query_raised": {"applications:queries"},
+    "panel/vote_reminder": {"panel:review"},
+    "panel/decision": {"panel:decision_letter"},
+    "panel/quorum_reached": {"panel:review"},
+    "panel/submission_to_screen": {"panel:staff_application"},
+    "panel/withdrawn": {"panel:review"},
+    "transparency/access_ending": {"applications:detail"},
+    "transparency/access_ended": {"applications:detail"},
+}
+
+
+def _run(driver, *, client, settings):
+    arguments = {"client": client, "settings": settings}
+    names = driver.__code__.co_varnames[: driver.__code__.co_argcount]
+    driver(**{name: arguments[name] for name in names})
+
+
+def test_every_email_template_has_a_driver():
+    templates = {str(path.relative_to(EMAILS).with_suffix("")) for path in EMAILS.rglob("*.txt")}
+    assert templates == set(DRIVERS) == set(DESTINATIONS)
+
+
+@pytest.mark.parametrize("template", sorted(DRIVERS))
+def test_every_link_in_every_email_is_absolute_from_site_url_and_opens_a_page(
+    template, client, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = SITE_URL
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        _run(DRIVERS[template], client=client, settings=settings)
+    queued = [(email.subject, email.body) for email in QueuedEmail.objects.filter(topic=template)]
+    if template == "notifications/ons_notification":  # sent by the ONS outbox, not the email outbox
+        queued = [(m.subject, m.body) for m in mail.outbox if "ONS SRS access" in m.subject]
+    assert queued, f"the driver sent no {template} email"
+    for subject, body in queued:
+        text = f"{subject}\n{body}"
+        assert not BARE_PATH.findall(text), f"{template} has a link without the site's address"
+        destinations = set()
+        for link in LINK.findall(text):
+            if link == settings.ONS_WEBHOOK_URL:
+                continue  # the failed alert names the ONS address it could not reach
+            assert link.startswith(SITE_URL + "/"), f"{template}: {link} is not on {SITE_URL}"
+            destinations.add(resolve(urlsplit(link).path).view_name)
+        assert destinations == DESTINATIONS[template], template
