@@ -4,14 +4,24 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
+# The Python versions the portal runs on; the pinned libraries ship wheels for each of them.
+SUPPORTED_PYTHONS="3.11 3.12 3.13 3.14"
+
+python_version() {  # $1: an interpreter; prints its major.minor version
+  "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null
+}
+
+# $PYTHON if set, else the system's python3, else the newest supported version the suite is run on
+# (3.14 last: its wheels install, but CI machines do not carry it yet).
 find_python() {
-  for candidate in "${PYTHON:-}" python3.11 python3; do
-    [ -n "$candidate" ] || continue
-    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-      echo "$candidate"; return 0
-    fi
+  local candidate version
+  for candidate in "${PYTHON:-}" python3 python3.13 python3.12 python3.11 python3.14; do
+    [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 || continue
+    version="$(python_version "$candidate")" || continue
+    case " $SUPPORTED_PYTHONS " in *" $version "*) echo "$candidate"; return 0 ;; esac
+    [ -z "${PYTHON:-}" ] || [ "$candidate" != "$PYTHON" ] || echo "note: PYTHON=$PYTHON is Python $version, not one of $SUPPORTED_PYTHONS." >&2
   done
-  echo "error: Python 3.11 is required (Debian 12: apt-get install python3 python3-venv)." >&2
+  echo "error: Python 3.11, 3.12, 3.13 or 3.14 is required (Debian and Ubuntu: apt-get install python3 python3-venv)." >&2
   return 1
 }
 
