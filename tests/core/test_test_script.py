@@ -4,12 +4,13 @@ and then the test settings refused it. These run the real scripts/test in a sand
 venv is the running interpreter and whose "suite" is one test reporting the DATABASE_URL it got."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from django.db import connection
+
+from tests.script_support import scripts_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = ROOT / "scripts" / "_probe.py"
@@ -62,27 +63,9 @@ def test_probe_finds_redis_and_ignores_a_url_that_is_not_redis():
     assert probe("redis", "memory://", "REDIS_URL").returncode == 1
 
 
-def sandbox(tmp_path: Path) -> Path:
-    """A checkout of scripts/ only, with an installed venv that is the running interpreter."""
-    shutil.copytree(
-        ROOT / "scripts", tmp_path / "scripts", ignore=shutil.ignore_patterns("bench*", "__pycache__")
-    )
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")  # ruff and pytest read it
-    (tmp_path / "test_report.py").write_text(REPORT_TEST)
-    venv = tmp_path / ".venv"
-    (venv / "bin").mkdir(parents=True)
-    python = venv / "bin" / "python"
-    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    python.chmod(0o755)
-    stamp = venv / ".installed-[test]"
-    stamp.touch()
-    mtime = (tmp_path / "pyproject.toml").stat().st_mtime
-    os.utime(stamp, (mtime + 10, mtime + 10))  # installed after pyproject.toml changed: no pip run
-    return tmp_path
-
-
 def test_scripts_test_runs_on_postgresql_when_a_sqlite_database_url_is_left_in_the_shell(tmp_path):
-    folder = sandbox(tmp_path)
+    folder = scripts_sandbox(tmp_path, extras="[test]")
+    (folder / "test_report.py").write_text(REPORT_TEST)
     report = tmp_path / "database_url"
     env = {
         **os.environ,
