@@ -3,6 +3,7 @@ Dockerfile and .dockerignore are parsed: what the Dockerfile copies from the con
 .dockerignore leaves out, must hold every installed app, every package pyproject.toml installs, the
 templates, the static files and manage.py; and it must not hold secrets or local state."""
 
+import fnmatch
 import json
 import os
 import re
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from setuptools import find_packages
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,9 +96,22 @@ def _local_apps() -> list[str]:
 
 
 def _installed_packages() -> list[str]:
+    """The folders of the packages setuptools' find (pyproject's include patterns) installs. Read here,
+    not through setuptools.find_packages: a venv of Python 3.12 or later has no setuptools."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
-    return [package.replace(".", "/") for package in find_packages(where=ROOT, include=include)]
+    packages = []
+
+    def walk(folder: Path, dotted: str):
+        for child in sorted(folder.iterdir()):
+            if child.is_dir() and (child / "__init__.py").is_file():
+                name = f"{dotted}.{child.name}" if dotted else child.name
+                if any(fnmatch.fnmatchcase(name, pattern) for pattern in include):
+                    packages.append(name.replace(".", "/"))
+                walk(child, name)
+
+    walk(ROOT, "")
+    return packages
 
 
 def _files_under(folder: str) -> list[str]:
