@@ -25,17 +25,29 @@ find_python() {
   return 1
 }
 
+# The newest supported Python on PATH or in pyenv's versions: prints "VERSION PATH", or fails if none.
+newest_python() {
+  local candidate path version best="" best_version=""
+  for candidate in python3.14 python3.13 python3.12 python3.11 python3 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/*/bin/python3; do
+    path="$(command -v "$candidate" 2>/dev/null)" || continue
+    version="$(python_version "$path")" || continue
+    case " $SUPPORTED_PYTHONS " in *" $version "*) ;; *) continue ;; esac
+    if [ -z "$best" ] || [ "${version#*.}" -gt "${best_version#*.}" ]; then best="$path"; best_version="$version"; fi
+  done
+  [ -n "$best" ] && echo "$best_version $best"
+}
+
+# $1: extras ("" or "[test]"); $2: the venv folder (.venv); $3: the Python to make it with (find_python).
 ensure_venv() {
-  local extras="$1"
-  local py
-  py="$(find_python)"
-  if [ ! -x .venv/bin/python ]; then
-    "$py" -m venv .venv || { echo "error: could not create a virtual environment (Debian: apt-get install python3-venv)." >&2; exit 1; }
+  local extras="$1" venv="${2:-.venv}" py="${3:-}"
+  if [ ! -x "$venv/bin/python" ]; then
+    [ -n "$py" ] || py="$(find_python)"
+    "$py" -m venv "$venv" || { echo "error: could not create a virtual environment (Debian: apt-get install python3-venv)." >&2; exit 1; }
   fi
-  local stamp=".venv/.installed-$extras"
+  local stamp="$venv/.installed-$extras"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e ".$extras"
+    "$venv/bin/python" -m pip install --quiet --upgrade pip
+    "$venv/bin/python" -m pip install --quiet -e ".$extras"
     touch "$stamp"
   fi
 }

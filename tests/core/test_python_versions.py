@@ -2,6 +2,7 @@
 not the table setuptools deprecates), and scripts/_env.sh picks any of them to build the venv."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -35,14 +36,14 @@ def test_pyproject_license_is_an_spdx_expression_with_a_setuptools_that_reads_it
     assert not setuptools.specifier.contains("76.1")  # SPDX strings need setuptools 77
 
 
-def fake_python(folder: Path, version: tuple[int, int]) -> Path:
+def fake_python(folder: Path, version: tuple[int, int], name: str = "") -> Path:
     """An interpreter that reports `version` (the running one, with sys.version_info replaced)."""
     site = folder / f"site-{version[0]}{version[1]}"
-    site.mkdir()
+    site.mkdir(parents=True)
     (site / "sitecustomize.py").write_text(
         f"import sys\nsys.version_info = ({version[0]}, {version[1]}, 0)\n"
     )
-    script = folder / f"python{version[0]}.{version[1]}"
+    script = folder / (name or f"python{version[0]}.{version[1]}")
     script.write_text(f'#!/bin/sh\nPYTHONPATH="{site}" exec "{sys.executable}" "$@"\n')
     script.chmod(0o755)
     return script
@@ -78,3 +79,32 @@ def test_find_python_passes_over_an_unsupported_python(tmp_path, version):
     result = find_python(python)
     assert f"found: {python}" not in result.stdout
     assert f"is Python {version[0]}.{version[1]}" in result.stderr
+
+
+def newest_python(path: Path, pyenv_root: Path) -> str:
+    """What newest_python finds with only `path` on PATH (and dirname, which _env.sh uses)."""
+    tools = path.parent / "tools"
+    tools.mkdir()
+    (tools / "dirname").symlink_to(shutil.which("dirname"))
+    result = subprocess.run(
+        [shutil.which("bash"), "-c", "source scripts/_env.sh && newest_python"],
+        cwd=ROOT,
+        env={**os.environ, "PATH": f"{path}:{tools}", "PYENV_ROOT": str(pyenv_root)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.stdout.strip()
+
+
+def test_newest_python_looks_on_path_and_in_pyenv_and_skips_unsupported_versions(tmp_path):
+    fake_python(tmp_path / "bin", (3, 12))
+    fake_python(tmp_path / "bin", (3, 15))  # not supported: passed over
+    newest = fake_python(tmp_path / "pyenv" / "versions" / "3.14.0" / "bin", (3, 14), name="python3")
+    fake_python(tmp_path / "pyenv" / "versions" / "3.13.0" / "bin", (3, 13), name="python3")
+    assert newest_python(tmp_path / "bin", tmp_path / "pyenv") == f"3.14 {newest}"
+
+
+def test_newest_python_without_pyenv_takes_the_newest_on_path(tmp_path):
+    newest = fake_python(tmp_path / "bin", (3, 12))
+    assert newest_python(tmp_path / "bin", tmp_path / "no-pyenv") == f"3.12 {newest}"
