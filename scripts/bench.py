@@ -357,7 +357,9 @@ class Worker:
     def start(self):
         self.process = subprocess.Popen(
             [
-                str(ROOT / ".venv" / "bin" / "celery"),
+                sys.executable,  # the interpreter running the benchmark, wherever its venv lives
+                "-m",
+                "celery",
                 "-A",
                 "archive_portal",
                 "worker",

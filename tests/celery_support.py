@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -263,7 +264,9 @@ class Worker:
         self.log = log
         self.process = subprocess.Popen(
             [
-                str(ROOT / ".venv" / "bin" / "celery"),
+                sys.executable,  # the interpreter running the tests, wherever its venv lives
+                "-m",
+                "celery",
                 "-A",
                 "archive_portal",
                 "worker",
