@@ -11,7 +11,7 @@ from django.contrib.auth.forms import (
 from django.core.validators import MaxLengthValidator
 
 from .enums import INVITED_ROLES, Role
-from .models import ResearcherProfile, User
+from .models import ResearcherProfile, User, email_canonical
 from .services import password_reset_email_send
 
 
@@ -41,6 +41,10 @@ class EmailAuthenticationForm(SubmitHelperMixin, AuthenticationForm):
         self.fields["username"].validators.append(
             MaxLengthValidator(User._meta.get_field("email").max_length)
         )
+
+    def clean_username(self):
+        # One spelling of the address for authentication, the lockout and the rate limits.
+        return email_canonical(self.cleaned_data.get("username"))
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)

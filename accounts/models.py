@@ -9,13 +9,19 @@ from .enums import PANEL_ROLES, AccreditationStatus, OrganisationSector, Role
 from .validators import validate_orcid
 
 
+def email_canonical(value: str | None) -> str:
+    """An email address as the portal keeps and compares it: trimmed and lower-cased, so that every
+    spelling of one address (``" Ann@Example.ORG"``) signs in, locks out and registers as one."""
+    return BaseUserManager.normalize_email((value or "").strip()).lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=email_canonical(email), **extra)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save(using=self._db)

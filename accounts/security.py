@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 
+from .models import email_canonical
+
 #: Seconds since the epoch when the user signed in with a password (the absolute lifetime counts from it).
 AUTHENTICATED_AT_KEY = "accounts.authenticated_at"
 #: Seconds since the epoch when the user last entered their password (sign-in or re-authentication).
@@ -25,6 +27,16 @@ __all__ = [
     "password_recently_confirmed",
     "second_factor_required",
 ]
+
+
+def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
+    """The account django-axes counts failures and locks against: the address as the portal
+    compares it (``accounts.models.email_canonical``), whatever spelling was typed."""
+    if credentials:
+        typed = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+    else:
+        typed = getattr(request, "data", request.POST).get(settings.AXES_USERNAME_FORM_FIELD)
+    return None if typed is None else email_canonical(typed)
 
 
 def has_confirmed_device(user) -> bool:

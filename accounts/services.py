@@ -22,7 +22,7 @@ from core.links import absolute_url
 from core.services import audit_record, email_queue
 
 from .enums import INVITED_ROLES, AccountsAuditAction, Role
-from .models import ResearcherProfile, User
+from .models import ResearcherProfile, User, email_canonical
 from .signals import user_invited
 from .two_factor import RECOVERY_CODE_COUNT
 
@@ -54,7 +54,7 @@ def user_sign_up(*, email: str, full_name: str, password: str) -> User | None:
     """A researcher registers. An address that already has an account gets an email saying so
     (the page does not tell a stranger which addresses are registered). Returns the new user, or
     None when the address was taken."""
-    email = User.objects.normalize_email(email).strip().lower()
+    email = email_canonical(email)
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         email_queue(
@@ -110,7 +110,7 @@ def user_invite(*, actor: User, email: str, full_name: str, role: str) -> User:
         raise NotPermitted("Only staff can invite panel members and staff.")
     if role not in INVITED_ROLES:
         raise DomainError("Researchers register themselves; invite only panel members, chairs and staff.")
-    email = User.objects.normalize_email(email).strip().lower()
+    email = email_canonical(email)
     if User.objects.filter(email__iexact=email).exists():
         raise DomainError("An account with this email address already exists.", field="email")
     user = User.objects.create_user(
@@ -366,7 +366,7 @@ EMAIL_CHANGE_SALT = "accounts.email-change"
 def user_email_change_request(*, user: User, new_email: str) -> None:
     """Send a confirmation link to the new address; nothing changes until it is opened. The page says
     the same whether or not the address is in use (the owner of a taken address is told instead)."""
-    new_email = User.objects.normalize_email(new_email).strip().lower()
+    new_email = email_canonical(new_email)
     if new_email == user.email.lower():
         raise DomainError("That is already your email address.", field="email")
     audit_record(actor=user, action=AccountsAuditAction.EMAIL_CHANGE_REQUESTED, target=user)

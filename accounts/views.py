@@ -227,8 +227,12 @@ PENDING_TOTP_KEY = "accounts.pending_totp_key"
 
 
 def _safe_next(request, default: str) -> str:
+    """Where to go after this step: ``next`` when it is a path on this site, else ``default``. Only a
+    path that starts with one slash is taken (``redirect()`` would try to reverse "-1" or a date as a
+    view name, and fail with a server error)."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    is_local_path = candidate.startswith("/") and not candidate.startswith(("//", "/\\"))
+    if is_local_path and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

@@ -11,7 +11,7 @@ from deposits.models import SensitiveUse
 
 from .enums import ApplicationSection, MemberRole
 from .models import Application
-from .sections import LAY_SUMMARY_MAX_WORDS, SECTION_FIELDS
+from .sections import LAY_SUMMARY_MAX_WORDS, SECTION_FIELDS, WORD_PATTERN
 from .selectors import deposits_selectable_for
 
 
@@ -81,7 +81,7 @@ class ApplicationSectionForm(_HelperMixin, forms.ModelForm):
                 field.widget.attrs["rows"] = 4
         if "lay_summary" in self.fields:
             self.fields["lay_summary"].widget.attrs.update(
-                {"data-word-limit": LAY_SUMMARY_MAX_WORDS, "rows": 8}
+                {"data-word-limit": LAY_SUMMARY_MAX_WORDS, "data-word-pattern": WORD_PATTERN, "rows": 8}
             )
         if "deposits" in self.fields:
             self.fields["deposits"].queryset = deposits_selectable_for(application=self.instance)

@@ -2,12 +2,25 @@
 progress, the completeness check before submission, the frozen answers of each version, the
 read-only view and the diff between versions."""
 
+import unicodedata
 from dataclasses import dataclass
+
+import regex
 
 from .enums import ApplicationSection
 
 #: The lay summary's limit, counted in words.
 LAY_SUMMARY_MAX_WORDS = 300
+
+#: A word as a reader counts it: a run of letters, digits and combining marks, which may hold an
+#: apostrophe or a hyphen ("don't", "well-being"). Anything else separates words, including blanks
+#: that look like letters to Unicode (the Hangul fillers) and invisible characters (zero-width
+#: space, braille blank), so a long text glued together with them counts every word. One pattern,
+#: written so that both the ``regex`` module here and a JavaScript ``RegExp(..., "gu")`` (the live
+#: counter in static/js/applications.js, which reads it from the field) understand it.
+_WORD_CHAR = r"(?:(?![\u115F\u1160\u3164\uFFA0])[\p{L}\p{N}\p{M}])"
+WORD_PATTERN = rf"{_WORD_CHAR}+(?:['\u2019-]{_WORD_CHAR}+)*"
+_WORD = regex.compile(WORD_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -111,4 +124,6 @@ def is_answered(question: Question, value) -> bool:
 
 
 def word_count(text: str) -> int:
-    return len(text.split())
+    """How many words ``text`` has (``WORD_PATTERN``): the form's counter, the submission check and
+    the panel's view all count with this."""
+    return len(_WORD.findall(unicodedata.normalize("NFC", text or "")))

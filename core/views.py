@@ -3,7 +3,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
 from . import selectors
-from .filters import AuditEventFilter
+from .filters import AuditEventFilter, filter_values, filters_refused
 from .home import NextAction, next_actions_for
 from .permissions import StaffRequiredMixin
 from .services import audit_log_export
@@ -113,14 +113,9 @@ class AuditLogExportView(StaffRequiredMixin, View):
 
     def get(self, request):
         filterset = AuditEventFilter(request.GET or None, queryset=selectors.audit_event_list())
-        if filterset.is_bound and not filterset.is_valid():
-            return HttpResponseBadRequest(
-                "The search is not valid: "
-                + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()),
-                content_type="text/plain; charset=utf-8",
-            )
-        filters = {name: request.GET.get(name, "")[:300] for name in filterset.filters}
-        rows = audit_log_export(actor=request.user, events=filterset.qs, filters=filters)
+        if refused := filters_refused(filterset):
+            return refused
+        rows = audit_log_export(actor=request.user, events=filterset.qs, filters=filter_values(filterset))
         writer = csv.writer(_Echo())
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = StreamingHttpResponse(

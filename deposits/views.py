@@ -11,6 +11,7 @@ from django_filters.views import FilterView
 
 from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
+from core.filters import filter_values, filters_refused
 from core.permissions import StaffRequiredMixin
 
 from . import selectors, services
@@ -110,10 +111,13 @@ class StaffDepositListView(StaffRequiredMixin, FilterView):
 
 class StaffDepositExportView(StaffRequiredMixin, View):
     def get(self, request):
-        filterset = StaffDepositFilter(request.GET, queryset=selectors.deposit_list_for_staff(request.user))
-        queryset = filterset.qs if filterset.is_valid() else filterset.queryset
+        filterset = StaffDepositFilter(
+            request.GET or None, queryset=selectors.deposit_list_for_staff(request.user)
+        )
+        if refused := filters_refused(filterset):  # never the whole register for a search gone wrong
+            return refused
         content = services.deposit_register_export(
-            actor=request.user, deposits=queryset, filters={k: v for k, v in request.GET.items() if v}
+            actor=request.user, deposits=filterset.qs, filters=filter_values(filterset)
         )
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         name = f"deposit-register-{timezone.localdate():%Y-%m-%d}.csv"

@@ -10,6 +10,7 @@ from django.db.models import Q
 from accounts.enums import OrganisationSector
 from applications.enums import ApplicationStatus
 from applications.models import Application
+from core.filters import SearchDateFilter
 from deposits.models import Deposit
 from panel.enums import DecisionOutcome
 
@@ -112,17 +113,11 @@ def _all_deposits(request):
 class DashboardFilter(_GridFormMixin, django_filters.FilterSet):
     """Staff dashboard: which applications the charts, tables and exports cover."""
 
-    submitted_from = django_filters.DateFilter(
-        field_name="first_submitted_at",
-        lookup_expr="date__gte",
-        label="First submitted on or after",
-        widget=forms.DateInput(attrs={"type": "date"}),
+    submitted_from = SearchDateFilter(
+        field_name="first_submitted_at", lookup_expr="date__gte", label="First submitted on or after"
     )
-    submitted_to = django_filters.DateFilter(
-        field_name="first_submitted_at",
-        lookup_expr="date__lte",
-        label="First submitted on or before",
-        widget=forms.DateInput(attrs={"type": "date"}),
+    submitted_to = SearchDateFilter(
+        field_name="first_submitted_at", lookup_expr="date__lte", label="First submitted on or before"
     )
     deposit = _deposit_filter(_all_deposits, label="Deposit")
     sector = _lead_sector_filter(label="Lead's sector")

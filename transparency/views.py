@@ -1,13 +1,14 @@
 """Thin views: public pages and register, staff editing, dashboard and exports."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from core.errors import DomainError
+from core.filters import filter_values, filters_refused
 from core.permissions import StaffRequiredMixin, is_staff_member
 
 from . import selectors
@@ -134,15 +135,6 @@ def _query_string_without_page(request) -> str:
     return params.urlencode()
 
 
-def _filter_errors(filterset) -> str:
-    return " ".join(
-        f"{filterset.form.fields[name].label}: {' '.join(errors)}"
-        if name in filterset.form.fields
-        else " ".join(errors)
-        for name, errors in filterset.form.errors.items()
-    )
-
-
 class RegisterListView(ListView):
     """Public on purpose: the register of approved projects, searchable and filterable."""
 
@@ -179,18 +171,15 @@ class RegisterDetailView(TemplateView):
 
 def _register_download_entries(request):
     filterset = RegisterFilter(request.GET or None, queryset=selectors.register_queryset())
-    if filterset.is_bound and not filterset.is_valid():
-        return None, HttpResponseBadRequest(
-            f"The filters are not valid. {_filter_errors(filterset)}".encode(),
-            content_type="text/plain; charset=utf-8",
-        )
-    return selectors.register_entries(filterset.qs), None
+    if refused := filters_refused(filterset):
+        return None, None, refused
+    return selectors.register_entries(filterset.qs), filter_values(filterset), None
 
 
 @require_GET
 def register_csv(request):
     """Public on purpose: the register as CSV, with the page's filters."""
-    entries, error = _register_download_entries(request)
+    entries, _filters, error = _register_download_entries(request)
     if error:
         return error
     rows = []
@@ -208,14 +197,14 @@ def register_csv(request):
 @require_GET
 def register_json(request):
     """Public on purpose: the register as JSON, with the page's filters."""
-    entries, error = _register_download_entries(request)
+    entries, filters, error = _register_download_entries(request)
     if error:
         return error
     return json_response(
         filename=f"public-register-{timezone.localdate():%Y-%m-%d}.json",
         data={
             "generated_at": timezone.now(),
-            "filters": {k: v for k, v in request.GET.items() if k != "page" and v},
+            "filters": filters,
             "count": len(entries),
             "results": [entry.as_json() for entry in entries],
         },
@@ -245,12 +234,9 @@ class DashboardView(StaffRequiredMixin, TemplateView):
 
 def _dashboard_export(request, *, kind: str):
     filterset = _dashboard_filterset(request)
-    if filterset.is_bound and not filterset.is_valid():
-        return None, HttpResponseBadRequest(
-            f"The filters are not valid. {_filter_errors(filterset)}".encode(),
-            content_type="text/plain; charset=utf-8",
-        )
-    export_record(actor=request.user, kind=kind, filters={k: v for k, v in request.GET.items() if v})
+    if refused := filters_refused(filterset):
+        return None, refused
+    export_record(actor=request.user, kind=kind, filters=filter_values(filterset))
     return filterset.qs, None
 
 

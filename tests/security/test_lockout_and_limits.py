@@ -134,3 +134,32 @@ def test_the_limiter_counts_in_redis_when_configured(settings):
     finally:
         caches["default"].close()
     assert results == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["{}", "{upper}", " {} ", "{local}@{domain_upper}", "\t{upper}\n"],
+    ids=["as-typed", "upper-case", "spaces", "domain-upper-case", "tab-newline"],
+)
+def test_a_locked_account_stays_locked_for_every_spelling_of_its_address(
+    client, researcher, settings, spelling
+):
+    """Failures under one spelling lock every spelling: the address is case-folded and trimmed
+    before authentication and the lockout see it (16 guesses in a row met no 429 before)."""
+    local, domain = researcher.email.split("@")
+    variants = [
+        researcher.email,
+        researcher.email.upper(),
+        f"  {researcher.email}",
+        f"{local}@{domain.upper()}",
+    ]
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        fail_logins(client, variants[attempt % len(variants)], 1)
+    typed = spelling.format(
+        researcher.email, upper=researcher.email.upper(), local=local, domain_upper=domain.upper()
+    )
+    refused = client.post(LOGIN, {"username": typed, "password": PASSWORD})
+    assert refused.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert AccessAttempt.objects.filter(username=researcher.email).count() == 1
+    assert not AccessAttempt.objects.exclude(username=researcher.email).exists()
