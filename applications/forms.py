@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 
 from core.files import validate_pdf_upload
+from core.widgets import DateInput
 from deposits.models import SensitiveUse
 
 from .enums import ApplicationSection, MemberRole
@@ -115,8 +116,8 @@ def _deposit_label(deposit) -> str:
 def section_form_class(section: str) -> type[ApplicationSectionForm]:
     fields = list(SECTION_FIELDS[section])
     widgets = {
-        "access_start": forms.DateInput(attrs={"type": "date"}),
-        "access_end": forms.DateInput(attrs={"type": "date"}),
+        "access_start": DateInput,
+        "access_end": DateInput,
         "deposits": forms.CheckboxSelectMultiple,
         "sensitive_uses": forms.CheckboxSelectMultiple,
         "access_route": forms.RadioSelect,
@@ -132,7 +133,7 @@ def section_form_class(section: str) -> type[ApplicationSectionForm]:
         },
     )
     name = f"{ApplicationSection(section).name.title()}SectionForm"
-    return type(name, (ApplicationSectionForm,), {"Meta": meta, "section": section})
+    return type(name, (ApplicationSectionForm,), {"Meta": meta, "section": section, "__module__": __name__})
 
 
 class MemberInviteForm(_HelperMixin, forms.Form):

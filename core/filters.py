@@ -5,11 +5,11 @@ from datetime import datetime, time, timedelta
 import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import AuditEvent
+from .widgets import DateInput
 
 
 def _local_midnight(day) -> datetime:
@@ -36,11 +36,9 @@ class AuditEventFilter(django_filters.FilterSet):
         max_length=300,
         help_text="A name or reference, a type such as applications.application, or an id.",
     )
-    date_from = django_filters.DateFilter(
-        label="From (date)", method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = django_filters.DateFilter(label="From (date)", method="filter_date_from", widget=DateInput)
     date_to = django_filters.DateFilter(
-        label="To (date, inclusive)", method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"})
+        label="To (date, inclusive)", method="filter_date_to", widget=DateInput
     )
 
     class Meta:

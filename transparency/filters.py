@@ -10,6 +10,7 @@ from django.db.models import Q
 from accounts.enums import OrganisationSector
 from applications.enums import ApplicationStatus
 from applications.models import Application
+from core.widgets import DateInput
 from deposits.models import Deposit
 from panel.enums import DecisionOutcome
 
@@ -116,13 +117,13 @@ class DashboardFilter(_GridFormMixin, django_filters.FilterSet):
         field_name="first_submitted_at",
         lookup_expr="date__gte",
         label="First submitted on or after",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
     )
     submitted_to = django_filters.DateFilter(
         field_name="first_submitted_at",
         lookup_expr="date__lte",
         label="First submitted on or before",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
     )
     deposit = _deposit_filter(_all_deposits, label="Deposit")
     sector = _lead_sector_filter(label="Lead's sector")
