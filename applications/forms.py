@@ -98,6 +98,18 @@ class ApplicationSectionForm(_HelperMixin, forms.ModelForm):
                 *self.fields["access_route"].choices[1:],
             ]
 
+    def answers(self) -> dict:
+        """The answers that passed validation, strings stripped: all of them when the form is valid,
+        and when it is not, the ones to keep while the person corrects the others."""
+        return {
+            name: value.strip() if isinstance(value, str) else value
+            for name, value in self.cleaned_data.items()
+            if name in self.Meta.fields and name not in self.errors
+        }
+
+    def fields_to_correct(self) -> list[str]:
+        return [str(self.fields[name].label) for name in self.errors if name in self.fields]
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("access_start"), cleaned.get("access_end")
