@@ -59,10 +59,18 @@ class Problem:
 @dataclass
 class Report:
     problems: list[Problem] = field(default_factory=list)
-    visited: dict[str, int] = field(default_factory=dict)  # role -> pages fetched
+    visited: dict[str, dict[str, int]] = field(default_factory=dict)  # role -> {address: status}
 
     def as_json(self) -> dict:
         return {"problems": [asdict(p) for p in self.problems], "visited": self.visited}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Report:
+        return cls([Problem(**p) for p in data["problems"]], data["visited"])
+
+    def summary(self) -> str:
+        """The problems, one a paragraph, for an assertion message."""
+        return "\n\n".join(f"{p.role}: {p.kind} at {p.url}\n{p.detail}" for p in self.problems)
 
 
 @dataclass
@@ -231,19 +239,18 @@ def crawl(*, roles=ROLES, per_route: int = 3) -> Report:
     return report
 
 
-def _crawl_one(client, *, role: str, report: Report, skip: set[str], per_route: int) -> int:
+def _crawl_one(client, *, role: str, report: Report, skip: set[str], per_route: int) -> dict[str, int]:
     from django.urls import reverse
 
     start = reverse("core:home")
     queue: deque[tuple[str, str]] = deque([(start, "")])
     seen: set[str] = {start}
     per_key: dict[str, int] = {}
-    fetched = 0
+    fetched: dict[str, int] = {}
     while queue:
         url, referrer = queue.popleft()
         response = client.get(url)
-        fetched += 1
-        status = response.status_code
+        status = fetched[url] = response.status_code
         if status >= 500:
             exc_info = getattr(response, "exc_info", None)
             detail = "".join(traceback.format_exception(*exc_info)) if exc_info else f"status {status}"
