@@ -10,6 +10,8 @@ from django.contrib.auth.forms import (
 )
 from django.core.validators import MaxLengthValidator
 
+from core.widgets import DateInput
+
 from .enums import INVITED_ROLES, Role
 from .models import ResearcherProfile, User, email_canonical
 from .services import password_reset_email_send
@@ -133,7 +135,7 @@ class ResearcherProfileForm(SubmitHelperMixin, forms.ModelForm):
             "accreditation_number",
             "accreditation_expires_on",
         ]
-        widgets = {"accreditation_expires_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"accreditation_expires_on": DateInput}
         labels = {"accreditation_expires_on": "Accreditation expiry date", "sector": "Organisation sector"}
 
     def clean(self):

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 
 from core.files import validate_pdf_upload
+from core.widgets import DateInput
 from deposits.models import SensitiveUse
 
 from .enums import ApplicationSection, MemberRole
@@ -97,6 +98,18 @@ class ApplicationSectionForm(_HelperMixin, forms.ModelForm):
                 *self.fields["access_route"].choices[1:],
             ]
 
+    def answers(self) -> dict:
+        """The answers that passed validation, strings stripped: all of them when the form is valid,
+        and when it is not, the ones to keep while the person corrects the others."""
+        return {
+            name: value.strip() if isinstance(value, str) else value
+            for name, value in self.cleaned_data.items()
+            if name in self.Meta.fields and name not in self.errors
+        }
+
+    def fields_to_correct(self) -> list[str]:
+        return [str(self.fields[name].label) for name in self.errors if name in self.fields]
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("access_start"), cleaned.get("access_end")
@@ -115,8 +128,8 @@ def _deposit_label(deposit) -> str:
 def section_form_class(section: str) -> type[ApplicationSectionForm]:
     fields = list(SECTION_FIELDS[section])
     widgets = {
-        "access_start": forms.DateInput(attrs={"type": "date"}),
-        "access_end": forms.DateInput(attrs={"type": "date"}),
+        "access_start": DateInput,
+        "access_end": DateInput,
         "deposits": forms.CheckboxSelectMultiple,
         "sensitive_uses": forms.CheckboxSelectMultiple,
         "access_route": forms.RadioSelect,
@@ -132,7 +145,7 @@ def section_form_class(section: str) -> type[ApplicationSectionForm]:
         },
     )
     name = f"{ApplicationSection(section).name.title()}SectionForm"
-    return type(name, (ApplicationSectionForm,), {"Meta": meta, "section": section})
+    return type(name, (ApplicationSectionForm,), {"Meta": meta, "section": section, "__module__": __name__})
 
 
 class MemberInviteForm(_HelperMixin, forms.Form):

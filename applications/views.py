@@ -194,24 +194,43 @@ class ApplicationSectionView(TeamApplicationMixin, FormView):
             context["attachments"] = app.attachments.all()
         return super().get_context_data(**context, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            return self.form_valid(form)
+        return self.form_partly_valid(form)
+
     def form_valid(self, form):
-        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        for name, value in data.items():
-            if isinstance(value, str):
-                data[name] = value.strip()
+        if not self._save(form, form.answers()):
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.section.label} is saved.")
+        return redirect("applications:section", pk=self.application.pk, section=self.section)
+
+    def form_partly_valid(self, form):
+        """Some answers need correcting: the others are saved as the draft's (nothing typed is lost),
+        and the page comes back with what was typed and what to correct."""
+        answers, to_correct = form.answers(), form.fields_to_correct()
+        if answers and to_correct and self._save(form, answers):
+            messages.warning(
+                self.request,
+                f"Your other answers in {self.section.label} are saved. Correct "
+                f"{', '.join(to_correct)} to save {'it' if len(to_correct) == 1 else 'them'} too.",
+            )
+        return self.form_invalid(form)
+
+    def _save(self, form, answers: dict) -> bool:
         try:
             self.call_service(
                 services.application_update,
                 application=self.application,
                 actor=self.request.user,
                 section=self.section,
-                data=data,
+                data=answers,
             )
         except DomainError as exc:
             form_add_domain_error(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"{self.section.label} is saved.")
-        return redirect("applications:section", pk=self.application.pk, section=self.section)
+            return False
+        return True
 
 
 class MemberInviteView(TeamApplicationMixin, FormView):

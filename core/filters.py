@@ -14,6 +14,7 @@ from django.http import HttpResponseBadRequest
 from django.utils import timezone
 
 from .models import AuditEvent
+from .widgets import DateInput
 
 #: The dates a search accepts. Nothing the portal keeps is older or newer, and a date near the end of
 #: the calendar (9999-12-31) overflowed the day arithmetic of "to (inclusive)" into a server error.
@@ -39,7 +40,7 @@ class SearchDateFilter(django_filters.DateFilter):
     field_class = SearchDateField
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        kwargs.setdefault("widget", DateInput)
         super().__init__(*args, **kwargs)
 
 

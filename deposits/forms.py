@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from accounts.enums import OrganisationSector
 from core.files import validate_pdf_upload
+from core.widgets import DateInput
 
 from .enums import DepositStatus
 from .models import Deposit, DepositDocument, SensitiveUse
@@ -60,7 +61,6 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
 ]
 SECTION_TITLES = {key: title for key, title, _ in SECTIONS}
 SRS_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,79}$")
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DepositForm(forms.ModelForm):
@@ -100,11 +100,11 @@ class DepositForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
             "deidentification_method": forms.Textarea(attrs={"rows": 3}),
             "permitted_purposes": forms.Textarea(attrs={"rows": 3}),
-            "collection_start": DATE_WIDGET,
-            "collection_end": DATE_WIDGET,
-            "dpia_review_date": DATE_WIDGET,
-            "deposit_agreement_date": DATE_WIDGET,
-            "review_date": DATE_WIDGET,
+            "collection_start": DateInput,
+            "collection_end": DateInput,
+            "dpia_review_date": DateInput,
+            "deposit_agreement_date": DateInput,
+            "review_date": DateInput,
         }
 
     def __init__(self, *args, section: str | None = None, submit_label: str = "Save", **kwargs):
@@ -170,7 +170,7 @@ class DepositDocumentForm(forms.ModelForm):
     class Meta:
         model = DepositDocument
         fields = ["kind", "title", "file", "url", "version", "document_date", "is_internal"]
-        widgets = {"document_date": DATE_WIDGET}
+        widgets = {"document_date": DateInput}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import User
+from core.widgets import DateInput, DateTimeLocalInput
 
 from .enums import DecisionOutcome, OutcomeRule, ProjectVote, ResearcherFit
 
@@ -80,7 +81,7 @@ class DecisionForm(_CrispyForm):
     access_end = forms.DateField(
         label="Access ends on (approvals; leave empty for the end the team asked for)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
     )
     departure_reason = forms.CharField(
         label="Reason for departing from the recommended outcome (if you do)",
@@ -100,7 +101,7 @@ class OpenReviewForm(_CrispyForm):
     submit_label = "Open for panel review"
     voting_deadline = forms.DateTimeField(
         label="Voting deadline",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
     )
 

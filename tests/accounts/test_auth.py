@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.enums import AccountsAuditAction, Role
 from accounts.models import User
 from core.models import AuditEvent
+from tests.crawl import post_forms_without_submit
 from tests.factories.accounts import PASSWORD, UserFactory
 from tests.security.otp import totp_code, totp_device_for
 
@@ -163,37 +164,6 @@ def test_logout_ends_the_session(client, researcher):
     assert "_auth_user_id" not in client.session
 
 
-def _post_forms_without_submit(html: str) -> list[str]:
-    """The POST forms on a page that have fields a person fills but nothing to send them with."""
-    from html.parser import HTMLParser
-
-    class Forms(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.forms, self.current = [], None
-
-        def handle_starttag(self, tag, attrs):
-            attrs = dict(attrs)
-            if tag == "form" and (attrs.get("method") or "get").lower() == "post":
-                self.current = {"action": attrs.get("action") or "", "fields": 0, "submit": 0}
-            elif self.current is not None:
-                kind = (attrs.get("type") or "").lower()
-                is_button = tag == "button" and kind in ("", "submit")
-                if is_button or (tag == "input" and kind in ("submit", "image")):
-                    self.current["submit"] += 1
-                elif tag in ("input", "select", "textarea") and kind != "hidden":
-                    self.current["fields"] += 1
-
-        def handle_endtag(self, tag):
-            if tag == "form" and self.current is not None:
-                self.forms.append(self.current)
-                self.current = None
-
-    parser = Forms()
-    parser.feed(html)
-    return [f["action"] for f in parser.forms if f["fields"] and not f["submit"]]
-
-
 def test_every_password_page_has_a_button_to_send_its_form(
     client, researcher, django_capture_on_commit_callbacks
 ):
@@ -208,4 +178,4 @@ def test_every_password_page_has_a_button_to_send_its_form(
     pages["change"] = client.get(reverse("accounts:password_change"))
     for name, page in pages.items():
         assert page.status_code == 200, name
-        assert _post_forms_without_submit(page.content.decode()) == [], name
+        assert post_forms_without_submit(page.content.decode()) == [], name

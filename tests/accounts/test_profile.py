@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import ResearcherProfile
 from accounts.validators import orcid_checksum_ok
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +65,20 @@ def test_profile_saves_and_is_audited(client_for, researcher):
 @pytest.mark.parametrize("who", ["member", "chair", "staff"])
 def test_profile_page_is_for_researchers_only(client_for, request, who):
     assert client_for(request.getfixturevalue(who)).get(reverse("accounts:profile")).status_code == 403
+
+
+def test_the_saved_accreditation_expiry_shows_in_its_date_input_and_survives_saving_again(
+    client_for, researcher
+):
+    from tests.security.forms import post_forms
+
+    profile = researcher.researcher_profile
+    expiry = timezone.localdate() + timedelta(days=700)
+    ResearcherProfile.objects.filter(pk=profile.pk).update(accreditation_expires_on=expiry)
+    client, url = client_for(researcher), reverse("accounts:profile")
+    page = client.get(url).content.decode()
+    assert f'name="accreditation_expires_on" value="{expiry.isoformat()}"' in page
+    form = next(f for f in post_forms(page, url) if "accreditation_expires_on" in f.fields)
+    assert client.post(url, form.as_sent()).status_code == 302
+    profile.refresh_from_db()
+    assert profile.accreditation_expires_on == expiry

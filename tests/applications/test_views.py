@@ -524,3 +524,57 @@ def test_the_templates_have_no_inline_script_or_style():
         assert "<style" not in text, template
         for tag in text.split("<script")[1:]:
             assert tag.lstrip().startswith("src="), template
+
+
+def _sent_back(client, url):
+    """Open the page and send its form back as a browser would, untouched."""
+    from tests.security.forms import post_forms
+
+    page = client.get(url).content.decode()
+    form = next(f for f in post_forms(page, url) if "access_start" in f.fields)
+    return page, client.post(url, form.as_sent())
+
+
+def test_saved_access_dates_show_in_the_date_inputs_and_survive_saving_the_section_again(
+    client_for, researcher
+):
+    start, end = timezone.localdate() + timedelta(days=40), timezone.localdate() + timedelta(days=400)
+    application = ApplicationFactory(lead=researcher, title="Kinship", access_start=start, access_end=end)
+    url = reverse("applications:section", kwargs={"pk": application.pk, "section": "project"})
+    page, response = _sent_back(client_for(researcher), url)
+    assert f'name="access_start" value="{start.isoformat()}"' in page
+    assert f'name="access_end" value="{end.isoformat()}"' in page
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert (application.access_start, application.access_end, application.title) == (start, end, "Kinship")
+
+
+def test_a_section_saved_with_an_end_before_the_start_keeps_every_other_answer(client_for, researcher):
+    application = ApplicationFactory(lead=researcher, title="Kinship")
+    start = timezone.localdate() + timedelta(days=60)
+    response = _section_post(
+        client_for(researcher),
+        application,
+        "project",
+        {
+            "title": "Kinship care and school moves",
+            "lay_summary": "How school attendance changes after a move to relatives.",
+            "funding": "Nuffield Foundation",
+            "access_start": start.isoformat(),
+            "access_end": (start - timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The access end must be after its start." in page
+    assert 'href="#id_access_end"' in page  # the error names the field to fix
+    assert f'name="access_end" value="{(start - timedelta(days=1)).isoformat()}"' in page  # as typed
+    assert "are saved" in page
+    application.refresh_from_db()
+    assert application.title == "Kinship care and school moves"
+    assert application.lay_summary == "How school attendance changes after a move to relatives."
+    assert application.funding == "Nuffield Foundation"
+    assert application.access_start == start
+    assert application.access_end is None
+    saved = AuditEvent.objects.get(action=ApplicationsAuditAction.SAVED, target_id=str(application.pk))
+    assert "access_end" not in saved.data["changed"]

@@ -29,6 +29,7 @@ class Field:
     value: str = ""
     options: list[str] = field(default_factory=list)
     multiple: bool = False
+    sent: list[str] = field(default_factory=list)  # what a browser sends if nobody touches the field
 
     def plain(self) -> list[str] | str | None:
         """A plausible value (None: leave the field out, as an unticked box)."""
@@ -63,6 +64,17 @@ class Form:
     def has_file(self) -> bool:
         return any(f.kind == "file" for f in self.fields.values())
 
+    def as_sent(self) -> dict[str, list[str]]:
+        """The body a browser posts when the form is sent as rendered (ticked boxes, chosen options,
+        the values shown; disabled fields left out)."""
+        body = {}
+        for f in self.fields.values():
+            if f.kind == "select" and not f.multiple and not f.sent and f.options:
+                body[f.name] = [f.options[0]]  # a browser sends the first option when none is chosen
+            elif f.sent:
+                body[f.name] = f.sent
+        return body
+
 
 class _FormParser(HTMLParser):
     def __init__(self, page_path: str):
@@ -84,6 +96,7 @@ class _FormParser(HTMLParser):
                 self._option(a)
             return
         name = a["name"]
+        disabled = "disabled" in a
         if tag == "input":
             kind = a.get("type", "text").lower()
             existing = self.current.fields.get(name)
@@ -93,18 +106,25 @@ class _FormParser(HTMLParser):
                 if "checked" in a and kind == "radio":
                     entry.value = a.get("value", "on")
                 entry.multiple = kind == "checkbox" and len(entry.options) > 1
+                if "checked" in a and not disabled:
+                    entry.sent.append(a.get("value", "on"))
             elif kind not in ("submit", "button", "reset", "image"):
-                self.current.fields[name] = Field(name, kind, a.get("value", ""))
+                value = a.get("value", "")
+                self.current.fields[name] = Field(name, kind, value, sent=[] if disabled else [value])
         elif tag == "textarea":
             self.textarea = self.current.fields[name] = Field(name, "textarea")
+            self.textarea_disabled = disabled
         elif tag == "select":
             self.select = self.current.fields[name] = Field(name, "select", multiple="multiple" in a)
+            self.select_disabled = disabled
 
     def _option(self, a):
         value = a.get("value", "")
         self.select.options.append(value)
         if "selected" in a:
             self.select.value = value
+            if not self.select_disabled:
+                self.select.sent.append(value)
 
     def handle_data(self, data):
         if self.textarea is not None:
@@ -118,6 +138,9 @@ class _FormParser(HTMLParser):
             self.select = None
         elif tag == "textarea":
             if self.textarea is not None:
+                # A browser drops the one newline Django renders after <textarea>, and keeps the rest.
+                typed = self.textarea.value.removeprefix("\n")
+                self.textarea.sent = [] if self.textarea_disabled else [typed]
                 self.textarea.value = self.textarea.value.strip("\n")
             self.textarea = None
 

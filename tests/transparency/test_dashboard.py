@@ -30,7 +30,7 @@ from tests.factories.transparency import (
     researcher_in,
 )
 from transparency.enums import TransparencyAuditAction
-from transparency.selectors import dashboard_applications, dashboard_data
+from transparency.selectors import dashboard_applications, dashboard_data, percentile
 
 pytestmark = pytest.mark.django_db
 
@@ -223,6 +223,32 @@ def test_dashboard_numbers_match_our_own_count(scenario):
     assert (ons["pending"], ons["sending"], ons["failed"], ons["delivered"]) == (2, 1, 1, 3)
     assert ons["median_seconds"] == 10.0
     assert ons["p90_seconds"] == round(_percentile([4, 10, 61], 0.9), 1)
+
+
+def test_the_portable_path_gives_the_same_figures_as_postgresql(scenario):
+    """The embedded SQLite default computes percentiles and durations in Python (issue 13: /oversight/
+    answered 500 there); on the same rows it must draw what PostgreSQL's aggregates draw."""
+    assert connection.vendor == "postgresql"
+    for applications in (dashboard_applications(), _filtered({"sector": OrganisationSector.CHARITY})):
+        in_python = dashboard_data(applications=applications, portable=True)
+        assert in_python == dashboard_data(applications=applications)
+    assert in_python["decision_times"]["overall"]["n"] == 1  # the filtered one: not an empty comparison
+    everything = dashboard_data(applications=dashboard_applications(), portable=True)
+    assert everything["notifications"]["p90_seconds"] == round(_percentile([4, 10, 61], 0.9), 1)
+    assert len(everything["automatic_rejections"]) == 3
+
+
+@pytest.mark.parametrize("values", [[7.5], [1.0, 2.0], [3, 1, 4, 1, 5, 9, 2, 6], [0.1, 0.2, 0.3, 10, 100]])
+def test_percentile_interpolates_as_postgresql_percentile_cont(values):
+    for p in (0, 0.25, 0.5, 0.9, 1):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT percentile_cont(%s) WITHIN GROUP (ORDER BY v) FROM unnest(%s::float8[]) AS v",
+                [p, [float(v) for v in values]],
+            )
+            expected = cursor.fetchone()[0]
+        assert percentile(values, p) == pytest.approx(expected)
+    assert percentile([], 0.5) is None
 
 
 def test_dashboard_page_shows_charts_and_tables_with_the_same_numbers(client_for, staff, scenario):

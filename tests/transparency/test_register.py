@@ -250,6 +250,18 @@ def test_deposit_partial_lists_the_register_projects_using_it(register_mix):
     )
 
 
+def test_the_register_links_of_a_deposit_page_open_with_or_without_projects(client, register_mix):
+    """The register's deposit filter offers only deposits some project uses: a deposit page without
+    one linked to ``/register/?deposit=...``, whose CSV and JSON links then answered 400."""
+    for deposit in (register_mix["deposit"], AvailableDepositFactory()):
+        html = render_to_string("transparency/_deposit_projects.html", {"deposit": deposit})
+        register = unescape(re.search(r'href="(/register/[^"]*)"', html)[1])
+        page = client.get(register)
+        assert page.status_code == 200
+        for download in re.findall(r'href="(/register\.(?:csv|json)[^"]*)"', page.content.decode()):
+            assert client.get(unescape(download)).status_code == 200, download
+
+
 def _register_queries(client, n: int, start: int) -> int:
     leads = [researcher_in(OrganisationSector.UNIVERSITY, f"University {i}") for i in range(3)]
     deposits = [AvailableDepositFactory(), AvailableDepositFactory()]
