@@ -206,3 +206,9 @@ def test_home_greets_by_the_first_name_not_a_title(client_for, full_name, greeti
     home = client_for(user).get(reverse("core:home")).content.decode()
     assert f'<h1 class="h2">{greeting}</h1>' in home
 
+
+def test_the_sign_in_page_is_titled_with_the_portal_name_not_the_host(client, settings):
+    settings.ALLOWED_HOSTS = ["portal.example.org"]
+    page = client.get(reverse("accounts:login"), HTTP_HOST="portal.example.org").content.decode()
+    assert "<title>Sign in · Archive Access Portal</title>" in page
+    assert "portal.example.org" not in page.split("</title>")[0]
