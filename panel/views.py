@@ -69,7 +69,10 @@ class PanelApplicationMixin(PanelRequiredMixin):
             if self.declaration is None:
                 return redirect("panel:declare", reference=self.application.reference)
             if self.declaration.has_conflict:
-                raise PermissionDenied("You declared a conflict of interest on this application.")
+                raise PermissionDenied(
+                    "You declared a conflict of interest on this application, so you do not see its "
+                    "content and do not vote on it."
+                )
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -328,7 +331,10 @@ class QueryView(LoginRequiredMixin, View):
             if declaration is None:
                 return redirect("panel:declare", reference=self.application.reference)
             if declaration.has_conflict:
-                raise PermissionDenied("You declared a conflict of interest on this application.")
+                raise PermissionDenied(
+                    "You declared a conflict of interest on this application, so you do not see its "
+                    "content and do not vote on it."
+                )
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, reference):

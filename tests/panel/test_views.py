@@ -412,3 +412,17 @@ def test_automatic_decision_letter_hidden_from_the_panel_when_it_never_reached_t
     url = reverse("panel:decision_letter", args=[app.reference])
     assert client_for(board.members[0]).get(url).status_code == 404
     assert client_for(app.lead).get(url).status_code == 200
+
+
+def test_a_conflicted_members_403_says_they_declared_a_conflict_not_their_role(board, client_for):
+    app = UnderReviewApplicationFactory()
+    client = client_for(board.members[0])
+    services.conflict_declare(
+        application=app, member=board.members[0], has_conflict=True, reason="A colleague"
+    )
+    response = client.get(reverse("panel:review", args=[app.reference]))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "You declared a conflict of interest on this application" in page
+    assert "role" not in page.split('id="main"')[1]
+
