@@ -143,7 +143,7 @@ class ApplicationDetailView(TeamApplicationMixin, TemplateView):
             team=application_team(application=app),
             attachments=app.attachments.select_related("uploaded_by"),
             versions=application_versions(application=app),
-            queries=application_queries(application=app),
+            queries=list(application_queries(application=app)),
             **kwargs,
         )
 

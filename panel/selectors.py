@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.enums import ApplicationStatus, MemberStatus
-from applications.models import Application, ApplicationMember
+from applications.models import Application, ApplicationMember, ApplicationQuery
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
@@ -423,7 +423,7 @@ def application_detail_for_review(*, reference: str) -> Application:
             Prefetch("deposits", queryset=Deposit.objects.prefetch_related("excluded_uses", "srs_datasets")),
             "sensitive_uses",
             "versions",
-            "queries",
+            Prefetch("queries", queryset=ApplicationQuery.objects.select_related("raised_by")),
         )
         .get(reference=reference)
     )

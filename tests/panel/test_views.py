@@ -426,3 +426,20 @@ def test_a_conflicted_members_403_says_they_declared_a_conflict_not_their_role(b
     assert "You declared a conflict of interest on this application" in page
     assert "role" not in page.split('id="main"')[1]
 
+
+@pytest.mark.parametrize(("raiser", "label"), [("staff", "archive staff"), ("chair", "the panel chair")])
+def test_a_query_is_labelled_by_who_raised_it(board, client_for, request, raiser, label):
+    app = SubmittedApplicationFactory()
+    actor = request.getfixturevalue("staff") if raiser == "staff" else board.chair
+    if raiser == "chair":
+        app = UnderReviewApplicationFactory()
+        services.conflict_declare(application=app, member=actor, has_conflict=False)
+    services.application_query_raise(application=app, actor=actor, questions="Why school identifiers?")
+    client = client_for(app.lead)
+    detail = client.get(reverse("applications:detail", kwargs={"pk": app.pk})).content.decode()
+    assert f"Queried by {label}</dt>" in detail
+    assert "Queried by the panel<" not in detail  # the old label, on the status and the date
+    questions = client.get(reverse("applications:queries", kwargs={"pk": app.pk})).content.decode()
+    assert f"Questions from {label} on version 1" in questions
+    listing = client.get(reverse("applications:my_list")).content.decode()
+    assert "Queried by the panel<" not in listing
