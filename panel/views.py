@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from applications.models import Application
-from applications.selectors import application_version_diff
+from applications.selectors import application_accepted_members, application_version_diff
 from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.permissions import (
@@ -144,6 +144,7 @@ class DeclareView(PanelApplicationMixin, View):
             "organisation": getattr(
                 getattr(self.application.lead, "researcher_profile", None), "organisation", ""
             ),
+            "team": application_accepted_members(application=self.application),
             "form": form,
             "later_form": form or ConflictDeclarationForm(),
         }

@@ -443,3 +443,31 @@ def test_a_query_is_labelled_by_who_raised_it(board, client_for, request, raiser
     assert f"Questions from {label} on version 1" in questions
     listing = client.get(reverse("applications:my_list")).content.decode()
     assert "Queried by the panel<" not in listing
+
+
+def test_the_declaration_page_names_the_team_and_their_organisations_but_no_answers(board, client_for):
+    from applications.enums import MemberRole, MemberStatus
+    from applications.models import ApplicationMember
+
+    lead = ResearcherFactory(full_name="Dr Nia Adeyemi", profile__organisation="University of Leeds")
+    app = UnderReviewApplicationFactory(lead=lead, lay_summary="LAY-SUMMARY-TEXT")
+    colleague = ResearcherFactory(full_name="Tom Reyes", profile__organisation="Coram")
+    ApplicationMember.objects.create(
+        application=app,
+        user=colleague,
+        email=colleague.email,
+        role=MemberRole.SUPERVISOR,
+        status=MemberStatus.ACCEPTED,
+    )
+    page = client_for(board.members[0]).get(reverse("panel:declare", args=[app.reference])).content.decode()
+    team = page.split('id="declare-team"')[1].split("</table>")[0]
+    for text in (
+        "Dr Nia Adeyemi",
+        "University of Leeds",
+        "Lead applicant",
+        "Tom Reyes",
+        "Coram",
+        "Supervisor",
+    ):
+        assert text in team
+    assert "LAY-SUMMARY-TEXT" not in page
