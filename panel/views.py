@@ -24,6 +24,7 @@ from core.permissions import (
 
 from . import selectors, services
 from .enums import Recommendation
+from .filters import StaffApplicationFilter
 from .forms import (
     ConflictDeclarationForm,
     DecisionForm,
@@ -31,6 +32,7 @@ from .forms import (
     MemberAddForm,
     OpenReviewForm,
     QueryForm,
+    QueueSearchForm,
     VoteForm,
 )
 from .models import MemberInterest, PanelMembership
@@ -98,11 +100,17 @@ QUEUE_PAGE_PARAMS = {
 
 class QueueView(PanelRequiredMixin, View):
     def get(self, request):
+        search = QueueSearchForm(request.GET)
         queue = selectors.panel_queue_for(
             user=request.user,
             pages={section: request.GET.get(param) for section, param in QUEUE_PAGE_PARAMS.items()},
+            search=search.text,
         )
-        context = {"queue": queue, "pager_queries": _pager_queries(request, QUEUE_PAGE_PARAMS.values())}
+        context = {
+            "queue": queue,
+            "search": search,
+            "pager_queries": _pager_queries(request, QUEUE_PAGE_PARAMS.values()),
+        }
         return render(request, "panel/queue.html", context)
 
 
@@ -386,13 +394,22 @@ class StaffApplicationListView(StaffRequiredMixin, View):
     others (``page``)."""
 
     def get(self, request):
+        search = StaffApplicationFilter(request.GET or None, queryset=Application.objects.none())
+        searching = any(request.GET.get(name) for name in search.filters)
+        if searching:
+            search.is_valid()  # the form shows what it refused; the valid fields still apply
+
         def page(awaiting_screening: bool, param: str):
             applications = selectors.staff_application_list(
                 awaiting_screening=awaiting_screening, only_listed=True
             )
+            if searching:
+                applications = search.filter_queryset(applications)
             return Paginator(applications, selectors.PAGE_SIZE).get_page(request.GET.get(param))
 
         context = {
+            "search": search,
+            "searching": searching,
             "screening": page(True, "screening_page"),
             "others": page(False, "page"),
             "pager_queries": _pager_queries(request, ("screening_page", "page")),
