@@ -12,6 +12,14 @@ class Role(models.TextChoices):
 INVITED_ROLES = (Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.STAFF)
 PANEL_ROLES = (Role.PANEL_MEMBER, Role.PANEL_CHAIR)
 
+#: Each role as the end of "You are signed in as …".
+ROLE_AS = {
+    Role.RESEARCHER: "a researcher",
+    Role.PANEL_MEMBER: "a panel member",
+    Role.PANEL_CHAIR: "a panel chair",
+    Role.STAFF: "archive staff",
+}
+
 
 class OrganisationSector(models.TextChoices):
     UNIVERSITY = "university", "University"

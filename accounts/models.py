@@ -5,8 +5,23 @@ from django.utils.crypto import salted_hmac
 
 from core.models import TimeStampedModel
 
-from .enums import PANEL_ROLES, AccreditationStatus, OrganisationSector, Role
+from .enums import PANEL_ROLES, ROLE_AS, AccreditationStatus, OrganisationSector, Role
 from .validators import validate_orcid
+
+#: Words written before a name that are not a name (compared without a final dot, case-insensitively).
+NAME_TITLES = frozenset(
+    {"dr", "prof", "professor", "mr", "mrs", "ms", "mx", "miss", "sir", "dame", "lord", "lady", "rev", "revd"}
+)
+
+
+def short_name_of(full_name: str) -> str:
+    """What the portal calls a person in a greeting: the first word of their name that is not a
+    title ("Dr Jane Smith" is Jane), or the whole name when it has no such word."""
+    words = full_name.split()
+    for word in words:
+        if word.rstrip(".").lower() not in NAME_TITLES:
+            return word
+    return " ".join(words)
 
 
 def email_canonical(value: str | None) -> str:
@@ -74,7 +89,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        return short_name_of(self.full_name) or self.email
 
     def _get_session_auth_hash(self, secret=None):
         """Django ends a session whose stored hash no longer matches; including the security stamp
@@ -83,6 +98,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return salted_hmac(
             key_salt, f"{self.password}|{self.security_stamp}", secret=secret, algorithm="sha256"
         ).hexdigest()
+
+    @property
+    def role_as(self) -> str:
+        """The role in a sentence: "a researcher", "a panel chair", "archive staff"."""
+        return ROLE_AS.get(self.role, self.get_role_display().lower())
 
     @property
     def is_researcher(self) -> bool:

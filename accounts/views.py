@@ -54,6 +54,11 @@ class LoginView(RateLimitMixin, auth_views.LoginView):
     redirect_authenticated_user = True
     rate_limit_scope = "login"  # per address; django-axes locks an account at an address after failures
 
+    def get_context_data(self, **kwargs):
+        # Django's LoginView sets ``site_name`` to the request's host (the portal has no sites
+        # framework), which would override the portal's name in the page title.
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+
     def get_success_url(self):
         url = super().get_success_url()
         if second_factor_required(self.request):  # a password alone never verifies the second factor

@@ -4,7 +4,7 @@ from django.db import models
 class ApplicationStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
-    QUERIED = "queried", "Queried by the panel"
+    QUERIED = "queried", "Queried"
     RESUBMITTED = "resubmitted", "Resubmitted"
     UNDER_REVIEW = "under_review", "Under review"
     APPROVED = "approved", "Approved"

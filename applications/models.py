@@ -160,6 +160,11 @@ class ApplicationQuery(TimeStampedModel):
     def __str__(self) -> str:
         return f"Query on {self.application.reference} v{self.version_number}"
 
+    @property
+    def raised_by_description(self) -> str:
+        """Who put the questions, as the team reads it: the chair, or staff on the chair's behalf."""
+        return "archive staff" if self.raised_by.is_portal_staff else "the panel chair"
+
 
 def attachment_upload_to(instance: "ApplicationAttachment", filename: str) -> str:
     return f"applications/{instance.application_id}/{uuid.uuid4().hex}.pdf"

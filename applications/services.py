@@ -3,6 +3,8 @@ rule, writes the change and its audit event (and any email) in one transaction."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -16,6 +18,7 @@ from core.files import validate_pdf_upload
 from core.links import absolute_url
 from core.services import audit_record, email_queue, reference_next
 from deposits.enums import DepositStatus
+from deposits.models import Deposit
 
 from .enums import (
     ALLOWED_TRANSITIONS,
@@ -140,9 +143,21 @@ def _revoke_team_permissions(user, application: Application) -> None:
 # --- Drafts ----------------------------------------------------------------------------------------
 
 
+def _ensure_requestable(deposits) -> None:
+    unavailable = [d for d in deposits if d.status != DepositStatus.AVAILABLE]
+    if unavailable:
+        raise DomainError(
+            "Only deposits available in the catalogue can be requested: "
+            + ", ".join(d.reference for d in unavailable)
+            + ".",
+            field="deposits",
+        )
+
+
 @transaction.atomic
-def application_create(*, lead, title: str = "") -> Application:
-    """A researcher starts a draft; they become its lead applicant."""
+def application_create(*, lead, title: str = "", deposits: Sequence[Deposit] = ()) -> Application:
+    """A researcher starts a draft; they become its lead applicant. ``deposits`` are requested from
+    the start (the researcher started from a deposit's catalogue page)."""
     if not (lead.is_active and lead.role == Role.RESEARCHER):
         raise NotPermitted("Only researchers may apply for access.")
     application = Application(
@@ -162,7 +177,15 @@ def application_create(*, lead, title: str = "") -> Application:
         responded_at=timezone.now(),
     )
     _grant_team_permissions(lead, application)
-    audit_record(actor=lead, action=ApplicationsAuditAction.CREATED, target=application)
+    if deposits:
+        _ensure_requestable(deposits)
+        application.deposits.set(deposits)
+    audit_record(
+        actor=lead,
+        action=ApplicationsAuditAction.CREATED,
+        target=application,
+        data={"deposits": [d.reference for d in deposits]} if deposits else None,
+    )
     return application
 
 
@@ -196,15 +219,7 @@ def application_update(*, application: Application, actor, section: str, data: d
     if "deposits" in data:
         wanted = {d.pk: d for d in data["deposits"]}
         current = set(app.deposits.values_list("pk", flat=True))
-        added = [d for pk, d in wanted.items() if pk not in current]
-        unavailable = [d for d in added if d.status != DepositStatus.AVAILABLE]
-        if unavailable:
-            raise DomainError(
-                "Only deposits available in the catalogue can be requested: "
-                + ", ".join(d.reference for d in unavailable)
-                + ".",
-                field="deposits",
-            )
+        _ensure_requestable([d for pk, d in wanted.items() if pk not in current])
         if set(wanted) != current:
             app.deposits.set(list(wanted.values()))
             changed.append("deposits")

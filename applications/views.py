@@ -8,12 +8,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.permissions import ResearcherRequiredMixin
+from deposits.selectors import deposit_get_available
 
 from . import services
 from .enums import EDITABLE, WITHDRAWABLE, ApplicationSection, ApplicationStatus
@@ -68,16 +70,41 @@ class MyApplicationsView(ResearcherRequiredMixin, TemplateView):
 
 
 class ApplicationCreateView(ResearcherRequiredMixin, FormView):
+    """Start a draft; from a deposit's page (``?deposit=<reference>``, kept in the form's URL) that
+    deposit is requested from the start. A reference that is not an available deposit is ignored
+    with a message."""
+
     form_class = ApplicationStartForm
     template_name = "applications/create.html"
 
+    @cached_property
+    def requested_deposit(self):
+        reference = self.request.GET.get("deposit", "")
+        deposit = deposit_get_available(reference) if reference else None
+        if reference and deposit is None:
+            messages.warning(
+                self.request,
+                "That deposit is not available in the catalogue, so none is chosen yet: "
+                "choose deposits in the Safe data section.",
+            )
+        return deposit
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(deposit=self.requested_deposit, **kwargs)
+
     def form_valid(self, form):
+        deposit = self.requested_deposit
         try:
             application = services.application_create(
-                lead=self.request.user, title=form.cleaned_data["title"]
+                lead=self.request.user,
+                title=form.cleaned_data["title"],
+                deposits=[deposit] if deposit else [],
             )
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:  # the deposit stopped being available meanwhile
+            form_add_domain_error(form, exc)
+            return self.form_invalid(form)
         messages.success(
             self.request, f"Draft {application.reference} is saved. Fill in each section in any order."
         )
@@ -143,7 +170,7 @@ class ApplicationDetailView(TeamApplicationMixin, TemplateView):
             team=application_team(application=app),
             attachments=app.attachments.select_related("uploaded_by"),
             versions=application_versions(application=app),
-            queries=application_queries(application=app),
+            queries=list(application_queries(application=app)),
             **kwargs,
         )
 

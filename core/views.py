@@ -73,7 +73,9 @@ def error_400(request, exception=None):
 
 
 def error_403(request, exception=None):
-    return render(request, "403.html", status=403)
+    """The reason the view gave (``PermissionDenied("…")``, written for the person), else a general one."""
+    reason = str(exception) if exception is not None else ""
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def error_404(request, exception=None):

@@ -82,6 +82,16 @@ def deposit_list_catalogue() -> QuerySet[Deposit]:
     return deposit_list_available()
 
 
+def deposit_get_available(reference: str) -> Deposit | None:
+    """The available deposit with this reference, or None: for an unknown or unavailable one, and
+    for anything that cannot be a reference (too long, a NUL), without asking the database."""
+    reference = (reference or "").strip()
+    max_length = Deposit._meta.get_field("reference").max_length
+    if not reference or len(reference) > max_length or "\x00" in reference:
+        return None
+    return Deposit.objects.filter(reference=reference, status=DepositStatus.AVAILABLE).first()
+
+
 def deposit_get_public(reference: str) -> Deposit | None:
     """An available deposit as the public may see it: its public documents only (never the internal
     ones), or None when the reference is unknown or the deposit is not available."""

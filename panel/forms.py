@@ -149,3 +149,27 @@ class InterestForm(_CrispyForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Employment, funding, shareholdings, or links to care providers or local authorities.",
     )
+
+
+class QueueSearchForm(forms.Form):
+    """The panel queue's search box (GET)."""
+
+    q = forms.CharField(
+        label="Search the queue",
+        required=False,
+        max_length=200,
+        help_text="A reference, title or the applicant's organisation.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_id = "queue-search"
+        self.helper.disable_csrf = True
+        self.helper.add_input(Submit("", "Search"))
+
+    @property
+    def text(self) -> str:
+        """The valid search text, or "" (nothing typed, or refused: the form shows why)."""
+        return self.cleaned_data.get("q", "").strip() if self.is_valid() else ""

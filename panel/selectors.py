@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.enums import ApplicationStatus, MemberStatus
-from applications.models import Application, ApplicationMember
+from applications.models import Application, ApplicationMember, ApplicationQuery
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
@@ -273,9 +273,22 @@ def chair_may_decide(*, application: Application, chair: User, now: datetime | N
 PAGE_SIZE = 50
 
 
-def _queue_applications(user: User) -> QuerySet[Application]:
-    """The applications the panel sees (never a draft), each with this member's declaration and vote
-    on the current version as ``Exists`` subqueries."""
+def queue_search(text: str) -> Q:
+    """The queue's search. It matches only what every member's queue shows of every row, conflicted
+    or not (reference, title, the lead's organisation), so a search reveals nothing of the content."""
+    text = text.strip()
+    if not text:
+        return Q()
+    return (
+        Q(reference__icontains=text)
+        | Q(title__icontains=text)
+        | Q(lead__researcher_profile__organisation__icontains=text)
+    )
+
+
+def _queue_applications(user: User, search: str = "") -> QuerySet[Application]:
+    """The applications the panel sees (never a draft) that match ``search`` (``queue_search``), each
+    with this member's declaration and vote on the current version as ``Exists`` subqueries."""
     from .permissions import applications_seen_by
 
     my_declaration = ConflictDeclaration.objects.filter(application=OuterRef("pk"), member=user)
@@ -285,6 +298,7 @@ def _queue_applications(user: User) -> QuerySet[Application]:
     return (
         applications_seen_by(user)
         .exclude(status=ApplicationStatus.DRAFT)
+        .filter(queue_search(search))
         .annotate(
             has_declared=Exists(my_declaration),
             has_conflict=Exists(my_declaration.filter(has_conflict=True)),
@@ -319,12 +333,12 @@ _QUEUE_COLUMNS = (
 )
 
 
-def queue_section(*, user: User, section: str) -> QuerySet[Application]:
+def queue_section(*, user: User, section: str, search: str = "") -> QuerySet[Application]:
     """One list of the member's queue, in SQL, ordered for a stable pagination: the three work
     sections (``QUEUE_WORK_SECTIONS``) by voting deadline, and ``decided`` (everything the panel saw
     that is no longer in review) most recent decision first, on the indexed ``decided_at``."""
     applications = (
-        _queue_applications(user)
+        _queue_applications(user, search)
         .select_related("lead__researcher_profile")
         .only(*_QUEUE_COLUMNS)  # not the long answers: the rows are a third of the size
     )
@@ -354,27 +368,28 @@ class Queue:
 QUEUE_SECTIONS = ("awaiting_declaration", "awaiting_vote", "in_progress", "decided")
 
 
-def panel_queue_for(*, user: User, pages: Mapping[str, object] | None = None) -> Queue:
+def panel_queue_for(*, user: User, pages: Mapping[str, object] | None = None, search: str = "") -> Queue:
     """The member's queue: each list selected in SQL and paginated (``PAGE_SIZE`` a page); ``pages``
     gives the page number wanted for each list (by section name; the first page when absent or
-    invalid). Six queries whatever the number of applications: the work sections' sizes in one
-    (``panel_queue_counts``), the decided list's size, and one page of each list."""
+    invalid); ``search`` narrows every list (``queue_search``). Six queries whatever the number of
+    applications: the work sections' sizes in one (``panel_queue_counts``), the decided list's size,
+    and one page of each list."""
     pages = pages or {}
-    counts = panel_queue_counts(user=user)
+    counts = panel_queue_counts(user=user, search=search)
     lists = {}
     for section in QUEUE_SECTIONS:
-        paginator = Paginator(queue_section(user=user, section=section), PAGE_SIZE)
+        paginator = Paginator(queue_section(user=user, section=section, search=search), PAGE_SIZE)
         if section in counts:
             paginator.count = counts[section]  # a cached_property: no COUNT query of its own
         lists[section] = paginator.get_page(pages.get(section))
     return Queue(**lists)
 
 
-def panel_queue_counts(*, user: User) -> dict[str, int]:
+def panel_queue_counts(*, user: User, search: str = "") -> dict[str, int]:
     """How many applications are in each work section of the member's queue, in one aggregate query
     (no rows): the same filters as ``queue_section``."""
     return (
-        _queue_applications(user)
+        _queue_applications(user, search)
         .filter(status__in=REVIEWING)
         .aggregate(
             **{section: Count("pk", filter=condition) for section, condition in QUEUE_WORK_SECTIONS.items()}
@@ -423,7 +438,7 @@ def application_detail_for_review(*, reference: str) -> Application:
             Prefetch("deposits", queryset=Deposit.objects.prefetch_related("excluded_uses", "srs_datasets")),
             "sensitive_uses",
             "versions",
-            "queries",
+            Prefetch("queries", queryset=ApplicationQuery.objects.select_related("raised_by")),
         )
         .get(reference=reference)
     )

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from applications.models import Application
-from applications.selectors import application_version_diff
+from applications.selectors import application_accepted_members, application_version_diff
 from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.permissions import (
@@ -24,6 +24,7 @@ from core.permissions import (
 
 from . import selectors, services
 from .enums import Recommendation
+from .filters import StaffApplicationFilter
 from .forms import (
     ConflictDeclarationForm,
     DecisionForm,
@@ -32,6 +33,7 @@ from .forms import (
     OpenReviewForm,
     PanelRulesForm,
     QueryForm,
+    QueueSearchForm,
     VoteForm,
 )
 from .models import MemberInterest, PanelMembership
@@ -70,7 +72,10 @@ class PanelApplicationMixin(PanelRequiredMixin):
             if self.declaration is None:
                 return redirect("panel:declare", reference=self.application.reference)
             if self.declaration.has_conflict:
-                raise PermissionDenied("You declared a conflict of interest on this application.")
+                raise PermissionDenied(
+                    "You declared a conflict of interest on this application, so you do not see its "
+                    "content and do not vote on it."
+                )
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -96,11 +101,17 @@ QUEUE_PAGE_PARAMS = {
 
 class QueueView(PanelRequiredMixin, View):
     def get(self, request):
+        search = QueueSearchForm(request.GET)
         queue = selectors.panel_queue_for(
             user=request.user,
             pages={section: request.GET.get(param) for section, param in QUEUE_PAGE_PARAMS.items()},
+            search=search.text,
         )
-        context = {"queue": queue, "pager_queries": _pager_queries(request, QUEUE_PAGE_PARAMS.values())}
+        context = {
+            "queue": queue,
+            "search": search,
+            "pager_queries": _pager_queries(request, QUEUE_PAGE_PARAMS.values()),
+        }
         return render(request, "panel/queue.html", context)
 
 
@@ -142,6 +153,7 @@ class DeclareView(PanelApplicationMixin, View):
             "organisation": getattr(
                 getattr(self.application.lead, "researcher_profile", None), "organisation", ""
             ),
+            "team": application_accepted_members(application=self.application),
             "form": form,
             "later_form": form or ConflictDeclarationForm(),
         }
@@ -329,7 +341,10 @@ class QueryView(LoginRequiredMixin, View):
             if declaration is None:
                 return redirect("panel:declare", reference=self.application.reference)
             if declaration.has_conflict:
-                raise PermissionDenied("You declared a conflict of interest on this application.")
+                raise PermissionDenied(
+                    "You declared a conflict of interest on this application, so you do not see its "
+                    "content and do not vote on it."
+                )
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, reference):
@@ -380,13 +395,22 @@ class StaffApplicationListView(StaffRequiredMixin, View):
     others (``page``)."""
 
     def get(self, request):
+        search = StaffApplicationFilter(request.GET or None, queryset=Application.objects.none())
+        searching = any(request.GET.get(name) for name in search.filters)
+        if searching:
+            search.is_valid()  # the form shows what it refused; the valid fields still apply
+
         def page(awaiting_screening: bool, param: str):
             applications = selectors.staff_application_list(
                 awaiting_screening=awaiting_screening, only_listed=True
             )
+            if searching:
+                applications = search.filter_queryset(applications)
             return Paginator(applications, selectors.PAGE_SIZE).get_page(request.GET.get(param))
 
         context = {
+            "search": search,
+            "searching": searching,
             "screening": page(True, "screening_page"),
             "others": page(False, "page"),
             "pager_queries": _pager_queries(request, ("screening_page", "page")),

@@ -26,7 +26,13 @@ def test_each_role_logs_in_by_email_and_sees_its_home(client, role):
         assert response.status_code == 302
     home = client.get(reverse("core:home"))
     assert home.status_code == 200
-    assert f"signed in as a {user.get_role_display().lower()}" in home.content.decode()
+    expected = {
+        Role.RESEARCHER: "a researcher",
+        Role.PANEL_MEMBER: "a panel member",
+        Role.PANEL_CHAIR: "a panel chair",
+        Role.STAFF: "archive staff",
+    }[role]
+    assert f"You are signed in as {expected}." in home.content.decode()
     assert AuditEvent.objects.filter(action=AccountsAuditAction.LOGGED_IN, actor=user).exists()
 
 
@@ -179,3 +185,26 @@ def test_every_password_page_has_a_button_to_send_its_form(
     for name, page in pages.items():
         assert page.status_code == 200, name
         assert post_forms_without_submit(page.content.decode()) == [], name
+
+
+@pytest.mark.parametrize(
+    ("full_name", "greeting"),
+    [
+        ("Dr Jane Smith", "Welcome, Jane"),
+        ("Prof. Ada Byrne", "Welcome, Ada"),
+        ("Ms Priya Shah", "Welcome, Priya"),
+        ("Sam Okoro", "Welcome, Sam"),
+        ("Dr", "Welcome, Dr"),
+    ],
+)
+def test_home_greets_by_the_first_name_not_a_title(client_for, full_name, greeting):
+    user = UserFactory(role=Role.RESEARCHER, full_name=full_name)
+    home = client_for(user).get(reverse("core:home")).content.decode()
+    assert f'<h1 class="h2">{greeting}</h1>' in home
+
+
+def test_the_sign_in_page_is_titled_with_the_portal_name_not_the_host(client, settings):
+    settings.ALLOWED_HOSTS = ["portal.example.org"]
+    page = client.get(reverse("accounts:login"), HTTP_HOST="portal.example.org").content.decode()
+    assert "<title>Sign in · Archive Access Portal</title>" in page
+    assert "portal.example.org" not in page.split("</title>")[0]

@@ -578,3 +578,43 @@ def test_a_section_saved_with_an_end_before_the_start_keeps_every_other_answer(c
     assert application.access_end is None
     saved = AuditEvent.objects.get(action=ApplicationsAuditAction.SAVED, target_id=str(application.pk))
     assert "access_end" not in saved.data["changed"]
+
+
+def test_start_an_application_from_a_deposit_page_requests_that_deposit(client_for, researcher):
+    deposit = AvailableDepositFactory()
+    client = client_for(researcher)
+    page = client.get(reverse("deposits:detail", args=[deposit.reference])).content.decode()
+    start_url = re.search(r'href="([^"]*)">Start an application</a>', page).group(1)
+    assert start_url == reverse("applications:create") + f"?deposit={deposit.reference}"
+    start = client.get(start_url).content.decode()
+    assert f"You are applying for <strong>{deposit.reference}" in start
+    response = client.post(start_url, {"title": "School moves"})
+    application = Application.objects.get(lead=researcher)
+    assert list(application.deposits.all()) == [deposit]
+    data = client.get(reverse("applications:section", kwargs={"pk": application.pk, "section": "data"}))
+    checkbox = re.search(rf'<input[^>]*value="{deposit.pk}"[^>]*>', data.content.decode()).group(0)
+    assert "checked" in checkbox
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action=ApplicationsAuditAction.CREATED, target_id=str(application.pk))
+    assert event.data == {"deposits": [deposit.reference]}
+
+
+@pytest.mark.parametrize(
+    "value", ["DEP-0000-0000", "unavailable", "%00", "x%00y", "A" * 500, "%FF%FE", "'; --"]
+)
+def test_start_an_application_ignores_a_deposit_that_is_not_available_with_a_message(
+    client_for, researcher, value
+):
+    from tests.factories.deposits import DepositFactory
+
+    if value == "unavailable":
+        value = DepositFactory().reference  # a draft deposit, not in the catalogue
+    client = client_for(researcher)
+    url = reverse("applications:create") + f"?deposit={value}"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "That deposit is not available in the catalogue" in page.content.decode()
+    assert "You are applying for" not in page.content.decode()
+    response = client.post(url, {"title": "School moves"})
+    assert response.status_code == 302
+    assert not Application.objects.get(lead=researcher).deposits.exists()

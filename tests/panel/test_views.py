@@ -468,3 +468,62 @@ def test_invalid_panel_rules_get_a_form_error_and_change_nothing(
     assert any(message in error for error in response.context["form"].errors[field])
     assert rules_current().snapshot() == before
     assert not AuditEvent.objects.filter(action=PanelAuditAction.RULES_CHANGED).exists()
+
+
+def test_a_conflicted_members_403_says_they_declared_a_conflict_not_their_role(board, client_for):
+    app = UnderReviewApplicationFactory()
+    client = client_for(board.members[0])
+    services.conflict_declare(
+        application=app, member=board.members[0], has_conflict=True, reason="A colleague"
+    )
+    response = client.get(reverse("panel:review", args=[app.reference]))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "You declared a conflict of interest on this application" in page
+    assert "role" not in page.split('id="main"')[1]
+
+
+@pytest.mark.parametrize(("raiser", "label"), [("staff", "archive staff"), ("chair", "the panel chair")])
+def test_a_query_is_labelled_by_who_raised_it(board, client_for, request, raiser, label):
+    app = SubmittedApplicationFactory()
+    actor = request.getfixturevalue("staff") if raiser == "staff" else board.chair
+    if raiser == "chair":
+        app = UnderReviewApplicationFactory()
+        services.conflict_declare(application=app, member=actor, has_conflict=False)
+    services.application_query_raise(application=app, actor=actor, questions="Why school identifiers?")
+    client = client_for(app.lead)
+    detail = client.get(reverse("applications:detail", kwargs={"pk": app.pk})).content.decode()
+    assert f"Queried by {label}</dt>" in detail
+    assert "Queried by the panel<" not in detail  # the old label, on the status and the date
+    questions = client.get(reverse("applications:queries", kwargs={"pk": app.pk})).content.decode()
+    assert f"Questions from {label} on version 1" in questions
+    listing = client.get(reverse("applications:my_list")).content.decode()
+    assert "Queried by the panel<" not in listing
+
+
+def test_the_declaration_page_names_the_team_and_their_organisations_but_no_answers(board, client_for):
+    from applications.enums import MemberRole, MemberStatus
+    from applications.models import ApplicationMember
+
+    lead = ResearcherFactory(full_name="Dr Nia Adeyemi", profile__organisation="University of Leeds")
+    app = UnderReviewApplicationFactory(lead=lead, lay_summary="LAY-SUMMARY-TEXT")
+    colleague = ResearcherFactory(full_name="Tom Reyes", profile__organisation="Coram")
+    ApplicationMember.objects.create(
+        application=app,
+        user=colleague,
+        email=colleague.email,
+        role=MemberRole.SUPERVISOR,
+        status=MemberStatus.ACCEPTED,
+    )
+    page = client_for(board.members[0]).get(reverse("panel:declare", args=[app.reference])).content.decode()
+    team = page.split('id="declare-team"')[1].split("</table>")[0]
+    for text in (
+        "Dr Nia Adeyemi",
+        "University of Leeds",
+        "Lead applicant",
+        "Tom Reyes",
+        "Coram",
+        "Supervisor",
+    ):
+        assert text in team
+    assert "LAY-SUMMARY-TEXT" not in page
