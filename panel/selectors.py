@@ -41,6 +41,22 @@ def membership_list_current() -> QuerySet[PanelMembership]:
     return PanelMembership.objects.filter(ended_at__isnull=True).select_related("user", "added_by")
 
 
+def reviewers_without_conflict(application: Application) -> list[PanelMembership]:
+    """The current panel memberships of active people who have not declared a conflict on
+    ``application``: who is told about it (quorum reached, withdrawn)."""
+    conflicted = conflicted_member_ids(application)
+    return [m for m in membership_list_current() if m.user.is_active and m.user_id not in conflicted]
+
+
+def conflicted_member_ids(application: Application) -> set[int]:
+    """The members who declared a conflict on ``application``."""
+    return set(
+        ConflictDeclaration.objects.filter(application=application, has_conflict=True).values_list(
+            "member_id", flat=True
+        )
+    )
+
+
 def membership_list_past() -> QuerySet[PanelMembership]:
     return PanelMembership.objects.filter(ended_at__isnull=False).select_related("user", "ended_by")
 
@@ -172,11 +188,7 @@ def recommendation_for(application: Application, *, rules: PanelRules | None = N
 
 def all_votes_for_display(application: Application) -> list[Vote]:
     """Every vote, current and stale, for pages that passed ``votes_visible_to``."""
-    conflicted = set(
-        ConflictDeclaration.objects.filter(application=application, has_conflict=True).values_list(
-            "member_id", flat=True
-        )
-    )
+    conflicted = conflicted_member_ids(application)
     votes = list(
         Vote.objects.filter(application=application)
         .select_related("member")

@@ -47,6 +47,7 @@ from .selectors import (
     conflict_for,
     membership_list_current,
     recommendation_for,
+    reviewers_without_conflict,
     rules_current,
     team_emails,
     vote_tally,
@@ -405,16 +406,7 @@ def _quorum_reached_notify(application: Application) -> None:
     )
     if not created:
         return
-    conflicted = set(
-        ConflictDeclaration.objects.filter(application=application, has_conflict=True).values_list(
-            "member_id", flat=True
-        )
-    )
-    chairs = [
-        m.user
-        for m in membership_list_current()
-        if m.is_chair and m.user.is_active and m.user_id not in conflicted
-    ]
+    chairs = [m.user for m in reviewers_without_conflict(application) if m.is_chair]
     audit_record(
         actor=None,
         action=PanelAuditAction.QUORUM_REACHED,
@@ -459,14 +451,7 @@ def withdrawal_reviewers_notify(*, application: Application, previous_status: st
     declare a conflict) that the team withdrew it, so nobody spends more time on it."""
     if previous_status not in REVIEWING or application.review_opened_at is None:
         return
-    conflicted = set(
-        ConflictDeclaration.objects.filter(application=application, has_conflict=True).values_list(
-            "member_id", flat=True
-        )
-    )
-    reviewers = [
-        m.user.email for m in membership_list_current() if m.user.is_active and m.user_id not in conflicted
-    ]
+    reviewers = [m.user.email for m in reviewers_without_conflict(application)]
     email_queue(
         to=reviewers,
         template="panel/withdrawn",
