@@ -38,6 +38,12 @@ from .forms import (
 )
 from .models import MemberInterest, PanelMembership
 
+#: What a member who declared a conflict reads when they open an application's content (the 403 page).
+CONFLICT_REFUSAL = (
+    "You declared a conflict of interest on this application, so you do not see its content and do not "
+    "vote on it."
+)
+
 
 def _label(recommendation: str | None) -> str:
     return Recommendation(recommendation).label if recommendation else ""
@@ -72,10 +78,7 @@ class PanelApplicationMixin(PanelRequiredMixin):
             if self.declaration is None:
                 return redirect("panel:declare", reference=self.application.reference)
             if self.declaration.has_conflict:
-                raise PermissionDenied(
-                    "You declared a conflict of interest on this application, so you do not see its "
-                    "content and do not vote on it."
-                )
+                raise PermissionDenied(CONFLICT_REFUSAL)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -341,10 +344,7 @@ class QueryView(LoginRequiredMixin, View):
             if declaration is None:
                 return redirect("panel:declare", reference=self.application.reference)
             if declaration.has_conflict:
-                raise PermissionDenied(
-                    "You declared a conflict of interest on this application, so you do not see its "
-                    "content and do not vote on it."
-                )
+                raise PermissionDenied(CONFLICT_REFUSAL)
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, reference):
