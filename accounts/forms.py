@@ -68,8 +68,8 @@ class PortalPasswordResetForm(SubmitHelperMixin, PasswordResetForm):
         )
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        """Django's form finds the accounts that may reset (active, with a usable password); the email
-        goes through the outbox with a link from SITE_URL instead of the request's host."""
+        """One email per account ``get_users`` found, through the outbox, with a link from SITE_URL
+        instead of the request's host."""
         password_reset_email_send(user=context["user"])
 
 
