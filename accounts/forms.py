@@ -10,6 +10,7 @@ from django.contrib.auth.forms import (
 )
 from django.core.validators import MaxLengthValidator
 
+from core.text import OneLineFormField
 from core.widgets import DateInput
 
 from .enums import INVITED_ROLES, Role
@@ -85,7 +86,7 @@ class PortalPasswordChangeForm(SubmitHelperMixin, PasswordChangeForm):
 
 class SignUpForm(SubmitHelperMixin, forms.Form):
     submit_label = "Create account"
-    full_name = forms.CharField(
+    full_name = OneLineFormField(
         max_length=150, label="Full name", widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
@@ -150,7 +151,7 @@ class ResearcherProfileForm(SubmitHelperMixin, forms.ModelForm):
 
 class InviteForm(SubmitHelperMixin, forms.Form):
     submit_label = "Send invitation"
-    full_name = forms.CharField(max_length=150)
+    full_name = OneLineFormField(max_length=150)
     email = forms.EmailField(label="Email address")
     role = forms.ChoiceField(choices=[(r.value, r.label) for r in INVITED_ROLES])
 

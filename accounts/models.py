@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from core.models import TimeStampedModel
+from core.text import OneLineCharField
 
 from .enums import PANEL_ROLES, ROLE_AS, AccreditationStatus, OrganisationSector, Role
 from .validators import validate_orcid
@@ -60,7 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in by email. Exactly one role decides what the portal shows them."""
 
     email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=150)
+    full_name = OneLineCharField(max_length=150)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESEARCHER, db_index=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("admin site access", default=False)
@@ -130,9 +131,9 @@ class ResearcherProfile(TimeStampedModel):
     """Who a researcher is, where they work and their ONS accreditation."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="researcher_profile")
-    organisation = models.CharField(max_length=200, blank=True)
+    organisation = OneLineCharField(max_length=200, blank=True)
     sector = models.CharField(max_length=30, choices=OrganisationSector.choices, blank=True)
-    job_title = models.CharField(max_length=150, blank=True)
+    job_title = OneLineCharField(max_length=150, blank=True)
     orcid = models.CharField(
         "ORCID iD",
         max_length=19,
@@ -146,7 +147,7 @@ class ResearcherProfile(TimeStampedModel):
         choices=AccreditationStatus.choices,
         default=AccreditationStatus.NONE,
     )
-    accreditation_number = models.CharField(max_length=40, blank=True)
+    accreditation_number = OneLineCharField(max_length=40, blank=True)
     accreditation_expires_on = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:

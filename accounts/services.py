@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.errors import DomainError, NotPermitted
 from core.links import absolute_url
 from core.services import audit_record, email_queue
+from core.text import one_line_checked
 
 from .enums import INVITED_ROLES, AccountsAuditAction, Role
 from .models import ResearcherProfile, User, email_canonical
@@ -70,7 +71,10 @@ def user_sign_up(*, email: str, full_name: str, password: str) -> User | None:
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                email=email, password=password, full_name=full_name.strip(), role=Role.RESEARCHER
+                email=email,
+                password=password,
+                full_name=one_line_checked(full_name, field="full_name"),
+                role=Role.RESEARCHER,
             )
     except IntegrityError:  # a concurrent sign-up with the same address won the race
         return None
@@ -116,7 +120,7 @@ def user_invite(*, actor: User, email: str, full_name: str, role: str) -> User:
     user = User.objects.create_user(
         email=email,
         password=None,
-        full_name=full_name.strip(),
+        full_name=one_line_checked(full_name, field="full_name"),
         role=role,
         is_staff=role == Role.STAFF,
         email_confirmed_at=timezone.now(),

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 
 from core.files import validate_pdf_upload
+from core.text import OneLineFormField
 from core.widgets import DateInput
 from deposits.models import SensitiveUse
 
@@ -28,7 +29,7 @@ class _HelperMixin:
 
 class ApplicationStartForm(_HelperMixin, forms.Form):
     submit_label = "Start the application"
-    title = forms.CharField(
+    title = OneLineFormField(
         max_length=250,
         label="Working title of the project",
         help_text="You can change it later.",
@@ -159,7 +160,7 @@ class MemberInviteForm(_HelperMixin, forms.Form):
 
 class AttachmentForm(_HelperMixin, forms.Form):
     submit_label = "Upload"
-    description = forms.CharField(
+    description = OneLineFormField(
         max_length=200, label="What the document is", help_text="For example: Ethics approval letter."
     )
     file = forms.FileField(

@@ -5,6 +5,7 @@ from django.db import models
 from guardian.models import UserObjectPermissionBase
 
 from core.models import TimeStampedModel
+from core.text import OneLineCharField
 from deposits.models import Deposit, SensitiveUse
 
 from .enums import AccessRoute, ApplicationStatus, MemberRole, MemberStatus
@@ -35,7 +36,7 @@ class Application(TimeStampedModel):
     interests_commercial = models.TextField("commercial interests of any team member", blank=True)
     interests_care_links = models.TextField("links to care providers or local authorities", blank=True)
     # Safe project
-    title = models.CharField(max_length=250, blank=True)
+    title = OneLineCharField(max_length=250, blank=True)
     lay_summary = models.TextField(blank=True)
     technical_summary = models.TextField(blank=True)
     research_questions = models.TextField(blank=True)
@@ -176,8 +177,8 @@ class ApplicationAttachment(TimeStampedModel):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_upload_to, max_length=300)
-    original_name = models.CharField(max_length=200)
-    description = models.CharField(max_length=200)
+    original_name = OneLineCharField(max_length=200)
+    description = OneLineCharField(max_length=200)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

@@ -17,6 +17,7 @@ from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.files import validate_pdf_upload
 from core.links import absolute_url
 from core.services import audit_record, email_queue, reference_next
+from core.text import one_line_checked, one_line_clean
 from deposits.enums import DepositStatus
 from deposits.models import Deposit
 
@@ -389,10 +390,10 @@ def application_attachment_add(
         validate_pdf_upload(uploaded)
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages), field="file") from exc
-    description = description.strip() or "Attachment"
+    description = one_line_checked(description, field="description") or "Attachment"
     attachment = ApplicationAttachment(
         application=app,
-        original_name=(uploaded.name or "document.pdf")[:200],
+        original_name=(one_line_clean(uploaded.name or "") or "document.pdf")[:200],
         description=description[:200],
         size=uploaded.size or 0,
         uploaded_by=actor,

@@ -1,6 +1,8 @@
 """Operations shared by the apps' migrations."""
 
-from django.db import migrations
+from django.db import IntegrityError, migrations, transaction
+
+from .text import one_line_clean
 
 
 def append_only_trigger(
@@ -51,3 +53,27 @@ DROP FUNCTION IF EXISTS {function}();
                 schema_editor.execute(statement)
 
     return migrations.RunPython(install, remove)
+
+
+def one_line_clean_fields(model: str, *fields: str) -> migrations.RunPython:
+    """Put the values already stored in ``model``'s one-line ``fields`` ("app_label.Model") under the
+    text policy (core.text.one_line_clean): a stored title with a line break, a bidi override or a
+    zero-width character is rewritten without it. Only rows that change are saved, with
+    ``update()`` so no timestamps move; a row whose cleaned value would collide with a unique one is
+    left as it is. Not reversible (the removed characters are not kept)."""
+
+    def clean(apps, schema_editor):
+        app_label, model_name = model.split(".")
+        manager = apps.get_model(app_label, model_name)._default_manager
+        for row in manager.using(schema_editor.connection.alias).values("pk", *fields).iterator():
+            changed = {name: one_line_clean(row[name]) for name in fields if row[name]}
+            changed = {name: value for name, value in changed.items() if value != row[name]}
+            if not changed:
+                continue
+            try:
+                with transaction.atomic(using=schema_editor.connection.alias):
+                    manager.using(schema_editor.connection.alias).filter(pk=row["pk"]).update(**changed)
+            except IntegrityError:
+                continue
+
+    return migrations.RunPython(clean, migrations.RunPython.noop, elidable=True)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from .context import client_ip
 from .enums import QueuedEmailStatus
 from .models import AuditEvent, QueuedEmail, ReferenceCounter
+from .text import one_line_clean
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +60,15 @@ def reference_next(*, prefix: str, year: int) -> str:
 
 def render_text_email(*, template: str, context: dict | None = None) -> tuple[str, str]:
     """Render ``templates/emails/<template>.txt`` with the plain-text engine (no HTML escaping).
-    The first line is the subject; the rest is the body."""
+    The first line is the subject; the rest is the body. The subject is put under the one-line text
+    policy (a title that holds a CR or a bidi control cannot break the header or disguise the mail)."""
     rendered = (
         engines["text"]
         .get_template(f"emails/{template}.txt")
         .render({"site_name": settings.SITE_NAME, **(context or {})})
     )
     subject, _, body = rendered.strip().partition("\n")
-    return subject.strip(), body.strip() + "\n"
+    return one_line_clean(subject)[:300], body.strip() + "\n"
 
 
 def email_queue(

@@ -4,6 +4,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.text import OneLineCharField
 
 from .enums import (
     AccessLevel,
@@ -37,7 +38,7 @@ class SensitiveUse(TimeStampedModel):
     shared: deposits exclude entries from it, applications declare entries from it."""
 
     code = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=120, unique=True)
+    name = OneLineCharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
 
@@ -53,26 +54,26 @@ class Deposit(TimeStampedModel):
 
     # Identity
     reference = models.CharField(max_length=20, unique=True, editable=False)
-    title = models.CharField(max_length=250)
+    title = OneLineCharField(max_length=250)
     description = models.TextField("short description")
-    originating_project = models.CharField(max_length=250)
-    principal_investigator = models.CharField(max_length=200)
-    institution = models.CharField(max_length=200)
-    funder = models.CharField(max_length=200, blank=True)
+    originating_project = OneLineCharField(max_length=250)
+    principal_investigator = OneLineCharField(max_length=200)
+    institution = OneLineCharField(max_length=200)
+    funder = OneLineCharField(max_length=200, blank=True)
     collection_start = models.DateField("data collection started", null=True, blank=True)
     collection_end = models.DateField("data collection ended", null=True, blank=True)
     geography = models.CharField(max_length=30, choices=Geography.choices, db_index=True)
-    geography_detail = models.CharField(
+    geography_detail = OneLineCharField(
         "geography in detail", max_length=250, blank=True, help_text="For example: 12 local authorities."
     )
     population = models.CharField(max_length=40, choices=Population.choices, db_index=True)
-    age_band = models.CharField(max_length=60, blank=True, help_text="For example: 16 to 25 years.")
+    age_band = OneLineCharField(max_length=60, blank=True, help_text="For example: 16 to 25 years.")
 
     # Governance
-    dpia_reference = models.CharField("DPIA reference", max_length=80, blank=True)
+    dpia_reference = OneLineCharField("DPIA reference", max_length=80, blank=True)
     dpia_outcome = models.CharField("DPIA outcome", max_length=30, choices=DpiaOutcome.choices, blank=True)
     dpia_review_date = models.DateField("DPIA review date", null=True, blank=True)
-    ethics_reference = models.CharField("ethics approval reference", max_length=120, blank=True)
+    ethics_reference = OneLineCharField("ethics approval reference", max_length=120, blank=True)
     lawful_basis_art6 = models.CharField(
         "lawful basis (UK GDPR Art 6)", max_length=10, choices=LawfulBasisArt6.choices, blank=True
     )
@@ -86,7 +87,7 @@ class Deposit(TimeStampedModel):
 
     # SRS linkage (the dataset identifiers are SrsDataset rows)
     access_level = models.CharField(max_length=20, choices=AccessLevel.choices, db_index=True)
-    data_owner_name = models.CharField("data owner contact", max_length=200, blank=True)
+    data_owner_name = OneLineCharField("data owner contact", max_length=200, blank=True)
     data_owner_email = models.EmailField("data owner email", blank=True)
     data_owner_is_internal = models.BooleanField(
         "data owner contact is internal",
@@ -183,16 +184,16 @@ class DepositDocument(TimeStampedModel):
 
     deposit = models.ForeignKey(Deposit, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=30, choices=DocumentKind.choices)
-    title = models.CharField(max_length=250)
+    title = OneLineCharField(max_length=250)
     file = models.FileField(upload_to=deposit_document_path, blank=True, max_length=300)
     url = models.URLField("link", blank=True, max_length=500)
-    version = models.CharField(max_length=30)
+    version = OneLineCharField(max_length=30)
     document_date = models.DateField("date of this version")
     is_internal = models.BooleanField(
         "internal only", default=True, help_text="Internal documents never appear in the public catalogue."
     )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    original_filename = models.CharField(max_length=255, blank=True)
+    original_filename = OneLineCharField(max_length=255, blank=True)
 
     history = HistoricalRecords()
 
@@ -296,7 +297,7 @@ class DepositApproval(models.Model):
     dpia_document = models.ForeignKey(
         DepositDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    dpia_reference = models.CharField(max_length=80, blank=True)
+    dpia_reference = OneLineCharField(max_length=80, blank=True)
     note = models.TextField(blank=True)
 
     class Meta:

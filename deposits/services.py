@@ -19,6 +19,7 @@ from core.files import validate_pdf_upload
 from core.links import absolute_url
 from core.permissions import is_staff_member
 from core.services import audit_record, email_queue, reference_next
+from core.text import one_line_clean
 
 from .enums import (
     DEPOSIT_TRANSITIONS,
@@ -411,7 +412,7 @@ def deposit_document_add(
         document_date=document_date,
         is_internal=is_internal,
         uploaded_by=actor,
-        original_filename=(file.name[:255] if file else ""),
+        original_filename=one_line_clean(file.name if file else "")[:255],
     )
     if file:
         document.file = file

@@ -2,11 +2,13 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from core.text import OneLineFormField
+
 from .models import InfoPage
 
 
 class InfoPageForm(forms.Form):
-    title = forms.CharField(max_length=200, label="Title")
+    title = OneLineFormField(max_length=200, label="Title")
     body = forms.CharField(
         label="Text (Markdown)",
         widget=forms.Textarea(attrs={"rows": 24}),
@@ -16,7 +18,7 @@ class InfoPageForm(forms.Form):
         ),
         max_length=100_000,
     )
-    change_note = forms.CharField(
+    change_note = OneLineFormField(
         label="What changed (kept with this version)", max_length=300, required=False
     )
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

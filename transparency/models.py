@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from applications.models import Application
+from core.text import OneLineCharField
 
 from .enums import AccessNoticeKind, InfoPageSlug
 
@@ -17,7 +18,7 @@ class InfoPage(models.Model):
     current one included, is also an ``InfoPageVersion`` (nothing is overwritten)."""
 
     slug = models.SlugField(max_length=40, unique=True, choices=InfoPageSlug.choices)
-    title = models.CharField(max_length=200)
+    title = OneLineCharField(max_length=200)
     body = models.TextField(help_text="Markdown. HTML is not allowed and is removed.")
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -37,13 +38,13 @@ class InfoPageVersion(models.Model):
 
     page = models.ForeignKey(InfoPage, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    title = models.CharField(max_length=200)
+    title = OneLineCharField(max_length=200)
     body = models.TextField()
     saved_at = models.DateTimeField(default=timezone.now)
     saved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    change_note = models.CharField(max_length=300, blank=True)
+    change_note = OneLineCharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["page", "-number"]

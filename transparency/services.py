@@ -12,6 +12,7 @@ from applications.services import application_lock, application_transition
 from core.errors import DomainError
 from core.links import absolute_url
 from core.services import audit_record, email_queue
+from core.text import one_line_checked
 from notifications.services import ons_notifications_enqueue_for_access_end
 from panel.selectors import team_emails
 
@@ -51,7 +52,7 @@ def info_page_update(
         body=body,
         saved_at=now,
         saved_by=actor,
-        change_note=change_note.strip(),
+        change_note=one_line_checked(change_note, field="change_note"),
     )
     audit_record(
         actor=actor,
