@@ -22,11 +22,11 @@ from applications.services import (
 from core.models import AuditEvent
 from tests.factories.accounts import ResearcherFactory
 from tests.factories.applications import ApplicationFactory, complete_application
-from tests.factories.deposits import AvailableDepositFactory
+from tests.factories.deposits import PDF_BYTES, AvailableDepositFactory
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = PDF_BYTES
 
 
 def _pdf(name="ethics.pdf", content=PDF):

@@ -1,7 +1,9 @@
+import io
 from datetime import date
 
 import factory
 from django.core.files.base import ContentFile
+from pypdf import PdfWriter
 
 from deposits.enums import (
     AccessLevel,
@@ -16,11 +18,18 @@ from deposits.enums import (
 from deposits.models import Deposit, DepositDocument, SensitiveUse, SrsDataset
 from tests.factories.accounts import StaffFactory
 
-#: The smallest file that is a PDF by its content.
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def _blank_pdf() -> bytes:
+    """A one-page PDF that pypdf reads, with nothing in it that acts (core.files refuses the rest)."""
+    out = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(out)
+    return out.getvalue()
+
+
+#: A small, well-formed PDF for uploads.
+PDF_BYTES = _blank_pdf()
 
 
 class SensitiveUseFactory(factory.django.DjangoModelFactory):

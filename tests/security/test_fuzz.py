@@ -35,6 +35,7 @@ from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.factories.deposits import PDF_BYTES
 from tests.security import test_access_matrix as matrix_tests
 from tests.security.forms import Field, executable_markup, post_forms
 from tests.security.matrix import ROLES
@@ -274,9 +275,7 @@ def bodies(draw, fields: dict[str, Field]):
         if action == "drop":
             continue
         if field.kind == "file":
-            body[name] = (
-                draw(UPLOADS) if action == "hostile" else SimpleUploadedFile("ok.pdf", b"%PDF-1.4\n%%EOF\n")
-            )
+            body[name] = draw(UPLOADS) if action == "hostile" else SimpleUploadedFile("ok.pdf", PDF_BYTES)
             continue
         value = draw(VALUES) if action == "hostile" else field.plain()
         if value is not None:
