@@ -24,6 +24,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -35,6 +36,7 @@ from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.text import OneLineCharField, one_line_forbidden
 from tests.factories.deposits import PDF_BYTES
 from tests.security import test_access_matrix as matrix_tests
 from tests.security.forms import Field, executable_markup, post_forms
@@ -80,6 +82,13 @@ HOSTILE = [
     "\x00",
     "a\x00b",
     "\u202eevil.exe\u202c",
+    "Care\u200b leavers",  # zero-width space: looks like "Care leavers"
+    "\u2066Care leavers\u2069 \u202esrevael",  # bidi isolate and override
+    "Care\u3164leavers\u2800",  # blank look-alike letters
+    "\ufeffCare\u2060leavers\u00ad",
+    "Leeds\r\n- Mallory Evil <mallory@evil.example>, Evil Corp",  # a second line for ONS's instructions
+    "Title\rBcc: victim@example.org",  # a bare CR for an email header
+    "line\u2028separator\u2029",
     "مرحبا بالعالم",
     "שלום עולם",
     "😀" * 64,
@@ -285,6 +294,30 @@ def bodies(draw, fields: dict[str, Field]):
     return body
 
 
+def repr_values(body: dict) -> str:
+    """Every character the body sends, as one string."""
+    return "".join(v if isinstance(v, str) else "".join(map(str, v)) for v in body.values() if v is not None)
+
+
+def one_line_fields() -> list[tuple[type, list[str]]]:
+    """Every model with one-line fields (core.text's policy), with those fields' names."""
+    found = []
+    for model in django_apps.get_models():
+        names = [f.name for f in model._meta.concrete_fields if isinstance(f, OneLineCharField)]
+        if names:
+            found.append((model, names))
+    return found
+
+
+def assert_one_line_fields_clean(name: str) -> None:
+    """After an accepted post that sent forbidden characters: no one-line field anywhere holds one."""
+    for model, names in one_line_fields():
+        for row in model._default_manager.values_list("pk", *names):
+            for field, value in zip(names, row[1:], strict=True):
+                bad = [c for c in value or "" if one_line_forbidden(c)]
+                assert not bad, f"{name}: {model.__name__}.{field} of {row[0]} holds {bad!r}"
+
+
 def post_and_look(target: Target, body: dict, name: str, world, clients) -> None:
     cache.clear()
     cookies = target.client.cookies
@@ -295,6 +328,8 @@ def post_and_look(target: Target, body: dict, name: str, world, clients) -> None
             assert response.status_code < 500, f"{name}: {response.status_code}"
             if "html" in response.get("Content-Type", ""):
                 assert_no_markup(response.content.decode(), f"{name} answer")
+            if response.status_code in (302, 303) and any(map(one_line_forbidden, repr_values(body))):
+                assert_one_line_fields_clean(name)
             if response.status_code in (302, 303) and response.url.startswith("/"):
                 shown = [(response.url, target.client)]
                 if MARK in repr(body):  # markup went in and was accepted: look wherever it is shown
