@@ -15,7 +15,7 @@ urlpatterns = [
     path("register/", views.RegisterListView.as_view(), name="register"),
     path("register.csv", views.register_csv, name="register_csv"),
     path("register.json", views.register_json, name="register_json"),
-    path("register/<str:reference>/", views.RegisterDetailView.as_view(), name="register_detail"),
+    path("register/<reference:reference>/", views.RegisterDetailView.as_view(), name="register_detail"),
     # Staff
     path("oversight/", views.DashboardView.as_view(), name="dashboard"),
     path("oversight/applications.csv", views.ApplicationsExportView.as_view(), name="export_applications"),

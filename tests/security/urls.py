@@ -6,7 +6,12 @@ import uuid
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
 
-SAMPLE_BY_CONVERTER = {"IntConverter": 1, "UUIDConverter": uuid.UUID(int=1), "PathConverter": "x/y"}
+SAMPLE_BY_CONVERTER = {
+    "IntConverter": 1,
+    "UUIDConverter": uuid.UUID(int=1),
+    "PathConverter": "x/y",
+    "ReferenceConverter": "XXX-2000-0001",
+}
 
 
 def _walk(patterns, namespace: str | None = None):
