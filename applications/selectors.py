@@ -64,6 +64,32 @@ def application_accepted_members(*, application: Application) -> list[Applicatio
     return [m for m in application_team(application=application) if m.status == MemberStatus.ACCEPTED]
 
 
+def researcher_snapshot(*, user, role: str) -> dict:
+    """Who one researcher is at this moment, as plain JSON: the fields a decision keeps of each team
+    member (and ONS and the public register read from it), whatever the profile says later."""
+    profile = getattr(user, "researcher_profile", None)
+    expires = getattr(profile, "accreditation_expires_on", None)
+    return {
+        "role": role,
+        "name": user.full_name,
+        "email": user.email,
+        "organisation": getattr(profile, "organisation", "") or "",
+        "sector": getattr(profile, "sector", "") or "",
+        "accreditation_number": getattr(profile, "accreditation_number", "") or "",
+        "accreditation_expires_on": expires.isoformat() if expires else None,
+    }
+
+
+def application_team_snapshot(*, application: Application) -> list[dict]:
+    """The accepted team as it stands now, lead first (then in the order they joined), one
+    ``researcher_snapshot`` each: what ``panel.Decision.team`` freezes when the decision is made."""
+    return [
+        researcher_snapshot(user=member.user, role=member.role)
+        for member in application_accepted_members(application=application)
+        if member.user is not None
+    ]
+
+
 def application_versions(*, application: Application) -> QuerySet[ApplicationVersion]:
     return application.versions.select_related("submitted_by").order_by("number")
 
