@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.validators import orcid_checksum_ok
+from core.text import one_line_clean
 from deposits.enums import DepositStatus
 from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
@@ -62,6 +63,33 @@ def application_team(*, application: Application) -> list[ApplicationMember]:
 
 def application_accepted_members(*, application: Application) -> list[ApplicationMember]:
     return [m for m in application_team(application=application) if m.status == MemberStatus.ACCEPTED]
+
+
+def researcher_snapshot(*, user, role: str) -> dict:
+    """Who one researcher is at this moment, as plain JSON: the fields a decision keeps of each team
+    member (and ONS and the public register read from it), whatever the profile says later. Text
+    values are put under the one-line policy (a value stored before the policy may hold a CR)."""
+    profile = getattr(user, "researcher_profile", None)
+    expires = getattr(profile, "accreditation_expires_on", None)
+    return {
+        "role": role,
+        "name": one_line_clean(user.full_name),
+        "email": user.email,
+        "organisation": one_line_clean(getattr(profile, "organisation", "")),
+        "sector": getattr(profile, "sector", "") or "",
+        "accreditation_number": one_line_clean(getattr(profile, "accreditation_number", "")),
+        "accreditation_expires_on": expires.isoformat() if expires else None,
+    }
+
+
+def application_team_snapshot(*, application: Application) -> list[dict]:
+    """The accepted team as it stands now, lead first (then in the order they joined), one
+    ``researcher_snapshot`` each: what ``panel.Decision.team`` freezes when the decision is made."""
+    return [
+        researcher_snapshot(user=member.user, role=member.role)
+        for member in application_accepted_members(application=application)
+        if member.user is not None
+    ]
 
 
 def application_versions(*, application: Application) -> QuerySet[ApplicationVersion]:

@@ -1,8 +1,15 @@
 """Operations shared by the apps' migrations."""
 
+from collections.abc import Callable
+
 from django.db import IntegrityError, migrations, transaction
 
 from .text import one_line_clean
+
+
+def _sqlite_trigger(table: str, operation: str, refusal: str) -> str:
+    return f"""CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table}
+       BEGIN SELECT RAISE(ABORT, '{table} {refusal}: {operation} is not allowed'); END;"""
 
 
 def append_only_trigger(
@@ -31,11 +38,7 @@ CREATE TRIGGER {table}_no_update_delete
 DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table};
 DROP FUNCTION IF EXISTS {function}();
 """
-    sqlite_install = [
-        f"""CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table}
-       BEGIN SELECT RAISE(ABORT, '{table} {refusal}: {operation} is not allowed'); END;"""
-        for operation in ("UPDATE", "DELETE")
-    ]
+    sqlite_install = [_sqlite_trigger(table, operation, refusal) for operation in ("UPDATE", "DELETE")]
     sqlite_remove = [f"DROP TRIGGER IF EXISTS {table}_no_{operation};" for operation in ("update", "delete")]
 
     def install(apps, schema_editor):
@@ -77,3 +80,41 @@ def one_line_clean_fields(model: str, *fields: str) -> migrations.RunPython:
                 continue
 
     return migrations.RunPython(clean, migrations.RunPython.noop, elidable=True)
+
+
+def append_only_backfill(
+    table: str, backfill: Callable, *, refusal: str = "is append-only"
+) -> migrations.RunPython:
+    """Run ``backfill(apps, schema_editor)``, a data migration that fills a column added to an
+    append-only ``table`` (made so by ``append_only_trigger`` with the same ``refusal``), with the
+    refusal of UPDATE lifted for that migration's transaction only.
+
+    PostgreSQL: ``ALTER TABLE ... DISABLE TRIGGER`` then ``ENABLE TRIGGER`` around it. DDL is
+    transactional there and ALTER TABLE holds an exclusive lock on the table until commit, so no
+    other session ever writes to the table while the trigger is off, and an error in the backfill
+    rolls the whole migration back with the trigger on. DELETE stays refused throughout.
+
+    SQLite: both triggers are dropped (if there) and created again after the backfill, inside the
+    migration's transaction. Adding a NOT NULL column there rebuilds the table, which drops its
+    triggers, so this also puts back what an ``AddField`` earlier in the migration removed.
+    Reversing does nothing: the column's own removal undoes the backfill."""
+
+    def forwards(apps, schema_editor):
+        connection = schema_editor.connection
+        if not connection.in_atomic_block:
+            raise RuntimeError(f"The backfill of {table} must run in an atomic migration.")
+        if connection.vendor == "postgresql":
+            trigger = f"{table}_no_update_delete"
+            schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}", params=None)
+            backfill(apps, schema_editor)
+            schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}", params=None)
+        elif connection.vendor == "sqlite":
+            for operation in ("UPDATE", "DELETE"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{operation.lower()}")
+            backfill(apps, schema_editor)
+            for operation in ("UPDATE", "DELETE"):
+                schema_editor.execute(_sqlite_trigger(table, operation, refusal))
+        else:
+            backfill(apps, schema_editor)
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop)

@@ -81,7 +81,7 @@ def one_line_validate(value: str) -> None:
 def one_line_clean(value: str) -> str:
     """The value as the policy allows it: forbidden characters removed (a line break or tab becomes a
     space), NFC, spaces collapsed. For values the system writes, never for what a person typed."""
-    if not value:
+    if value is None or value == "":
         return ""
     value = unicodedata.normalize("NFC", str(value))
     kept = []
@@ -91,6 +91,14 @@ def one_line_clean(value: str) -> str:
         elif not one_line_forbidden(character):
             kept.append(character)
     return one_line_normalise("".join(kept))
+
+
+def one_line_escaped(value) -> str:
+    """``value`` with every character the policy forbids shown as a visible escape (CR as
+    ``\\u000d``), NFC, for text a person reads where an oddity must be seen rather than acted on or
+    silently dropped (the ONS email shows each value this way beside the JSON that is the authority)."""
+    text = "" if value is None else unicodedata.normalize("NFC", str(value))
+    return "".join(f"\\u{ord(c):04x}" if one_line_forbidden(c) else c for c in text)
 
 
 def one_line_checked(value: str, *, field: str) -> str:

@@ -24,7 +24,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from applications.enums import ApplicationStatus, MemberStatus
+from applications.enums import ApplicationStatus
 from applications.models import Application
 from applications.selectors import application_accepted_members
 from applications.services import application_transition
@@ -32,6 +32,7 @@ from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
 from core.permissions import is_staff_member
 from core.services import audit_record, email_queue, render_text_email
+from core.text import one_line_clean
 
 from .enums import (
     NotificationsAuditAction,
@@ -70,6 +71,7 @@ def ons_channels_configured() -> list[tuple[str, str]]:
 def ons_payload_build(
     *,
     application: Application,
+    team: list[dict],
     event_type: str,
     sequence: int,
     outcome: str,
@@ -78,25 +80,20 @@ def ons_payload_build(
     access_start,
     access_end,
 ) -> dict:
-    """The JSON body ONS receives, and nothing else about the application."""
-    members = (
-        application.members.filter(status=MemberStatus.ACCEPTED, user__isnull=False)
-        .select_related("user__researcher_profile")
-        .order_by("created_at", "pk")
-    )
-    researchers = []
-    for member in members:
-        profile = getattr(member.user, "researcher_profile", None)
-        expires = getattr(profile, "accreditation_expires_on", None)
-        researchers.append(
-            {
-                "name": member.user.full_name,
-                "email": member.user.email,
-                "organisation": getattr(profile, "organisation", ""),
-                "accreditation_number": getattr(profile, "accreditation_number", ""),
-                "accreditation_expires_on": expires.isoformat() if expires else None,
-            }
-        )
+    """The JSON body ONS receives, and nothing else about the application. The researchers are the
+    decision's ``team`` (``panel.Decision.team``, frozen when it was made), never the live profiles,
+    each text value cleaned to one line."""
+    researchers = [
+        {
+            "name": one_line_clean(member.get("name")),
+            "email": one_line_clean(member.get("email")),
+            "organisation": one_line_clean(member.get("organisation")),
+            "accreditation_number": one_line_clean(member.get("accreditation_number")),
+            "accreditation_expires_on": one_line_clean(member.get("accreditation_expires_on")) or None,
+            "role": one_line_clean(member.get("role")),
+        }
+        for member in team
+    ]
     deposits = [
         {
             "reference": deposit.reference,
@@ -125,6 +122,7 @@ def ons_payload_build(
 def _enqueue(
     *,
     application: Application,
+    team: list[dict],
     event_type: str,
     outcome: str,
     occurred_at: datetime,
@@ -147,6 +145,7 @@ def _enqueue(
     last = app.ons_notifications.aggregate(last=Max("sequence"))["last"] or 0
     payload = ons_payload_build(
         application=app,
+        team=team,
         event_type=event_type,
         sequence=last + 1,
         outcome=outcome,
@@ -198,6 +197,7 @@ def ons_notifications_enqueue_for_decision(*, decision) -> list[OnsNotification]
     event_type = DECISION_EVENTS[decision.outcome]
     return _enqueue(
         application=decision.application,
+        team=decision.team,
         event_type=event_type,
         outcome=decision.outcome,
         occurred_at=decision.decided_at,
@@ -210,10 +210,12 @@ def ons_notifications_enqueue_for_decision(*, decision) -> list[OnsNotification]
 
 def ons_notifications_enqueue_for_access_end(*, application: Application) -> list[OnsNotification]:
     """Tell ONS that an approved application's access period has ended (``access.expired``). The
-    caller moves the application to *access ended* in the same transaction."""
+    caller moves the application to *access ended* in the same transaction. The researchers are
+    the team the decision recorded."""
     decision = application.decision
     return _enqueue(
         application=application,
+        team=decision.team,
         event_type=OnsEventType.EXPIRED,
         outcome="expired",
         occurred_at=timezone.now(),
@@ -255,6 +257,7 @@ def application_revoke(*, application: Application, actor, reason: str) -> Revoc
     decision = getattr(app, "decision", None)
     _enqueue(
         application=app,
+        team=decision.team if decision is not None else [],
         event_type=OnsEventType.REVOKED,
         outcome="revoked",
         occurred_at=now,

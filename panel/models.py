@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from applications.enums import MemberRole
 from applications.models import Application
 from core.models import AppendOnlyModel
 
@@ -181,6 +182,15 @@ class Decision(AppendOnlyModel):
     recommended_outcome = models.CharField(max_length=12, choices=Recommendation.choices, blank=True)
     departure_reason = models.TextField(blank=True)
     rules = models.JSONField(default=dict, blank=True, help_text="The quorum and outcome rule in force.")
+    team = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            "The accepted team when the decision was made, lead first: name, email, organisation, "
+            "sector, accreditation number and expiry, role (applications.selectors."
+            "application_team_snapshot). ONS and the public register read this, never the live profiles."
+        ),
+    )
     version_number = models.PositiveIntegerField()
     decided_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -204,6 +214,13 @@ class Decision(AppendOnlyModel):
     @property
     def is_approval(self) -> bool:
         return self.outcome in APPROVALS
+
+    @property
+    def team_lead(self) -> dict:
+        """The lead applicant as the decision recorded them: the first of ``team`` (the register's
+        filters look there too, as ``decision__team__0__...``); empty if the team has no lead."""
+        first = (self.team or [{}])[0]
+        return first if first.get("role") == MemberRole.LEAD else {}
 
 
 class VoteReminder(models.Model):

@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.services import user_change_role
 from applications.enums import ApplicationStatus
 from applications.models import Application, ApplicationQuery
+from applications.selectors import application_team_snapshot
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
@@ -553,6 +554,7 @@ def decision_record(
                 recommended_outcome=recommended,
                 departure_reason=departure_reason,
                 rules=rules.snapshot(),
+                team=application_team_snapshot(application=application),
                 version_number=application.version_number,
             )
     except IntegrityError as exc:  # belt and braces: the lock above already serialises chairs
@@ -618,6 +620,7 @@ def decision_record_automatic_rejection(*, application: Application, matches: Se
                 is_automatic=True,
                 recommended_outcome=Recommendation.REJECT,
                 rules={**rules_current().snapshot(), "automatic": "use_conditions"},
+                team=application_team_snapshot(application=application),
                 version_number=application.version_number,
             )
     except IntegrityError as exc:

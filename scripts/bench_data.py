@@ -30,6 +30,7 @@ from applications.models import (
     ApplicationUserObjectPermission,
     ApplicationVersion,
 )
+from applications.selectors import researcher_snapshot
 from core.models import AuditEvent
 from deposits.enums import AccessLevel, DepositStatus, Geography, Population
 from deposits.models import Deposit, SrsDataset
@@ -144,7 +145,8 @@ def _permissions() -> tuple[Permission, Permission]:
 def _researchers(indices: list[int]) -> dict[int, User]:
     """Pool researchers by number (bulk-created when missing), each with a profile."""
     emails = {n: f"bench-r{n:05d}@example.org" for n in indices}
-    existing = {u.email: u for u in User.objects.filter(email__in=emails.values())}
+    users = User.objects.filter(email__in=emails.values()).select_related("researcher_profile")
+    existing = {u.email: u for u in users}
     new = []
     for n, email in emails.items():
         if email not in existing:
@@ -452,6 +454,14 @@ def _grow_batch(lo: int, hi: int, actors: Actors) -> None:
                     is_automatic=automatic,
                     recommended_outcome=Recommendation.APPROVE if approved else Recommendation.REJECT,
                     rules={"quorum": 3, "outcome_rule": "majority"},
+                    team=[
+                        researcher_snapshot(user=app.lead, role=MemberRole.LEAD),
+                        *(
+                            [researcher_snapshot(user=actors.researcher, role=MemberRole.RESEARCHER)]
+                            if i < RESEARCHER_ROWS_MAX
+                            else []
+                        ),
+                    ],
                     version_number=app.version_number,
                     decided_at=app.decided_at,
                 )

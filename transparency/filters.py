@@ -59,10 +59,10 @@ def _deposit_filter(queryset, *, label: str) -> django_filters.ModelChoiceFilter
     )
 
 
-def _lead_sector_filter(*, label: str) -> django_filters.ChoiceFilter:
+def _lead_sector_filter(*, label: str, field_name: str) -> django_filters.ChoiceFilter:
     """Applications whose lead's organisation is in one sector."""
     return django_filters.ChoiceFilter(
-        field_name="lead__researcher_profile__sector",
+        field_name=field_name,
         choices=OrganisationSector.choices,
         label=label,
         empty_label="Any sector",
@@ -72,7 +72,8 @@ def _lead_sector_filter(*, label: str) -> django_filters.ChoiceFilter:
 class RegisterFilter(_GridFormMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search", max_length=200)
     deposit = _deposit_filter(_register_deposits, label="Data used (deposit)")
-    sector = _lead_sector_filter(label="Lead organisation's sector")
+    # The lead as the decision recorded them (lead first in Decision.team), as the register shows.
+    sector = _lead_sector_filter(label="Lead organisation's sector", field_name="decision__team__0__sector")
     year = django_filters.NumberFilter(
         field_name="decision__decided_at",
         lookup_expr="year",
@@ -101,7 +102,7 @@ class RegisterFilter(_GridFormMixin, django_filters.FilterSet):
             Q(title__icontains=value)
             | Q(lay_summary__icontains=value)
             | Q(reference__iexact=value)
-            | Q(lead__researcher_profile__organisation__icontains=value)
+            | Q(decision__team__0__organisation__icontains=value)
             | Q(decision__public_rationale__icontains=value)
         )
 
@@ -120,7 +121,8 @@ class DashboardFilter(_GridFormMixin, django_filters.FilterSet):
         field_name="first_submitted_at", lookup_expr="date__lte", label="First submitted on or before"
     )
     deposit = _deposit_filter(_all_deposits, label="Deposit")
-    sector = _lead_sector_filter(label="Lead's sector")
+    # Undecided applications too: the lead's profile as it is now.
+    sector = _lead_sector_filter(label="Lead's sector", field_name="lead__researcher_profile__sector")
     status = django_filters.ChoiceFilter(
         choices=[c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT],
         label="Status",

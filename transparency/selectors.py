@@ -169,7 +169,7 @@ def register_queryset() -> QuerySet[Application]:
     """The register with what ``register_entry`` reads loaded in a constant number of queries."""
     return (
         register_base_queryset()
-        .select_related("decision", "lead__researcher_profile", "revocation")
+        .select_related("decision", "revocation")
         .prefetch_related(
             Prefetch(
                 "deposits",
@@ -181,14 +181,16 @@ def register_queryset() -> QuerySet[Application]:
 
 
 def register_entry(application: Application) -> RegisterEntry:
+    """One project as the register shows it. The lead's organisation and sector are the ones the
+    decision recorded (``Decision.team``), not the profile's today."""
     decision = application.decision
-    profile = getattr(application.lead, "researcher_profile", None)
+    lead = decision.team_lead
     return RegisterEntry(
         reference=application.reference,
         title=application.title,
         lay_summary=application.lay_summary,
-        lead_organisation=getattr(profile, "organisation", "") or "",
-        sector=_SECTORS.get(getattr(profile, "sector", ""), ""),
+        lead_organisation=lead.get("organisation") or "",
+        sector=_SECTORS.get(lead.get("sector") or "", ""),
         deposits=tuple(RegisterDeposit(d.reference, d.title) for d in application.deposits.all()),
         decision_date=timezone.localtime(decision.decided_at).date(),
         outcome=decision.get_outcome_display(),

@@ -3,6 +3,7 @@ import logging
 from django import template
 from django.db import DatabaseError
 
+from core.text import one_line_escaped
 from notifications.selectors import ons_failed_count_for
 
 register = template.Library()
@@ -20,3 +21,10 @@ def ons_failed_count(context) -> int:
     except DatabaseError:
         logger.warning("ONS banner: could not count failed notifications", exc_info=True)
         return 0
+
+
+@register.filter
+def one_line(value) -> str:
+    """The value on one line, every control, bidi or zero-width character shown as an escape
+    (``\\u000d``): for plain-text messages, where a line break would start a new record."""
+    return one_line_escaped(value)

@@ -65,6 +65,10 @@ def test_data_generator_is_realistic_and_repeatable(db):
     }
     assert Decision.objects.filter(is_automatic=True).count() == 1
     assert all(app.members.count() >= 2 for app in Application.objects.all())
+    for decision in Decision.objects.select_related("application__lead__researcher_profile"):
+        lead = decision.application.lead
+        assert decision.team_lead["email"] == lead.email  # the register shows the recorded team
+        assert decision.team_lead["organisation"] == lead.researcher_profile.organisation
     pool = bench_data.decide_pool(3, actors)
     assert [a.status for a in pool] == ["under_review"] * 3
 

@@ -7,6 +7,7 @@ import factory
 from django.utils import timezone
 
 from applications.enums import ApplicationStatus
+from applications.selectors import application_team_snapshot
 from panel.enums import DecisionOutcome, ProjectVote, ResearcherFit
 from panel.models import ConflictDeclaration, Decision, PanelMembership, Vote
 from tests.factories.accounts import ChairFactory, PanelMemberFactory
@@ -71,5 +72,6 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     access_end = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
     decided_by = factory.SubFactory(ChairFactory)
     is_automatic = False
+    team = factory.LazyAttribute(lambda o: application_team_snapshot(application=o.application))
     version_number = factory.SelfAttribute("application.version_number")
     decided_at = factory.LazyFunction(timezone.now)

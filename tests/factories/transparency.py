@@ -8,8 +8,9 @@ import factory
 from django.utils import timezone
 
 from accounts.enums import OrganisationSector
-from applications.enums import ApplicationStatus
+from applications.enums import ApplicationStatus, MemberRole
 from applications.models import Application
+from applications.selectors import researcher_snapshot
 from panel.enums import DecisionOutcome
 from panel.models import Decision
 from tests.factories.accounts import ChairFactory, ResearcherFactory, ResearcherProfileFactory
@@ -80,7 +81,7 @@ def bulk_decided_applications(
     consent: bool = True,
 ) -> list[Application]:
     """Many decided applications at once (bulk inserts), spread over the last 18 months, for the
-    query-count tests at 1,000 rows."""
+    query-count tests at 1,000 rows. They have no member rows: each decision's team is its lead."""
     chair = ChairFactory()
     now = timezone.now()
     apps = []
@@ -114,6 +115,7 @@ def bulk_decided_applications(
                 access_start=timezone.localdate(),
                 access_end=timezone.localdate() + timedelta(days=300),
                 decided_by=chair,
+                team=[researcher_snapshot(user=app.lead, role=MemberRole.LEAD)],
                 version_number=1,
                 decided_at=app.decided_at,
             )

@@ -125,7 +125,9 @@ def test_payload_carries_exactly_the_agreed_facts(ons_settings):
         "organisation": profile.organisation,
         "accreditation_number": profile.accreditation_number,
         "accreditation_expires_on": profile.accreditation_expires_on.isoformat(),
+        "role": "lead",
     }
+    assert data["researchers"][1]["role"] == "researcher"
     assert data["deposits"] == [
         {
             "reference": deposit.reference,

@@ -4,9 +4,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.enums import Role
-from applications.enums import ApplicationStatus
-from applications.models import ApplicationQuery, ApplicationVersion
+from accounts.enums import AccreditationStatus, OrganisationSector, Role
+from accounts.models import ResearcherProfile
+from applications.enums import ApplicationStatus, MemberRole, MemberStatus
+from applications.models import ApplicationMember, ApplicationQuery, ApplicationVersion
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.models import AuditEvent, QueuedEmail
 from panel import services
@@ -20,7 +21,7 @@ from panel.enums import (
 )
 from panel.models import Decision, PanelMembership, PanelRules, Vote, VoteReminder
 from panel.selectors import chair_may_decide, recommendation_for, vote_tally
-from tests.factories.accounts import PanelMemberFactory, ResearcherFactory
+from tests.factories.accounts import PanelMemberFactory, ResearcherFactory, ResearcherProfileFactory
 from tests.factories.applications import SubmittedApplicationFactory, UnderReviewApplicationFactory
 from tests.factories.panel import declared_vote, panel_member
 
@@ -408,6 +409,107 @@ def test_decisions_are_immutable_in_the_model_and_the_database(board):
         Decision.objects.create(
             application=app, outcome="rejected", rationale="again", decided_by=board.chair, version_number=1
         )
+
+
+# --- the team recorded with the decision ---------------------------------------------------------
+
+
+def _team_joined_before_the_lead(app):
+    """A supervisor who joined (by the clock) before the lead, one invitee who never accepted and one
+    who declined; the lead's profile as the factory made it."""
+    supervisor = ResearcherFactory(full_name="Ada Supervisor", email="ada.supervisor@example.org")
+    ResearcherProfile.objects.filter(user=supervisor).update(
+        organisation="Cardiff University",
+        sector=OrganisationSector.UNIVERSITY,
+        accreditation_status=AccreditationStatus.PROVISIONAL,
+        accreditation_number="ARN-2027-0042",
+        accreditation_expires_on=timezone.localdate() + timedelta(days=90),
+    )
+    joined = timezone.now() - timedelta(days=30)
+    ApplicationMember.objects.create(
+        application=app,
+        user=supervisor,
+        email=supervisor.email,
+        role=MemberRole.SUPERVISOR,
+        status=MemberStatus.ACCEPTED,
+        accepted_at=joined,
+    )
+    ApplicationMember.objects.filter(application=app, user=supervisor).update(created_at=joined)
+    ApplicationMember.objects.create(application=app, email="invitee@example.org", role=MemberRole.RESEARCHER)
+    decliner = ResearcherFactory()
+    ApplicationMember.objects.create(
+        application=app,
+        user=decliner,
+        email=decliner.email,
+        role=MemberRole.RESEARCHER,
+        status=MemberStatus.DECLINED,
+    )
+    return supervisor
+
+
+def _expected_team(app, supervisor):
+    lead = ResearcherProfile.objects.get(user=app.lead)
+    return [
+        {
+            "role": "lead",
+            "name": app.lead.full_name,
+            "email": app.lead.email,
+            "organisation": lead.organisation,
+            "sector": lead.sector,
+            "accreditation_number": lead.accreditation_number,
+            "accreditation_expires_on": lead.accreditation_expires_on.isoformat(),
+        },
+        {
+            "role": "supervisor",
+            "name": "Ada Supervisor",
+            "email": "ada.supervisor@example.org",
+            "organisation": "Cardiff University",
+            "sector": "university",
+            "accreditation_number": "ARN-2027-0042",
+            "accreditation_expires_on": (timezone.localdate() + timedelta(days=90)).isoformat(),
+        },
+    ]
+
+
+def test_decision_record_keeps_the_accepted_team_lead_first_as_it_was(board):
+    app = UnderReviewApplicationFactory()
+    supervisor = _team_joined_before_the_lead(app)
+    expected = _expected_team(app, supervisor)
+    _votes(app, board.members, *[("approve", "suitable")] * 3)
+    decision = _decide(app, board.chair)
+    ResearcherProfile.objects.filter(user=app.lead).update(
+        organisation="Somewhere Else Ltd", sector="commercial"
+    )
+    assert Decision.objects.get(pk=decision.pk).team == expected
+    assert Decision.objects.get(pk=decision.pk).team_lead == expected[0]
+
+
+def test_automatic_rejection_keeps_the_accepted_team_lead_first_as_it_was():
+    app = SubmittedApplicationFactory()
+    supervisor = _team_joined_before_the_lead(app)
+    with transaction.atomic():
+        decision = services.decision_record_automatic_rejection(application=app, matches=_commercial_match())
+    assert Decision.objects.get(pk=decision.pk).team == _expected_team(app, supervisor)
+
+
+def test_team_of_a_lead_without_profile_or_accreditation_is_recorded_with_blanks():
+    app = SubmittedApplicationFactory()
+    ResearcherProfile.objects.filter(user=app.lead).delete()
+    with transaction.atomic():
+        decision = services.decision_record_automatic_rejection(application=app, matches=_commercial_match())
+    assert decision.team == [
+        {
+            "role": "lead",
+            "name": app.lead.full_name,
+            "email": app.lead.email,
+            "organisation": "",
+            "sector": "",
+            "accreditation_number": "",
+            "accreditation_expires_on": None,
+        }
+    ]
+    ResearcherProfileFactory(user=app.lead)  # a profile made later changes nothing recorded
+    assert Decision.objects.get(pk=decision.pk).team == decision.team
 
 
 # --- automatic rejection -------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def _urls(app) -> list[str]:
     for pattern in urlpatterns:
         route = str(pattern.pattern)
         kwargs = {}
-        if "<str:reference>" in route:
+        if "<reference:reference>" in route:
             kwargs["reference"] = app.reference
         if "<int:pk>" in route:
             kwargs["pk"] = 1

@@ -10,7 +10,7 @@ SAMPLE_BY_CONVERTER = {
     "IntConverter": 1,
     "UUIDConverter": uuid.UUID(int=1),
     "PathConverter": "x/y",
-    "ReferenceConverter": "XXX-2000-0001",
+    "ReferenceConverter": "XXX-0000-0000",
 }
 
 

@@ -307,3 +307,36 @@ def test_public_deposit_page_shows_participants_the_approved_projects_using_it(c
         assert application.title in page
     for application in register_mix["hidden"]:
         assert application.title not in page
+
+
+def test_the_register_shows_the_lead_organisation_the_decision_recorded(client):
+    """A lead who edits their profile after the decision rewrites no approved project: the page,
+    the detail, the deposit page's list, the CSV and the JSON show (and filter on) the organisation
+    and sector recorded with the decision."""
+    deposit = AvailableDepositFactory()
+    lead = researcher_in(OrganisationSector.UNIVERSITY, "Keele University")
+    application = decided_application(deposits=[deposit], lead=lead)
+    profile = lead.researcher_profile
+    profile.organisation, profile.sector = "Evil Corp", OrganisationSector.COMMERCIAL
+    profile.save(update_fields=["organisation", "sector"])
+
+    register = reverse("transparency:register")
+    pages = [
+        client.get(register).content.decode(),
+        client.get(reverse("transparency:register_detail", args=[application.reference])).content.decode(),
+        render_to_string("transparency/_deposit_projects.html", {"deposit": deposit}),
+    ]
+    for html in map(unescape, pages):
+        assert "Keele University" in html
+        assert "Evil Corp" not in html
+    (row,) = _csv_rows(client.get(reverse("transparency:register_csv")))
+    (result,) = json.loads(client.get(reverse("transparency:register_json")).content)["results"]
+    for entry in (row, result):
+        assert (entry["lead_organisation"], entry["sector"]) == ("Keele University", "University")
+    for params, expected in (
+        ({"sector": OrganisationSector.UNIVERSITY}, [application.reference]),
+        ({"sector": OrganisationSector.COMMERCIAL}, []),
+        ({"q": "Keele"}, [application.reference]),
+        ({"q": "Evil Corp"}, []),
+    ):
+        assert _page_references(client.get(register, params).content.decode()) == expected, params
