@@ -2,6 +2,7 @@ import csv
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -17,6 +18,7 @@ from .filters import AuditEventFilter, filter_values, filters_refused
 from .home import NextAction, next_actions_for
 from .permissions import StaffRequiredMixin
 from .services import audit_log_export
+from .uploads import request_too_large_response
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +71,10 @@ def healthz(request):
 
 
 def error_400(request, exception=None):
+    """Django's answer to a bad request; a body over the limits (``RequestDataTooBig``, from
+    DATA_UPLOAD_MAX_MEMORY_SIZE or core.uploads.RequestBodyLimitUploadHandler) is a 413 instead."""
+    if isinstance(exception, RequestDataTooBig):
+        return request_too_large_response()
     return render(request, "400.html", status=400)
 
 
