@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403 (settings modules extend the shared base)
-from .base import SECRET_KEY, env
+from .base import MAX_REQUEST_BYTES, MAX_UPLOAD_BYTES, SECRET_KEY, env
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -15,6 +15,11 @@ if not SECRET_KEY or len(SECRET_KEY) < 50 or any(m in SECRET_KEY.lower() for m i
     )
 if not env.list("ALLOWED_HOSTS", default=[]):
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the portal's host names in production.")
+if MAX_REQUEST_BYTES <= MAX_UPLOAD_BYTES:
+    raise ImproperlyConfigured(
+        "MAX_REQUEST_BYTES must be larger than MAX_UPLOAD_BYTES: a request carries one file and the form "
+        "around it (leave MAX_REQUEST_BYTES unset for MAX_UPLOAD_BYTES + 1 MB)."
+    )
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
