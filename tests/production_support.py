@@ -105,3 +105,21 @@ def gunicorn_server(env: dict, log: Path, *, workers: int = 1) -> Iterator[int]:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(20)
+
+
+def run_with_production_settings(code: str, **env_overrides: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a new Python process with archive_portal.settings.production (a real secret,
+    ALLOWED_HOSTS=portal.example.org unless overridden): settings decided at import time, such as
+    those production.py derives from the environment, can only be seen this way."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="archive_portal.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        ALLOWED_HOSTS="portal.example.org",
+    )
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )

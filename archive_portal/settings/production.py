@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403 (settings modules extend the shared base)
-from .base import MAX_REQUEST_BYTES, MAX_UPLOAD_BYTES, SECRET_KEY, env
+from .base import MAX_REQUEST_BYTES, MAX_UPLOAD_BYTES, SECRET_KEY, TRUSTED_PROXY_COUNT, env
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -22,7 +22,10 @@ if MAX_REQUEST_BYTES <= MAX_UPLOAD_BYTES:
     )
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if TRUSTED_PROXY_COUNT > 0:
+    # The proxy in front (deploy/nginx.conf.template) says whether it was reached over HTTPS. With no
+    # proxy configured the header could only come from the client, which must not declare itself secure.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.production_support import run_with_production_settings
 from tests.security.urls import named_urls
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,31 @@ def test_no_page_has_inline_script_or_style(client, client_for, request, role):
             problems[name] = found
     assert checked >= 5
     assert problems == {}
+
+
+FORWARDED_PROTO_PROBE = """
+import json, django
+django.setup()
+from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
+from django.test import RequestFactory
+request = RequestFactory().get("/", HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="portal.example.org")
+response = SecurityMiddleware(lambda r: HttpResponse("page"))(request)
+print(json.dumps({"secure": request.is_secure(), "status": response.status_code,
+                  "location": response.headers.get("Location", "")}))
+"""
+
+
+@pytest.mark.parametrize(("proxies", "secure"), [("0", False), ("1", True)])
+def test_x_forwarded_proto_is_believed_only_behind_a_trusted_proxy(proxies, secure):
+    """With no proxy configured a client's own ``X-Forwarded-Proto: https`` does not make plain HTTP
+    secure: the production settings still redirect it to HTTPS."""
+    result = run_with_production_settings(FORWARDED_PROTO_PROBE, TRUSTED_PROXY_COUNT=proxies)
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["secure"] is secure
+    if secure:
+        assert seen["status"] == 200
+    else:
+        assert seen["status"] == 301
+        assert seen["location"] == "https://portal.example.org/"
