@@ -29,6 +29,25 @@ def request_client_ip(request: HttpRequest) -> str | None:
     return remote
 
 
+def permissions_policy_header(policy: dict[str, list[str]]) -> str:
+    """``{"camera": [], "fullscreen": ["self"]}`` as the header says it: ``camera=(), fullscreen=(self)``."""
+    return ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in policy.items())
+
+
+class PermissionsPolicyMiddleware:
+    """Adds the Permissions-Policy header (settings.PERMISSIONS_POLICY) to every response, error pages
+    and the request-size refusals included (it sits just after SecurityMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy_header(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
 class RequestBodyLimitMiddleware:
     """Refuses a request body over MAX_REQUEST_BYTES before anything reads it: a larger Content-Length
     is answered 413, and a body sent without one (``Transfer-Encoding: chunked``) 411. Early in
