@@ -4,8 +4,9 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponseServerError, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -89,7 +90,11 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    """Rendered without the request's context (context processors and the signed-in user may need the
+    database, which may be what failed). The page says the staff have been told only when ADMINS is
+    set: Django's mail_admins handler has then sent them the error."""
+    body = loader.get_template("500.html").render({"staff_told": bool(settings.ADMINS)})
+    return HttpResponseServerError(body)
 
 
 class AuditLogView(StaffRequiredMixin, ListView):

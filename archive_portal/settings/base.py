@@ -6,10 +6,12 @@ PostgreSQL and a Redis broker with separate worker and beat processes.
 """
 
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -291,6 +293,16 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Archive Access Portal <portal@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 STAFF_ALERT_EMAIL = env.str("STAFF_ALERT_EMAIL", default="archive-staff@example.org")
+# Who is sent server errors (Django's mail_admins handler, with DEBUG off): ADMINS is a comma-separated
+# list of addresses, each "address" or "Name <address>"; none by default, and then the 500 page does
+# not say that anyone has been told.
+ADMINS = []
+for _entry in env.list("ADMINS", default=[]):
+    _name, _address = parseaddr(_entry)
+    if "@" not in _address:
+        raise ImproperlyConfigured(f"ADMINS: {_entry!r} is not an email address.")
+    ADMINS.append((_name or _address, _address))
+EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

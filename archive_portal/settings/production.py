@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403 (settings modules extend the shared base)
-from .base import MAX_REQUEST_BYTES, MAX_UPLOAD_BYTES, SECRET_KEY, TRUSTED_PROXY_COUNT, env
+from .base import LOGGING, MAX_REQUEST_BYTES, MAX_UPLOAD_BYTES, SECRET_KEY, TRUSTED_PROXY_COUNT, env
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -36,4 +36,26 @@ CSRF_COOKIE_NAME = "__Host-csrftoken"
 STORAGES = {
     **STORAGES,  # noqa: F405 (defined in base)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Server errors go to ADMINS by email. Stated here rather than left to Django's default logging, which
+# also mails every django.security error (a forged Host header, a body over the size limit: the
+# client's fault, and many) and prints django's messages a second time: django.request's errors (the
+# 500s) are mailed, once, and everything else goes to the console through the root logger.
+LOGGING = {
+    **LOGGING,
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        **LOGGING["handlers"],
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
+    "loggers": {
+        **LOGGING["loggers"],
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"handlers": ["mail_admins"], "propagate": True},
+    },
 }
