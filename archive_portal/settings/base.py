@@ -303,6 +303,7 @@ for _entry in env.list("ADMINS", default=[]):
         raise ImproperlyConfigured(f"ADMINS: {_entry!r} is not an email address.")
     ADMINS.append((_name or _address, _address))
 EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.PortalExceptionReporterFilter"
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -33,6 +33,21 @@ def test_with_admins_a_server_error_is_mailed_to_them_and_the_page_says_so(
     assert "a test error the view did not expect" in mail.outbox[0].body
 
 
+@override_settings(ROOT_URLCONF="tests.core.error_urls", ADMINS=[("Ops", "ops@example.org")])
+def test_the_error_email_carries_no_form_value_and_no_cookie_value(browser, db):
+    browser.cookies["__Host-sessionid"] = "a-session-key-that-would-sign-someone-in"
+    response = browser.post(
+        ERROR_URL, {"password1": "correct horse battery staple", "organisation": "University of Leeds"}
+    )
+    assert response.status_code == 500
+    (email,) = mail.outbox
+    assert "correct horse battery staple" not in email.body
+    assert "University of Leeds" not in email.body
+    assert "a-session-key-that-would-sign-someone-in" not in email.body
+    assert "organisation = '********************'" in email.body  # the names stay, for the diagnosis
+    assert "__Host-sessionid = '********************'" in email.body
+
+
 @override_settings(ROOT_URLCONF="tests.core.error_urls", ADMINS=[])
 def test_without_admins_the_page_does_not_claim_anyone_was_told(browser, db):
     response = browser.get(ERROR_URL)
