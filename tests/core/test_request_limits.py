@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from applications.models import ApplicationAttachment
 from tests.factories.applications import ApplicationFactory
+from tests.factories.deposits import PDF_BYTES as PDF
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MB = 1024 * 1024
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_the_upload_handler_passes_a_file_under_the_limit(client_for, researcher
     application = ApplicationFactory(lead=researcher)
     response = client_for(researcher).post(
         reverse("applications:attachment_add", kwargs={"pk": application.pk}),
-        {"description": "Ethics letter", "file": SimpleUploadedFile("ethics.pdf", PDF + b"0" * 1000)},
+        {"description": "Ethics letter", "file": SimpleUploadedFile("ethics.pdf", PDF)},
     )
     assert response.status_code == 302
     assert ApplicationAttachment.objects.count() == 1
