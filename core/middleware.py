@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
 from .context import reset_client_ip, set_client_ip
+from .uploads import length_required_response, request_too_large_response
 
 
 def _valid_ip(value: str | None) -> str | None:
@@ -26,6 +27,47 @@ def request_client_ip(request: HttpRequest) -> str | None:
         if len(hops) >= proxies:
             return _valid_ip(hops[-proxies]) or remote
     return remote
+
+
+def permissions_policy_header(policy: dict[str, list[str]]) -> str:
+    """``{"camera": [], "fullscreen": ["self"]}`` as the header says it: ``camera=(), fullscreen=(self)``."""
+    return ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in policy.items())
+
+
+class PermissionsPolicyMiddleware:
+    """Adds the Permissions-Policy header (settings.PERMISSIONS_POLICY) to every response, error pages
+    and the request-size refusals included (it sits just after SecurityMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy_header(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request body over MAX_REQUEST_BYTES before anything reads it: a larger Content-Length
+    is answered 413, and a body sent without one (``Transfer-Encoding: chunked``) 411. Early in
+    MIDDLEWARE, before sessions, CSRF and the user: the answer touches neither the body nor the
+    database. (core.uploads.RequestBodyLimitUploadHandler keeps the same limit while a body is read.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        declared = request.META.get("CONTENT_LENGTH")
+        if not declared and request.META.get("HTTP_TRANSFER_ENCODING"):
+            return length_required_response()
+        try:
+            length = int(declared or 0)
+        except ValueError:
+            length = 0  # Django reads no body with an unreadable Content-Length
+        if length > settings.MAX_REQUEST_BYTES:
+            return request_too_large_response()
+        return self.get_response(request)
 
 
 class RequestContextMiddleware:

@@ -2,9 +2,11 @@ import csv
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponseServerError, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -17,6 +19,7 @@ from .filters import AuditEventFilter, filter_values, filters_refused
 from .home import NextAction, next_actions_for
 from .permissions import StaffRequiredMixin
 from .services import audit_log_export
+from .uploads import request_too_large_response
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +72,10 @@ def healthz(request):
 
 
 def error_400(request, exception=None):
+    """Django's answer to a bad request; a body over the limits (``RequestDataTooBig``, from
+    DATA_UPLOAD_MAX_MEMORY_SIZE or core.uploads.RequestBodyLimitUploadHandler) is a 413 instead."""
+    if isinstance(exception, RequestDataTooBig):
+        return request_too_large_response()
     return render(request, "400.html", status=400)
 
 
@@ -83,7 +90,11 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    """Rendered without the request's context (context processors and the signed-in user may need the
+    database, which may be what failed). The page says the staff have been told only when ADMINS is
+    set: Django's mail_admins handler has then sent them the error."""
+    body = loader.get_template("500.html").render({"staff_told": bool(settings.ADMINS)})
+    return HttpResponseServerError(body)
 
 
 class AuditLogView(StaffRequiredMixin, ListView):

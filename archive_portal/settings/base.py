@@ -6,10 +6,12 @@ PostgreSQL and a Redis broker with separate worker and beat processes.
 """
 
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -53,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -214,8 +218,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# The largest request body the portal reads (one file of MAX_UPLOAD_BYTES and the form's other fields):
+# core.middleware.RequestBodyLimitMiddleware answers 413 to a larger Content-Length before anything
+# reads the body, and core.uploads.RequestBodyLimitUploadHandler stops an upload at this many bytes.
+# The reverse proxy in front (deploy/nginx.conf.template) has the same limit.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=MAX_UPLOAD_BYTES + 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.RequestBodyLimitUploadHandler",  # first: it sees each chunk before it is stored
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Where uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled while a request is read (None: the
+# system's temporary folder).
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 
 # --- Forms ----------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -240,6 +257,35 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Permissions-Policy (core.middleware.PermissionsPolicyMiddleware; Django has no setting for it): the
+# portal is forms and documents, so every powerful browser feature is off for it and anything it
+# frames. browsing-topics replaces the withdrawn interest-cohort (FLoC).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -247,6 +293,17 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Archive Access Portal <portal@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 STAFF_ALERT_EMAIL = env.str("STAFF_ALERT_EMAIL", default="archive-staff@example.org")
+# Who is sent server errors (Django's mail_admins handler, with DEBUG off): ADMINS is a comma-separated
+# list of addresses, each "address" or "Name <address>"; none by default, and then the 500 page does
+# not say that anyone has been told.
+ADMINS = []
+for _entry in env.list("ADMINS", default=[]):
+    _name, _address = parseaddr(_entry)
+    if "@" not in _address:
+        raise ImproperlyConfigured(f"ADMINS: {_entry!r} is not an email address.")
+    ADMINS.append((_name or _address, _address))
+EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.PortalExceptionReporterFilter"
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403 (settings modules extend the shared base)
-from .base import SECRET_KEY, env
+from .base import LOGGING, MAX_REQUEST_BYTES, MAX_UPLOAD_BYTES, SECRET_KEY, TRUSTED_PROXY_COUNT, env
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -15,9 +15,17 @@ if not SECRET_KEY or len(SECRET_KEY) < 50 or any(m in SECRET_KEY.lower() for m i
     )
 if not env.list("ALLOWED_HOSTS", default=[]):
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the portal's host names in production.")
+if MAX_REQUEST_BYTES <= MAX_UPLOAD_BYTES:
+    raise ImproperlyConfigured(
+        "MAX_REQUEST_BYTES must be larger than MAX_UPLOAD_BYTES: a request carries one file and the form "
+        "around it (leave MAX_REQUEST_BYTES unset for MAX_UPLOAD_BYTES + 1 MB)."
+    )
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if TRUSTED_PROXY_COUNT > 0:
+    # The proxy in front (deploy/nginx.conf.template) says whether it was reached over HTTPS. With no
+    # proxy configured the header could only come from the client, which must not declare itself secure.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -28,4 +36,26 @@ CSRF_COOKIE_NAME = "__Host-csrftoken"
 STORAGES = {
     **STORAGES,  # noqa: F405 (defined in base)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Server errors go to ADMINS by email. Stated here rather than left to Django's default logging, which
+# also mails every django.security error (a forged Host header, a body over the size limit: the
+# client's fault, and many) and prints django's messages a second time: django.request's errors (the
+# 500s) are mailed, once, and everything else goes to the console through the root logger.
+LOGGING = {
+    **LOGGING,
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        **LOGGING["handlers"],
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
+    "loggers": {
+        **LOGGING["loggers"],
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"handlers": ["mail_admins"], "propagate": True},
+    },
 }

@@ -7,23 +7,15 @@ PostgreSQL, and it saves a migrate subprocess); `transactional_db` lets the serv
 whatever the server wrote afterwards. Plain HTTP on loopback is allowed with SECURE_SSL_REDIRECT=false,
 the setting production.py reads for the compose file's local use."""
 
-import http.client
-import os
 import re
-import secrets
-import signal
 import subprocess
 import sys
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
-from tests.celery_support import free_port, wait_for
+from tests.production_support import ROOT, get, gunicorn_server, production_env, server_database_url
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGES = [
     "/",
     "/deposits/",
@@ -34,26 +26,6 @@ PAGES = [
 ]
 STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"')
 HASHED_CSS = re.compile(r"^/static/.+\.[0-9a-f]{12}\.css$")
-
-
-def production_env(static_root: Path, database_url: str = "") -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CACHE_URL", "DEBUG"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="archive_portal.settings.production",
-        SECRET_KEY=secrets.token_urlsafe(48),  # 64 random characters
-        ALLOWED_HOSTS="127.0.0.1",
-        DEBUG="false",
-        SECURE_SSL_REDIRECT="false",
-        STATIC_ROOT=str(static_root),
-        PRIVATE_MEDIA_ROOT=str(static_root.parent / "private"),
-    )
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -71,62 +43,11 @@ def static_root(tmp_path_factory):
     return root
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    user = quote(db["USER"] or "postgres", safe="")
-    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def production_server(static_root, transactional_db, tmp_path):
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "archive_portal.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ],
-        cwd=ROOT,
-        env=production_env(static_root, _database_url()),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-    def answers():
-        if process.poll() is not None:
-            return True
-        try:
-            get(port, "/healthz")
-        except OSError:
-            return False
-        return True
-
-    try:
-        wait_for(answers, timeout=60, message="gunicorn to answer")
-        assert process.poll() is None, f"gunicorn exited:\n{log.read_text()[-4000:]}"
+    env = production_env(static_root, server_database_url())
+    with gunicorn_server(env, tmp_path / "gunicorn.log") as port:
         yield port
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(20)
-
-
-def get(port: int, path: str) -> tuple[int, str, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path, headers={"Host": "127.0.0.1"})
-        response = conn.getresponse()
-        return response.status, response.getheader("Content-Type", ""), response.read()
-    finally:
-        conn.close()
 
 
 def test_production_collectstatic_writes_the_manifest(static_root):

@@ -36,6 +36,18 @@ def test_production_settings_refuse_to_start_without_allowed_hosts():
     assert "ALLOWED_HOSTS" in result.stderr
 
 
+def test_production_settings_refuse_a_request_limit_below_the_file_limit():
+    result = run_django(
+        "check",
+        SECRET_KEY=GOOD_SECRET,
+        ALLOWED_HOSTS="portal.example.org",
+        MAX_UPLOAD_BYTES=str(20 * 1024 * 1024),
+        MAX_REQUEST_BYTES=str(11 * 1024 * 1024),
+    )
+    assert result.returncode != 0
+    assert "MAX_REQUEST_BYTES must be larger than MAX_UPLOAD_BYTES" in result.stderr
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = run_django(
         "check",

@@ -1,6 +1,8 @@
 """Headers (issue 7, acceptance 6): the home page and a panel page carry a strict CSP, frame denial,
 a referrer policy and nosniff; with the production settings also HSTS and __Host- cookies. No page
-uses an inline script, inline style or event-handler attribute, which the CSP would block."""
+uses an inline script, inline style or event-handler attribute, which the CSP would block. Issue 14:
+every response denies powerful browser features (Permissions-Policy), and X-Forwarded-Proto is
+believed only behind a trusted proxy."""
 
 import json
 import os
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.production_support import run_with_production_settings
 from tests.security.urls import named_urls
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +42,30 @@ def assert_security_headers(response):
 def test_the_home_page_carries_the_security_headers(client, client_for, researcher):
     assert_security_headers(client.get(reverse("core:home")))
     assert_security_headers(client_for(researcher).get(reverse("core:home")))
+
+
+PERMISSIONS_DENIED = {"camera", "microphone", "geolocation", "payment", "usb", "browsing-topics"}
+
+
+def permissions_policy(response) -> dict[str, str]:
+    return dict(part.strip().split("=", 1) for part in response["Permissions-Policy"].split(","))
+
+
+@pytest.mark.parametrize("path", ["/", "/deposits/", "/no-such-page/"])
+def test_public_pages_and_the_404_deny_powerful_browser_features(client, path):
+    response = client.get(path)
+    assert response.status_code == (404 if path == "/no-such-page/" else 200)
+    policy = permissions_policy(response)
+    assert {feature for feature, allowed in policy.items() if allowed == "()"} >= PERMISSIONS_DENIED
+    assert set(policy.values()) == {"()"}  # nothing is allowed, not even to the portal itself
+    assert "interest-cohort" not in policy  # withdrawn; browsers warn about it
+
+
+def test_the_request_size_refusal_carries_the_permissions_policy(client, settings):
+    settings.MAX_REQUEST_BYTES = 10
+    response = client.post("/accounts/login/", {"username": "x" * 100})
+    assert response.status_code == 413
+    assert permissions_policy(response)["camera"] == "()"
 
 
 def test_a_panel_page_carries_the_security_headers(client_for, member):
@@ -148,3 +175,31 @@ def test_no_page_has_inline_script_or_style(client, client_for, request, role):
             problems[name] = found
     assert checked >= 5
     assert problems == {}
+
+
+FORWARDED_PROTO_PROBE = """
+import json, django
+django.setup()
+from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
+from django.test import RequestFactory
+request = RequestFactory().get("/", HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="portal.example.org")
+response = SecurityMiddleware(lambda r: HttpResponse("page"))(request)
+print(json.dumps({"secure": request.is_secure(), "status": response.status_code,
+                  "location": response.headers.get("Location", "")}))
+"""
+
+
+@pytest.mark.parametrize(("proxies", "secure"), [("0", False), ("1", True)])
+def test_x_forwarded_proto_is_believed_only_behind_a_trusted_proxy(proxies, secure):
+    """With no proxy configured a client's own ``X-Forwarded-Proto: https`` does not make plain HTTP
+    secure: the production settings still redirect it to HTTPS."""
+    result = run_with_production_settings(FORWARDED_PROTO_PROBE, TRUSTED_PROXY_COUNT=proxies)
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["secure"] is secure
+    if secure:
+        assert seen["status"] == 200
+    else:
+        assert seen["status"] == 301
+        assert seen["location"] == "https://portal.example.org/"
