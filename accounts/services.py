@@ -6,6 +6,7 @@ from binascii import unhexlify
 
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -52,9 +53,13 @@ def password_reset_email_send(*, user: User) -> None:
 @transaction.atomic
 def user_sign_up(*, email: str, full_name: str, password: str) -> User | None:
     """A researcher registers. An address that already has an account gets an email saying so
-    (the page does not tell a stranger which addresses are registered). Returns the new user, or
-    None when the address was taken."""
+    (the page does not tell a stranger which addresses are registered, and nor may its time: the
+    password is hashed before the address is looked up, whatever the answer, and each path queues
+    one email for after the commit). Returns the new user, or None when the address was taken."""
     email = email_canonical(email)
+    # Hashing (argon2) is most of a sign-up's time: made on one path only, it told a stranger in
+    # 30 ms against 470 ms that an address is registered.
+    password_hash = make_password(password)
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         email_queue(
@@ -70,7 +75,7 @@ def user_sign_up(*, email: str, full_name: str, password: str) -> User | None:
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                email=email, password=password, full_name=full_name.strip(), role=Role.RESEARCHER
+                email=email, password_hash=password_hash, full_name=full_name.strip(), role=Role.RESEARCHER
             )
     except IntegrityError:  # a concurrent sign-up with the same address won the race
         return None

@@ -1,0 +1,77 @@
+"""Sign-up and password reset do the same work for an address that has an account and for one
+that has not (issue 14, item 4), so their time tells a stranger nothing. Work is counted, not timed:
+the hasher's calls, the SQL the request runs, what it leaves for after the commit. The times are
+scripts/bench --timing's figure."""
+
+import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
+from django.urls import reverse
+
+from accounts.enums import AccountsAuditAction
+from accounts.models import User
+from core.models import AuditEvent, QueuedEmail
+from tests.factories.accounts import PASSWORD, ResearcherFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "A-New-Passphrase-For-2026"
+
+
+class CountingHasher(MD5PasswordHasher):
+    """MD5 (fast) that counts how many passwords it hashed."""
+
+    algorithm = "counting_md5"
+    calls = 0
+
+    def encode(self, password, salt):
+        type(self).calls += 1
+        return super().encode(password, salt)
+
+
+@pytest.fixture
+def counting_hasher(settings):
+    settings.PASSWORD_HASHERS = ["tests.accounts.test_known_and_unknown_addresses.CountingHasher"]
+    CountingHasher.calls = 0
+    return CountingHasher
+
+
+def _sign_up(client, email: str):
+    return client.post(
+        reverse("accounts:sign_up"),
+        {"full_name": "Someone", "email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+
+
+def test_sign_up_hashes_the_password_once_for_a_known_and_for_an_unknown_address(
+    client, counting_hasher, django_capture_on_commit_callbacks
+):
+    owner = ResearcherFactory(email="owner@example.org")
+    owner_hash = owner.password
+    calls = {}
+    for kind, email in (("known", "Owner@Example.org"), ("unknown", "stranger@example.org")):
+        counting_hasher.calls = 0
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = _sign_up(client, email)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("accounts:sign_up_done")
+        calls[kind] = (counting_hasher.calls, len(callbacks))
+    # One hash and one email sent after the commit on each path.
+    assert calls == {"known": (1, 1), "unknown": (1, 1)}
+
+    # The known address: no second account, the owner's password untouched, no sign-up audited,
+    # and the owner told by one outbox email.
+    assert User.objects.filter(email__iexact="owner@example.org").count() == 1
+    owner.refresh_from_db()
+    assert owner.password == owner_hash
+    assert owner.check_password(PASSWORD)
+    told = QueuedEmail.objects.get(topic="accounts/sign_up_existing")
+    assert told.to == ["owner@example.org"]
+    assert not AuditEvent.objects.filter(
+        action=AccountsAuditAction.SIGNED_UP, target_id=str(owner.pk)
+    ).exists()
+    # The unknown address: the hash made before the look-up is the new account's password.
+    stranger = User.objects.get(email="stranger@example.org")
+    assert stranger.check_password(NEW_PASSWORD)
+    assert (
+        QueuedEmail.objects.filter(topic="accounts/confirm_email", to=["stranger@example.org"]).count() == 1
+    )
