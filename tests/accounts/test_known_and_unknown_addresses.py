@@ -5,6 +5,8 @@ scripts/bench --timing's figure."""
 
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.enums import AccountsAuditAction
@@ -75,3 +77,35 @@ def test_sign_up_hashes_the_password_once_for_a_known_and_for_an_unknown_address
     assert (
         QueuedEmail.objects.filter(topic="accounts/confirm_email", to=["stranger@example.org"]).count() == 1
     )
+
+
+def _reset_request(client, email: str):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("accounts:password_reset"), {"email": email})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    return [query["sql"].replace(email, "<email>") for query in queries.captured_queries]
+
+
+def test_password_reset_runs_the_same_sql_and_leaves_one_task_for_a_known_and_an_unknown_address(
+    client, django_capture_on_commit_callbacks
+):
+    owner = ResearcherFactory(email="owner@example.org")
+    with django_capture_on_commit_callbacks() as known_callbacks:
+        known_sql = _reset_request(client, owner.email)
+    with django_capture_on_commit_callbacks() as unknown_callbacks:
+        unknown_sql = _reset_request(client, "stranger@example.org")
+    # Nothing in the request depends on the answer: the same statements (no look-up, no email row),
+    # and one callback that hands the address to a task.
+    assert known_sql == unknown_sql
+    assert not any("accounts_user" in sql or "core_queuedemail" in sql for sql in known_sql)
+    assert len(known_callbacks) == len(unknown_callbacks) == 1
+    assert not QueuedEmail.objects.exists()
+
+    # After the commit the task (run in-process here) finds the account and queues its email.
+    with django_capture_on_commit_callbacks(execute=True):
+        known_callbacks[0]()
+        unknown_callbacks[0]()
+    sent = QueuedEmail.objects.get()
+    assert sent.topic == "accounts/password_reset"
+    assert sent.to == [owner.email]
