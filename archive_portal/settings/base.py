@@ -244,6 +244,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP connect or reply may take before the send fails (and the outbox retries later);
+# without it a stalled relay holds the process that sends (a worker, or a web process for error mail).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Archive Access Portal <portal@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 STAFF_ALERT_EMAIL = env.str("STAFF_ALERT_EMAIL", default="archive-staff@example.org")

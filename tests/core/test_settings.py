@@ -79,3 +79,30 @@ def test_the_cache_is_redis_when_redis_url_is_set_and_memory_otherwise():
     assert "RedisCache" in _cache_backend(REDIS_URL="redis://127.0.0.1:6379/8")
     assert "redis://127.0.0.1:6379/8" in _cache_backend(REDIS_URL="redis://127.0.0.1:6379/8")
     assert "LocMemCache" in _cache_backend()
+
+
+def _smtp_timeout(**env_overrides: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in {"EMAIL_TIMEOUT", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="archive_portal.settings.production",
+        SECRET_KEY=GOOD_SECRET,
+        ALLOWED_HOSTS="portal.example.org",
+        EMAIL_URL="smtp://127.0.0.1:1025",
+        **env_overrides,
+    )
+    code = (
+        "import django; django.setup(); from django.core.mail import get_connection; "
+        "print(get_connection().timeout)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_every_smtp_connection_times_out_after_email_timeout_seconds():
+    """Every mail (the outbox, error mail to ADMINS) gives up on a stalled relay: 10 s unless
+    EMAIL_TIMEOUT says otherwise (no timeout at all before, issue 14 item 4)."""
+    assert _smtp_timeout() == "10.0"
+    assert _smtp_timeout(EMAIL_TIMEOUT="2.5") == "2.5"
