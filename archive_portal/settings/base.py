@@ -180,7 +180,8 @@ OTP_TOTP_ISSUER = SITE_NAME
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
-# --- Cache: Redis when REDIS_URL is set (rate-limit counts shared by every process), memory otherwise.
+# --- Cache: Redis when REDIS_URL is set (rate-limit counts shared by every process), memory otherwise
+# (production.py then uses the database; core.checks refuses a per-process cache with DEBUG off).
 _CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 CACHES = {
     "default": (

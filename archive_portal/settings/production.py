@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403 (settings modules extend the shared base)
-from .base import SECRET_KEY, env
+from .base import _CACHE_URL, SECRET_KEY, env
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -25,6 +25,18 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+if not _CACHE_URL:
+    # No Redis: the rate limits count in PostgreSQL, shared by every web process (a per-process
+    # memory cache let three gunicorn workers pass three times the limit). The table comes from
+    # core's migration 0004. Expired counters are deleted only once MAX_ENTRIES is passed.
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.DatabaseCache",
+            "LOCATION": "portal_cache",
+            "KEY_PREFIX": "portal",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 STORAGES = {
     **STORAGES,  # noqa: F405 (defined in base)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
