@@ -189,6 +189,9 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _CACHE_URL,
             "KEY_PREFIX": "portal",
+            # An unreachable Redis fails a cache call within a second (the rate limiter then lets
+            # the request through) instead of holding the request for the system's TCP timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if _CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}

@@ -136,6 +136,7 @@ def test_production_counts_rate_limits_in_redis_or_else_in_the_database_never_pe
     redis = _production_cache(REDIS_URL="redis://127.0.0.1:6379/8")
     assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert redis["LOCATION"] == "redis://127.0.0.1:6379/8"
+    assert redis["OPTIONS"]["socket_connect_timeout"] <= 1  # Redis down answers within a second
     without = _production_cache()
     assert without["BACKEND"] == "core.cache.DatabaseCache"
     assert without["LOCATION"] == CACHE_TABLE  # the table core's migration 0004 makes
