@@ -1,5 +1,6 @@
 """Every write to users and profiles."""
 
+import logging
 import secrets
 import time
 from binascii import unhexlify
@@ -17,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from core.errors import DomainError, NotPermitted
 from core.links import absolute_url
@@ -27,6 +29,8 @@ from .models import ResearcherProfile, User, email_canonical
 from .selectors import user_list_for_password_reset
 from .signals import user_invited
 from .two_factor import RECOVERY_CODE_COUNT
+
+logger = logging.getLogger(__name__)
 
 EMAIL_CONFIRM_SALT = "accounts.email-confirmation"
 
@@ -56,9 +60,19 @@ def password_reset_request(*, email: str) -> None:
     in the time of the answer, so the request does the same for every address: after the commit it
     hands the address to a task, and the task (``password_reset_emails_send``) looks it up and
     queues the emails. Looked up in the request, a known address answered 1.4 times slower."""
+    transaction.on_commit(lambda: _password_reset_dispatch(email), robust=True)
+
+
+def _password_reset_dispatch(email: str) -> None:
     from .tasks import password_reset_emails_send_task
 
-    transaction.on_commit(lambda: password_reset_emails_send_task.delay(email), robust=True)
+    try:
+        password_reset_emails_send_task.delay(email)
+    except KombuOperationalError as exc:
+        # The broker is down (the publish already waited for its retries, on every path alike): look
+        # the address up here, so that the email waits in the outbox for the sweep, not lost.
+        logger.warning("password reset task not sent (%s); the emails are queued in the request", exc)
+        password_reset_emails_send(email=email)
 
 
 @transaction.atomic

@@ -109,3 +109,21 @@ def test_password_reset_runs_the_same_sql_and_leaves_one_task_for_a_known_and_an
     sent = QueuedEmail.objects.get()
     assert sent.topic == "accounts/password_reset"
     assert sent.to == [owner.email]
+
+
+def test_a_reset_asked_for_while_the_broker_is_down_waits_in_the_outbox(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from accounts.tasks import password_reset_emails_send_task
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(password_reset_emails_send_task, "delay", broker_down)
+    owner = ResearcherFactory(email="owner@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password_reset"), {"email": owner.email})
+    assert response.status_code == 302
+    assert QueuedEmail.objects.get().to == [owner.email]
