@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 
+from core.services import audit_record
+
+from .enums import AccountsAuditAction
 from .models import ResearcherProfile, User
 
 
@@ -21,6 +26,29 @@ class UserAdmin(DjangoUserAdmin):
     ]
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = []
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's change-password page, audited: when the person's password changed (set, or
+        password sign-in disabled), accounts.user.password_changed is written in the same
+        transaction, with the admin as the actor. Django's page wrote only its own admin log."""
+        with transaction.atomic():
+            person = self.get_object(request, unquote(id))
+            before = (
+                User.objects.select_for_update().filter(pk=person.pk).values_list("password", flat=True).get()
+                if person is not None and request.method == "POST"
+                else None
+            )
+            response = super().user_change_password(request, id, form_url)
+            if before is not None:
+                person.refresh_from_db(fields=["password"])
+                if person.password != before:
+                    audit_record(
+                        actor=request.user,
+                        action=AccountsAuditAction.PASSWORD_CHANGED,
+                        target=person,
+                        data={"by": "admin", "password_sign_in": person.has_usable_password()},
+                    )
+        return response
 
 
 @admin.register(ResearcherProfile)

@@ -5,7 +5,6 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordChangeForm,
-    PasswordResetForm,
     SetPasswordForm,
 )
 from django.core.validators import MaxLengthValidator
@@ -15,7 +14,6 @@ from core.widgets import DateInput
 
 from .enums import INVITED_ROLES, Role
 from .models import ResearcherProfile, User, email_canonical
-from .services import password_reset_email_send
 
 
 class SubmitHelperMixin:
@@ -55,23 +53,15 @@ class EmailAuthenticationForm(SubmitHelperMixin, AuthenticationForm):
             raise forms.ValidationError(self.error_messages["unconfirmed"], code="unconfirmed")
 
 
-class PortalPasswordResetForm(SubmitHelperMixin, PasswordResetForm):
+class PortalPasswordResetForm(SubmitHelperMixin, forms.Form):
+    """The address to send a reset link to. It only validates: the view hands the address to
+    ``services.password_reset_request`` (Django's form would look the accounts up and send the
+    emails inside the request, where the time shows whether the address is registered)."""
+
     submit_label = "Email me a reset link"
-
-    def get_users(self, email):
-        """Every active account with this address. Django leaves out accounts without a usable
-        password; here those are only invited people who have not chosen one yet, and this form is
-        how they get a new link when the invitation's has expired."""
-        return (
-            user
-            for user in User.objects.filter(email__iexact=email, is_active=True)
-            if user.email.casefold() == email.casefold()
-        )
-
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        """One email per account ``get_users`` found, through the outbox, with a link from SITE_URL
-        instead of the request's host."""
-        password_reset_email_send(user=context["user"])
+    email = forms.EmailField(
+        label="Email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class PortalSetPasswordForm(SubmitHelperMixin, SetPasswordForm):

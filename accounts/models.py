@@ -34,11 +34,16 @@ def email_canonical(value: str | None) -> str:
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **extra):
+    def _create_user(self, email: str, password: str | None, *, password_hash: str | None = None, **extra):
+        """``password_hash``: a hash the caller already made (``make_password``), instead of
+        ``password``."""
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=email_canonical(email), **extra)
-        user.set_password(password)
+        if password_hash is None:
+            user.set_password(password)
+        else:
+            user.password = password_hash
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
         return user

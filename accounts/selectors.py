@@ -32,6 +32,17 @@ def two_factor_status(*, user: User) -> TwoFactorStatus:
     )
 
 
+def user_list_for_password_reset(*, email: str) -> list[User]:
+    """Every active account at this address, however it was typed. Django's reset form leaves out
+    accounts without a usable password; here those are only invited people who have not chosen one
+    yet, and a reset is how they get a new link when the invitation's has expired."""
+    return [
+        user
+        for user in User.objects.filter(email__iexact=email, is_active=True).order_by("pk")
+        if user.email.casefold() == email.casefold()
+    ]
+
+
 def user_list_for_staff() -> QuerySet[User]:
     """Everyone, with whether they have two-factor sign-in, in one query."""
     return User.objects.annotate(

@@ -193,6 +193,10 @@ class PasswordResetView(RateLimitMixin, auth_views.PasswordResetView):
     rate_limit_scope = "password_reset"
     rate_limit_address_field = "email"
 
+    def form_valid(self, form):
+        services.password_reset_request(email=form.cleaned_data["email"])
+        return redirect(self.get_success_url())
+
 
 class PasswordChangeView(LoginRequiredMixin, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"

@@ -8,5 +8,7 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Portal core"
 
-    def ready(self):
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the system checks; they read settings, so not at import)
+
         register_converter(ReferenceConverter, "reference")

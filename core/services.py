@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import connection, models, transaction
 from django.template import engines
 from django.utils import timezone
@@ -110,7 +110,6 @@ def queued_email_send(*, email_id: int) -> QueuedEmail | None:
             body=email.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=email.to,
-            connection=get_connection(timeout=10) if _backend_takes_timeout() else None,
         )
         for attachment in email.attachments:
             message.attach(attachment["filename"], attachment["content"], attachment.get("mimetype"))
@@ -134,10 +133,6 @@ def queued_email_send(*, email_id: int) -> QueuedEmail | None:
             update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at", "updated_at"]
         )
         return email
-
-
-def _backend_takes_timeout() -> bool:
-    return settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
 
 
 def queued_email_due_ids(*, older_than: timedelta = timedelta(seconds=30)) -> list[int]:

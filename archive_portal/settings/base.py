@@ -184,7 +184,8 @@ OTP_TOTP_ISSUER = SITE_NAME
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
-# --- Cache: Redis when REDIS_URL is set (rate-limit counts shared by every process), memory otherwise.
+# --- Cache: Redis when REDIS_URL is set (rate-limit counts shared by every process), memory otherwise
+# (production.py then uses the database; core.checks refuses a per-process cache with DEBUG off).
 _CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
@@ -192,6 +193,9 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _CACHE_URL,
             "KEY_PREFIX": "portal",
+            # An unreachable Redis fails a cache call within a second (the rate limiter then lets
+            # the request through) instead of holding the request for the system's TCP timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if _CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}
@@ -290,6 +294,9 @@ PERMISSIONS_POLICY = {
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP connect or reply may take before the send fails (and the outbox retries later);
+# without it a stalled relay holds the process that sends (a worker, or a web process for error mail).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Archive Access Portal <portal@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 STAFF_ALERT_EMAIL = env.str("STAFF_ALERT_EMAIL", default="archive-staff@example.org")

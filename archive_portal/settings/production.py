@@ -3,7 +3,15 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403 (settings modules extend the shared base)
-from .base import LOGGING, MAX_REQUEST_BYTES, MAX_UPLOAD_BYTES, SECRET_KEY, TRUSTED_PROXY_COUNT, env
+from .base import (
+    _CACHE_URL,
+    LOGGING,
+    MAX_REQUEST_BYTES,
+    MAX_UPLOAD_BYTES,
+    SECRET_KEY,
+    TRUSTED_PROXY_COUNT,
+    env,
+)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -33,6 +41,18 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+if not _CACHE_URL:
+    # No Redis: the rate limits count in PostgreSQL, shared by every web process (a per-process
+    # memory cache let three gunicorn workers pass three times the limit). The table comes from
+    # core's migration 0004. Expired counters are deleted only once MAX_ENTRIES is passed.
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.DatabaseCache",
+            "LOCATION": "portal_cache",
+            "KEY_PREFIX": "portal",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 STORAGES = {
     **STORAGES,  # noqa: F405 (defined in base)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

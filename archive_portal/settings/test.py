@@ -25,4 +25,7 @@ AXES_ENABLED = True
 # Each test starts with empty rate-limit counters (tests/conftest.py clears this cache); a test of the
 # Redis cache itself configures it explicitly.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+# That memory cache is per process, which core.checks refuses with DEBUG off; one test process is
+# all there is here (tests/core/test_settings.py runs the check itself).
+SILENCED_SYSTEM_CHECKS = ["core.E001"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -131,6 +131,23 @@ def test_password_reset_for_an_unknown_email_says_the_same_as_for_a_known_one(
     assert mail.outbox[0].to == [researcher.email]
 
 
+def test_a_reset_link_comes_from_site_url_whatever_host_the_request_named(
+    client, researcher, settings, django_capture_on_commit_callbacks
+):
+    """Issue 14, item 10: a forged Host header (one ALLOWED_HOSTS lets through) must not put a
+    stranger's address into the reset email; the link is SITE_URL's."""
+    settings.SITE_URL = "https://portal.example.org"
+    settings.ALLOWED_HOSTS = ["portal.example.org", "attacker.example"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:password_reset"), {"email": researcher.email}, HTTP_HOST="attacker.example"
+        )
+    assert response.status_code == 302
+    (email,) = mail.outbox
+    assert re.search(r"https://portal\.example\.org/accounts/password/reset/\S+/", email.body)
+    assert "attacker.example" not in email.body
+
+
 def test_password_reset_link_sets_a_new_password(client, researcher, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("accounts:password_reset"), {"email": researcher.email})

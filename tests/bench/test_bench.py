@@ -16,6 +16,7 @@ if str(SCRIPTS) not in sys.path:
 
 import bench  # noqa: E402 (scripts/ goes on the path first)
 import bench_data  # noqa: E402 (scripts/ goes on the path first)
+import bench_timing  # noqa: E402 (scripts/ goes on the path first)
 
 
 @pytest.fixture
@@ -131,3 +132,21 @@ def test_percentile_picks_the_nearest_rank():
     assert bench.percentile(values, 0.5) == 51.0
     assert bench.percentile(values, 0.95) == 95.0
     assert bench.percentile([7.0], 0.95) == 7.0
+
+
+def test_timing_measures_both_forms_for_known_and_unknown_addresses(db, capsys):
+    """scripts/bench --timing on 2 tries: every figure is there and the rows print."""
+    from accounts.models import User
+
+    figures = bench_timing.measure(tries=2, warmups=1)
+    assert figures["tries"] == 2
+    for name in ("sign_up", "password_reset"):
+        assert figures[name]["known_ms"] > 0
+        assert figures[name]["unknown_ms"] > 0
+        assert figures[name]["ratio"] >= 1.0
+    # Each unknown sign-up made an account; the known address still has one.
+    assert User.objects.filter(email=bench_timing.KNOWN).count() == 1
+    assert User.objects.filter(email__startswith="timing-").exclude(email=bench_timing.KNOWN).count() == 3
+    bench_timing.report(figures, bench.print_table)
+    assert "password reset" in capsys.readouterr().out
+    assert bench_timing.summary(figures).startswith("timing known/unknown sign-up ")

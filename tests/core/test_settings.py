@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -91,3 +92,100 @@ def test_the_cache_is_redis_when_redis_url_is_set_and_memory_otherwise():
     assert "RedisCache" in _cache_backend(REDIS_URL="redis://127.0.0.1:6379/8")
     assert "redis://127.0.0.1:6379/8" in _cache_backend(REDIS_URL="redis://127.0.0.1:6379/8")
     assert "LocMemCache" in _cache_backend()
+
+
+def _smtp_timeout(**env_overrides: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in {"EMAIL_TIMEOUT", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="archive_portal.settings.production",
+        SECRET_KEY=GOOD_SECRET,
+        ALLOWED_HOSTS="portal.example.org",
+        EMAIL_URL="smtp://127.0.0.1:1025",
+        **env_overrides,
+    )
+    code = (
+        "import django; django.setup(); from django.core.mail import get_connection; "
+        "print(get_connection().timeout)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_every_smtp_connection_times_out_after_email_timeout_seconds():
+    """Every mail (the outbox, error mail to ADMINS) gives up on a stalled relay: 10 s unless
+    EMAIL_TIMEOUT says otherwise (no timeout at all before, issue 14 item 4)."""
+    assert _smtp_timeout() == "10.0"
+    assert _smtp_timeout(EMAIL_TIMEOUT="2.5") == "2.5"
+
+
+def _production_cache(**env_overrides: str) -> dict:
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="archive_portal.settings.production",
+        SECRET_KEY=GOOD_SECRET,
+        ALLOWED_HOSTS="portal.example.org",
+        **env_overrides,
+    )
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.CACHES['default']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_counts_rate_limits_in_redis_or_else_in_the_database_never_per_process():
+    from core.cache import CACHE_TABLE
+
+    redis = _production_cache(REDIS_URL="redis://127.0.0.1:6379/8")
+    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["LOCATION"] == "redis://127.0.0.1:6379/8"
+    assert redis["OPTIONS"]["socket_connect_timeout"] <= 1  # Redis down answers within a second
+    without = _production_cache()
+    assert without["BACKEND"] == "core.cache.DatabaseCache"
+    assert without["LOCATION"] == CACHE_TABLE  # the table core's migration 0004 makes
+
+
+@pytest.mark.parametrize(
+    ("backend", "debug", "errors"),
+    [
+        ("django.core.cache.backends.locmem.LocMemCache", False, ["core.E001"]),
+        ("django.core.cache.backends.dummy.DummyCache", False, ["core.E001"]),
+        ("django.core.cache.backends.locmem.LocMemCache", True, []),
+        ("django.core.cache.backends.redis.RedisCache", False, []),
+        ("core.cache.DatabaseCache", False, []),
+    ],
+)
+def test_the_system_check_refuses_a_per_process_cache_with_debug_off(settings, backend, debug, errors):
+    from core.checks import rate_limit_cache_is_shared
+
+    settings.DEBUG = debug
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "portal_cache"}}
+    assert [error.id for error in rate_limit_cache_is_shared(None)] == errors
+
+
+def test_check_fails_for_a_per_process_cache_with_debug_off():
+    """manage.py check (and migrate, which runs it) stops with the reason."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CACHE_URL"}},
+            "DJANGO_SETTINGS_MODULE": "archive_portal.settings.dev",
+            "DEBUG": "false",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "core.E001" in result.stderr
+    assert "kept by each process" in result.stderr

@@ -163,3 +163,68 @@ def test_a_locked_account_stays_locked_for_every_spelling_of_its_address(
     assert "_auth_user_id" not in client.session
     assert AccessAttempt.objects.filter(username=researcher.email).count() == 1
     assert not AccessAttempt.objects.exclude(username=researcher.email).exists()
+
+
+@pytest.fixture
+def unreachable_cache(settings, monkeypatch):
+    """The default cache is a real Redis URL at a local port where nothing listens (Redis down);
+    the limiter's memory of the outage starts empty and is put back afterwards."""
+    from core import ratelimit
+    from tests.celery_support import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    monkeypatch.setattr(ratelimit, "_outage", ratelimit._Outage())
+    return ratelimit
+
+
+def test_sign_in_sign_up_and_reset_work_while_the_cache_is_unreachable_and_it_is_noted_once(
+    client, researcher, unreachable_cache, caplog, django_capture_on_commit_callbacks
+):
+    """Acceptance 5: with Redis down the limiter lets requests through (they answered 500), logs a
+    warning and audits the outage once a minute per process, not once per request."""
+    with caplog.at_level("WARNING", logger="core.ratelimit"):
+        signed_in = client.post(LOGIN, {"username": researcher.email, "password": PASSWORD})
+        assert signed_in.status_code == 302
+        assert client.session["_auth_user_id"] == str(researcher.pk)
+        client.logout()
+        with django_capture_on_commit_callbacks(execute=True):
+            reset = client.post(reverse("accounts:password_reset"), {"email": researcher.email})
+        assert reset.status_code == 302
+        sign_up = client.post(
+            reverse("accounts:sign_up"),
+            {
+                "full_name": "New Person",
+                "email": "new-person@example.org",
+                "password1": "A-Long-Enough-Passphrase-2026",
+                "password2": "A-Long-Enough-Passphrase-2026",
+            },
+        )
+        assert sign_up.status_code == 302
+    assert len(mail.outbox) == 1
+    noted = AuditEvent.objects.filter(action=CoreAuditAction.RATE_LIMIT_UNAVAILABLE)
+    assert noted.count() == 1
+    assert noted.get().data["scope"] == "login"
+    assert noted.get().data["backend"] == "django.core.cache.backends.redis.RedisCache"
+    assert "Connection" in noted.get().data["error"]
+    warnings = [r for r in caplog.records if "rate limits are not counted" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_the_cache_outage_is_noted_again_after_a_minute_with_what_went_through(
+    client, researcher, unreachable_cache, monkeypatch
+):
+    clock = [1000.0]
+    monkeypatch.setattr(unreachable_cache.time, "monotonic", lambda: clock[0])
+    for _ in range(3):
+        client.post(LOGIN, {"username": "nobody@example.org", "password": "wrong-password"})
+        clock[0] += 15  # past CACHE_RETRY_SECONDS: the cache is asked, and fails, each time
+    clock[0] += unreachable_cache.UNAVAILABLE_NOTE_SECONDS
+    assert client.post(LOGIN, {"username": researcher.email, "password": PASSWORD}).status_code == 302
+    noted = AuditEvent.objects.filter(action=CoreAuditAction.RATE_LIMIT_UNAVAILABLE).order_by("pk")
+    assert [event.data["requests_let_through"] for event in noted] == [1, 3]
