@@ -23,6 +23,7 @@ person types into and a quarter of that for one with only buttons, choices, boxe
 import copy
 import os
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps as django_apps
@@ -41,7 +42,7 @@ from core.text import BLANK_LOOKALIKES, FORBIDDEN_CATEGORIES, OneLineCharField, 
 from tests.factories.deposits import PDF_BYTES
 from tests.security import test_access_matrix as matrix_tests
 from tests.security.forms import Field, executable_markup, post_forms
-from tests.security.matrix import ROLES
+from tests.security.matrix import ROLES, fingerprint
 from tests.security.test_access_matrix import EXPECTED, path_for
 
 pytestmark = pytest.mark.django_db
@@ -420,3 +421,31 @@ def test_an_overlong_email_at_sign_in_is_refused_on_the_form(client):
     response = client.post(reverse("accounts:login"), {"username": "A" * 100_000, "password": "x"})
     assert response.status_code == 200
     assert response.context["form"].errors["username"]
+
+
+#: The body limit for the oversize test: small, so that every form can be sent one byte over it
+#: cheaply (the limit's own value and the 50 MB upload are tested in tests/core/test_request_limits*).
+SMALL_LIMIT = 64 * 1024
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+def test_every_form_refuses_a_body_over_the_limit_and_changes_nothing(world, clients, settings, encoding):
+    """Each form, sent as its page would send it plus one value that takes the body over
+    MAX_REQUEST_BYTES: 413 before anything is read or stored (issue 14, oversize bodies)."""
+    settings.MAX_REQUEST_BYTES = SMALL_LIMIT
+    before = fingerprint()
+    failures = []
+    for name in sorted(FUZZ_FORMS):
+        target = target_for(name, world, clients)
+        body = {field: value for field, value in ((n, f.plain()) for n, f in target.fields.items()) if value}
+        if encoding == "multipart":
+            body["file"] = SimpleUploadedFile("big.pdf", PDF_BYTES + b"0" * SMALL_LIMIT)
+            response = target.client.post(target.path, body)
+        else:
+            body["padding"] = "x" * SMALL_LIMIT
+            response = target.client.post(target.path, urlencode(body, doseq=True), content_type=FORM_TYPE)
+        if response.status_code != 413:
+            failures.append(f"{name}: {response.status_code}")
+    assert failures == []
+    assert fingerprint() == before
