@@ -3,6 +3,7 @@ browser journeys): a real local webhook receiver that verifies Standard Webhooks
 sink (aiosmtpd), a private Redis server the tests may stop and start, and a real ``celery worker``
 subprocess on the test database (the one pytest-django's live server also serves)."""
 
+import asyncio
 import base64
 import json
 import os
@@ -142,15 +143,32 @@ def receiver():
 
 
 class SmtpSink:
+    """A local SMTP relay that keeps what it accepts. ``script`` is the list of answers to the next
+    messages' DATA (e.g. ``"451 4.3.0 Try again later"``; then ``250 OK``): a refused message is not
+    kept. With ``hold_next`` the next message waits (without blocking the relay's other sessions)
+    until ``release`` is set; ``holding`` is set once it waits."""
+
     def __init__(self):
         self.messages = []
         self.lock = threading.Lock()
+        self.script: list[str] = []
+        self.hold_next = False
+        self.holding = threading.Event()
+        self.release = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            answer = self.script.pop(0) if self.script else "250 OK"
+            hold, self.hold_next = self.hold_next, False
+        if hold:
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 20)
+        if not answer.startswith("250"):
+            return answer
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
+        return answer
 
     def to(self, address: str) -> list:
         with self.lock:
@@ -159,6 +177,10 @@ class SmtpSink:
     def clear(self):
         with self.lock:
             self.messages.clear()
+            self.script.clear()
+            self.hold_next = False
+        self.holding.clear()
+        self.release.clear()
 
 
 @pytest.fixture(scope="session")
