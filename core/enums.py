@@ -2,7 +2,11 @@ from django.db import models
 
 
 class QueuedEmailStatus(models.TextChoices):
+    """pending → sending (claimed with a lease) → sent, or back to pending with the next attempt
+    time, or failed for good (core.services.email_attempt_outcome and email_retry_delay)."""
+
     PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
 

@@ -66,7 +66,9 @@ class AuditEvent(AppendOnlyModel):
 
 class QueuedEmail(TimeStampedModel):
     """The email outbox: a row is written in the transaction that causes the email; a Celery task
-    sends it after commit, and a periodic sweep sends whatever a lost dispatch left behind."""
+    sends it after commit, and a periodic sweep sends whatever a lost dispatch or a dead worker left
+    behind. A worker claims the row (status *sending*, ``lease_until``) and sends outside any
+    transaction, so no row lock is held while the SMTP relay is talked to."""
 
     to = models.JSONField(help_text="List of recipient addresses.")
     subject = models.CharField(max_length=300)
@@ -75,16 +77,40 @@ class QueuedEmail(TimeStampedModel):
     status = models.CharField(
         max_length=20, choices=QueuedEmailStatus.choices, default=QueuedEmailStatus.PENDING, db_index=True
     )
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Claims so far, a lost one included.")
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="While sending: after this the worker is presumed dead."
+    )
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="While pending: not before this (empty: at once)."
+    )
     topic = models.CharField(
         max_length=100, blank=True, help_text="What the email is about, e.g. a template."
     )
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status=QueuedEmailStatus.SENDING) | models.Q(lease_until__isnull=False),
+                name="queued_email_sending_has_lease",
+            ),
+        ]
+        indexes = [
+            # The sweep: pending rows by their next attempt, sending rows by their lease.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status=QueuedEmailStatus.PENDING),
+                name="queued_email_due",
+            ),
+            models.Index(
+                fields=["lease_until"],
+                condition=models.Q(status=QueuedEmailStatus.SENDING),
+                name="queued_email_leased",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"

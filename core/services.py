@@ -1,7 +1,9 @@
 """Writes that every app shares: the audit log and the email outbox."""
 
 import logging
+import smtplib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -12,13 +14,11 @@ from django.template import engines
 from django.utils import timezone
 
 from .context import client_ip
-from .enums import QueuedEmailStatus
+from .enums import CoreAuditAction, QueuedEmailStatus
 from .models import AuditEvent, QueuedEmail, ReferenceCounter
 from .text import one_line_clean
 
 logger = logging.getLogger(__name__)
-
-EMAIL_RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 
 
 def audit_record(
@@ -91,57 +91,228 @@ def email_queue(
         attachments=attachments or [],
         topic=template,
     )
-    from .tasks import queued_email_send_task
+    from .tasks import queued_email_send_task  # inline: core.tasks imports this module
 
     transaction.on_commit(lambda: queued_email_send_task.delay(email.pk), robust=True)
     return email
 
 
-def queued_email_send(*, email_id: int) -> QueuedEmail | None:
-    """Send one queued email unless it was sent already. Safe to call twice."""
+# --- The email outbox: claim with a lease, send outside any transaction, record -------------------
+#
+# The same shape as the ONS outbox (notifications.services: ons_notification_claim, _send,
+# _record_attempt, ons_retry_delay, ons_notification_due_ids).
+
+#: How long a claim holds a row. It outlasts the send task's hard time limit (Celery's
+#: CELERY_TASK_TIME_LIMIT, 120 s; each SMTP step also stops after EMAIL_TIMEOUT), so the sweep never
+#: hands a row to a second worker while the first is still sending it.
+EMAIL_LEASE = timedelta(minutes=5)
+
+#: The wait after the n-th failed attempt (see ``email_retry_delay``).
+EMAIL_RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+)
+
+#: A pending row is left to its own on-commit dispatch this long before the sweep sends it.
+EMAIL_SWEEP_GRACE = timedelta(seconds=30)
+
+
+class EmailAttemptOutcome:
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+def email_attempt_outcome(*, error: Exception | None) -> str:
+    """What one attempt leads to.
+
+    ==========================================================  ===========================
+    The attempt                                                 Outcome
+    ==========================================================  ===========================
+    no error                                                    sent
+    ``ValueError``: the message cannot be built (a header       failed at once
+    holds a newline: ``BadHeaderError``; an invalid address)
+    ``SMTPRecipientsRefused`` with a 5xx code for every         failed at once
+    recipient (the relay will never take them)
+    ``SMTPDataError`` with a 5xx code (the relay refuses this   failed at once
+    message)
+    anything else: a 4xx answer, a refused or reset             retry (``email_retry_delay``)
+    connection, a timeout, a refused login or sender (the
+    relay's settings, the same for every message)
+    ==========================================================  ===========================
+    """
+    if error is None:
+        return EmailAttemptOutcome.SENT
+    if isinstance(error, ValueError):
+        return EmailAttemptOutcome.FAILED
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        if codes and all(500 <= code < 600 for code in codes):
+            return EmailAttemptOutcome.FAILED
+        return EmailAttemptOutcome.RETRY
+    if isinstance(error, smtplib.SMTPDataError) and 500 <= error.smtp_code < 600:
+        return EmailAttemptOutcome.FAILED
+    return EmailAttemptOutcome.RETRY
+
+
+def email_retry_delay(*, failures: int) -> timedelta | None:
+    """The wait after the ``failures``-th failed attempt (1-based); None: the email has failed.
+
+    ========  =========================
+    Failures  Next attempt after
+    ========  =========================
+    1         1 minute
+    2         5 minutes
+    3         30 minutes
+    4         2 hours
+    5         6 hours
+    6         none: failed for good
+    ========  =========================
+    """
+    if failures < 1 or failures > len(EMAIL_RETRY_DELAYS):
+        return None
+    return EMAIL_RETRY_DELAYS[failures - 1]
+
+
+@dataclass(frozen=True)
+class EmailClaim:
+    """One worker's hold on a row: the attempt number it claimed. The row's ``attempts`` stays equal
+    to it until another worker takes the row over after the lease expired."""
+
+    email_id: int
+    number: int
+
+
+def queued_email_claim(*, email_id: int) -> tuple[QueuedEmail, EmailClaim] | None:
+    """Take a due email for one attempt: lock it (skipping a row another worker holds), mark it
+    sending with a lease, commit. None when it is not due, held elsewhere, or already done."""
     with transaction.atomic():
         email = QueuedEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
-        if email is None or email.status != QueuedEmailStatus.PENDING:
-            return email
-        if email.next_attempt_at and email.next_attempt_at > timezone.now():
-            return email
-        message = EmailMessage(
-            subject=email.subject,
-            body=email.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=email.to,
-        )
-        for attachment in email.attachments:
-            message.attach(attachment["filename"], attachment["content"], attachment.get("mimetype"))
-        email.attempts += 1
-        try:
-            message.send()
-        except Exception as exc:  # the backend's errors are many and all mean "try later"
-            logger.warning("email %s failed: %s", email.pk, exc)
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if email.attempts > len(EMAIL_RETRY_DELAYS):
-                email.status = QueuedEmailStatus.FAILED
-                email.next_attempt_at = None
-            else:
-                email.next_attempt_at = timezone.now() + EMAIL_RETRY_DELAYS[email.attempts - 1]
+        if email is None:
+            return None
+        now = timezone.now()
+        if email.status == QueuedEmailStatus.PENDING:
+            if email.next_attempt_at and email.next_attempt_at > now:
+                return None
+        elif email.status == QueuedEmailStatus.SENDING:
+            if email.lease_until and email.lease_until > now:
+                return None  # another worker is sending it
+            logger.warning(
+                "email %s: the worker sending attempt %s stopped; taking over", email.pk, email.attempts
+            )
         else:
-            email.status = QueuedEmailStatus.SENT
-            email.sent_at = timezone.now()
-            email.last_error = ""
-            email.next_attempt_at = None
-        email.save(
-            update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at", "updated_at"]
-        )
+            return None  # sent or failed: never sent again
+        email.status = QueuedEmailStatus.SENDING
+        email.attempts += 1
+        email.lease_until = now + EMAIL_LEASE
+        email.save(update_fields=["status", "attempts", "lease_until", "updated_at"])
+    return email, EmailClaim(email_id=email.pk, number=email.attempts)
+
+
+def queued_email_message(email: QueuedEmail) -> EmailMessage:
+    message = EmailMessage(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=email.to,
+    )
+    for attachment in email.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment.get("mimetype"))
+    return message
+
+
+def queued_email_transmit(email: QueuedEmail) -> Exception | None:
+    """One attempt through the configured backend (SMTP stops after EMAIL_TIMEOUT per step). Makes
+    no database writes and raises nothing: returns the error, if any. Call it outside any transaction."""
+    try:
+        queued_email_message(email).send()
+    except Exception as exc:  # every failure is judged by email_attempt_outcome
+        return exc
+    return None
+
+
+@transaction.atomic
+def queued_email_record_attempt(*, claim: EmailClaim, error: Exception | None) -> QueuedEmail:
+    """Record one attempt: sent, or the error and what the retry table says next. A success is never
+    undone; a failure is ignored when another worker took the row over meanwhile (its own result
+    decides)."""
+    email = QueuedEmail.objects.select_for_update().get(pk=claim.email_id)
+    if email.status == QueuedEmailStatus.SENT:
         return email
+    outcome = email_attempt_outcome(error=error)
+    owns = email.status == QueuedEmailStatus.SENDING and email.attempts == claim.number
+    if outcome != EmailAttemptOutcome.SENT and not owns:
+        return email
+    now = timezone.now()
+    email.lease_until = None
+    if outcome == EmailAttemptOutcome.SENT:
+        email.status = QueuedEmailStatus.SENT
+        email.sent_at = now
+        email.last_error = ""
+        email.next_attempt_at = None
+    else:
+        email.last_error = f"{type(error).__name__}: {error}"[:2000]
+        delay = email_retry_delay(failures=email.attempts) if outcome == EmailAttemptOutcome.RETRY else None
+        if delay is None:
+            logger.error("email %s failed for good: %s", email.pk, email.last_error)
+            email.status = QueuedEmailStatus.FAILED
+            email.next_attempt_at = None
+            audit_record(
+                actor=None,
+                action=CoreAuditAction.EMAIL_FAILED,
+                target=email,
+                data={"attempts": email.attempts, "topic": email.topic, "error": email.last_error[:500]},
+            )
+        else:
+            logger.warning("email %s attempt %s failed: %s", email.pk, email.attempts, email.last_error)
+            email.status = QueuedEmailStatus.PENDING
+            email.next_attempt_at = now + delay
+    email.save(
+        update_fields=["status", "lease_until", "sent_at", "last_error", "next_attempt_at", "updated_at"]
+    )
+    return email
 
 
-def queued_email_due_ids(*, older_than: timedelta = timedelta(seconds=30)) -> list[int]:
+def queued_email_send(*, email_id: int) -> QueuedEmail | None:
+    """Claim, send outside any transaction, record. Safe to call any number of times: a sent or
+    failed email, one not due yet, or one another worker holds is left alone (None)."""
+    claimed = queued_email_claim(email_id=email_id)
+    if claimed is None:
+        return None
+    email, claim = claimed
+    error = queued_email_transmit(email)
+    return queued_email_record_attempt(claim=claim, error=error)
+
+
+def queued_email_due_ids(*, grace: timedelta = EMAIL_SWEEP_GRACE, limit: int = 500) -> list[int]:
+    """Rows a lost dispatch or a dead worker left behind: pending and due (a new row after a grace
+    period for its own dispatch), or sending with an expired lease."""
     now = timezone.now()
     return list(
-        QueuedEmail.objects.filter(status=QueuedEmailStatus.PENDING, created_at__lte=now - older_than)
-        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
-        .values_list("pk", flat=True)[:500]
+        QueuedEmail.objects.filter(
+            models.Q(
+                models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now),
+                status=QueuedEmailStatus.PENDING,
+                created_at__lte=now - grace,
+            )
+            | models.Q(status=QueuedEmailStatus.SENDING, lease_until__lte=now)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
     )
+
+
+def queued_emails_sweep() -> list[int]:
+    """Dispatch every due row to the send task (called every minute by celery beat)."""
+    from .tasks import queued_email_send_task  # inline: core.tasks imports this module
+
+    ids = queued_email_due_ids()
+    for email_id in ids:
+        queued_email_send_task.delay(email_id)
+    return ids
 
 
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -157,8 +328,6 @@ def audit_log_export(*, actor: Any, events: models.QuerySet, filters: dict) -> I
     """Record that ``actor`` exported these events (the export is itself an event), then yield the
     CSV rows: a header, then one row per event."""
     import json
-
-    from .enums import CoreAuditAction
 
     with transaction.atomic():
         count = events.count()

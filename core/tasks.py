@@ -1,16 +1,15 @@
+"""Celery interfaces to the email outbox: thin, they take ids and call a service."""
+
 from celery import shared_task
+
+from .services import queued_email_send, queued_emails_sweep
 
 
 @shared_task(ignore_result=True)
 def queued_email_send_task(email_id: int) -> None:
-    from .services import queued_email_send
-
     queued_email_send(email_id=email_id)
 
 
 @shared_task(ignore_result=True)
 def queued_email_sweep_task() -> None:
-    from .services import queued_email_due_ids, queued_email_send
-
-    for email_id in queued_email_due_ids():
-        queued_email_send(email_id=email_id)
+    queued_emails_sweep()
