@@ -11,6 +11,14 @@ class QueuedEmailStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class EmailAttemptOutcome(models.TextChoices):
+    """What one send attempt leads to (core.services.email_attempt_outcome)."""
+
+    SENT = "sent", "Sent"
+    RETRY = "retry", "Will be retried"
+    FAILED = "failed", "Failed"
+
+
 class CoreAuditAction:
     EMAIL_FAILED = "core.email.failed"
     REQUEST_RATE_LIMITED = "core.request.rate_limited"

@@ -14,7 +14,7 @@ from django.template import engines
 from django.utils import timezone
 
 from .context import client_ip
-from .enums import CoreAuditAction, QueuedEmailStatus
+from .enums import CoreAuditAction, EmailAttemptOutcome, QueuedEmailStatus
 from .models import AuditEvent, QueuedEmail, ReferenceCounter
 from .text import one_line_clean
 
@@ -118,12 +118,6 @@ EMAIL_RETRY_DELAYS = (
 
 #: A pending row is left to its own on-commit dispatch this long before the sweep sends it.
 EMAIL_SWEEP_GRACE = timedelta(seconds=30)
-
-
-class EmailAttemptOutcome:
-    SENT = "sent"
-    RETRY = "retry"
-    FAILED = "failed"
 
 
 def email_attempt_outcome(*, error: Exception | None) -> str:

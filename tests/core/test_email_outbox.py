@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core import services
-from core.enums import CoreAuditAction, QueuedEmailStatus
+from core.enums import CoreAuditAction, EmailAttemptOutcome, QueuedEmailStatus
 from core.models import AuditEvent, QueuedEmail
 from core.tasks import queued_email_send_task, queued_email_sweep_task
 
@@ -85,7 +85,7 @@ def test_email_retry_delay_follows_the_table(failures, delay):
     assert services.email_retry_delay(failures=failures) == delay
 
 
-SENT, RETRY, FAILED = "sent", "retry", "failed"
+SENT, RETRY, FAILED = EmailAttemptOutcome.SENT, EmailAttemptOutcome.RETRY, EmailAttemptOutcome.FAILED
 
 
 @pytest.mark.parametrize(
