@@ -228,45 +228,50 @@ def queued_email_transmit(email: QueuedEmail) -> Exception | None:
     return None
 
 
-@transaction.atomic
 def queued_email_record_attempt(*, claim: EmailClaim, error: Exception | None) -> QueuedEmail:
     """Record one attempt: sent, or the error and what the retry table says next. A success is never
-    undone; a failure is ignored when another worker took the row over meanwhile (its own result
-    decides)."""
+    undone, and counts even when another worker took the row over meanwhile; a failure then is
+    ignored (the other worker's own result decides)."""
+    if error is None:
+        # The common case in one conditional statement: no transaction to open, no lock to wait for.
+        now = timezone.now()
+        QueuedEmail.objects.filter(pk=claim.email_id).exclude(status=QueuedEmailStatus.SENT).update(
+            status=QueuedEmailStatus.SENT,
+            sent_at=now,
+            last_error="",
+            next_attempt_at=None,
+            lease_until=None,
+            updated_at=now,
+        )
+        return QueuedEmail.objects.get(pk=claim.email_id)
+    return _queued_email_record_failure(claim=claim, error=error)
+
+
+@transaction.atomic
+def _queued_email_record_failure(*, claim: EmailClaim, error: Exception) -> QueuedEmail:
     email = QueuedEmail.objects.select_for_update().get(pk=claim.email_id)
-    if email.status == QueuedEmailStatus.SENT:
-        return email
+    if email.status != QueuedEmailStatus.SENDING or email.attempts != claim.number:
+        return email  # sent meanwhile, or taken over after the lease expired
     outcome = email_attempt_outcome(error=error)
-    owns = email.status == QueuedEmailStatus.SENDING and email.attempts == claim.number
-    if outcome != EmailAttemptOutcome.SENT and not owns:
-        return email
     now = timezone.now()
     email.lease_until = None
-    if outcome == EmailAttemptOutcome.SENT:
-        email.status = QueuedEmailStatus.SENT
-        email.sent_at = now
-        email.last_error = ""
+    email.last_error = f"{type(error).__name__}: {error}"[:2000]
+    delay = email_retry_delay(failures=email.attempts) if outcome == EmailAttemptOutcome.RETRY else None
+    if delay is None:
+        logger.error("email %s failed for good: %s", email.pk, email.last_error)
+        email.status = QueuedEmailStatus.FAILED
         email.next_attempt_at = None
+        audit_record(
+            actor=None,
+            action=CoreAuditAction.EMAIL_FAILED,
+            target=email,
+            data={"attempts": email.attempts, "topic": email.topic, "error": email.last_error[:500]},
+        )
     else:
-        email.last_error = f"{type(error).__name__}: {error}"[:2000]
-        delay = email_retry_delay(failures=email.attempts) if outcome == EmailAttemptOutcome.RETRY else None
-        if delay is None:
-            logger.error("email %s failed for good: %s", email.pk, email.last_error)
-            email.status = QueuedEmailStatus.FAILED
-            email.next_attempt_at = None
-            audit_record(
-                actor=None,
-                action=CoreAuditAction.EMAIL_FAILED,
-                target=email,
-                data={"attempts": email.attempts, "topic": email.topic, "error": email.last_error[:500]},
-            )
-        else:
-            logger.warning("email %s attempt %s failed: %s", email.pk, email.attempts, email.last_error)
-            email.status = QueuedEmailStatus.PENDING
-            email.next_attempt_at = now + delay
-    email.save(
-        update_fields=["status", "lease_until", "sent_at", "last_error", "next_attempt_at", "updated_at"]
-    )
+        logger.warning("email %s attempt %s failed: %s", email.pk, email.attempts, email.last_error)
+        email.status = QueuedEmailStatus.PENDING
+        email.next_attempt_at = now + delay
+    email.save(update_fields=["status", "lease_until", "last_error", "next_attempt_at", "updated_at"])
     return email
 
 

@@ -251,6 +251,19 @@ def test_a_late_result_from_the_dead_worker_does_not_undo_the_takeover(db):
     assert email.status == Status.SENT
 
 
+def test_a_late_success_from_the_dead_worker_counts_and_is_never_undone(db):
+    email = _queued()
+    _, slow_claim = services.queued_email_claim(email_id=email.pk)
+    QueuedEmail.objects.filter(pk=email.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    _, live_claim = services.queued_email_claim(email_id=email.pk)
+    services.queued_email_record_attempt(claim=slow_claim, error=None)  # its send did go out
+    email.refresh_from_db()
+    assert (email.status, email.lease_until) == (Status.SENT, None)
+    services.queued_email_record_attempt(claim=live_claim, error=TimeoutError("timed out"))
+    email.refresh_from_db()
+    assert (email.status, email.last_error) == (Status.SENT, "")
+
+
 def test_a_new_row_is_left_to_its_own_dispatch_for_the_grace_period(db):
     email = _queued()
     assert services.queued_email_due_ids() == []
