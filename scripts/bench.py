@@ -21,6 +21,7 @@ and a real ``celery worker`` subprocess, then measures:
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -665,7 +666,7 @@ def postgres_base_url() -> str:
     return "postgres://postgres@127.0.0.1:5432"
 
 
-def recreate_database(base_url: str, *, drop_only: bool = False) -> None:
+def recreate_database(base_url: str, name: str, *, drop_only: bool = False) -> None:
     import environ
     import psycopg2
 
@@ -686,17 +687,18 @@ def recreate_database(base_url: str, *, drop_only: bool = False) -> None:
         ) from exc
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         if not drop_only:
-            cursor.execute(f"CREATE DATABASE {DB_NAME}")
+            cursor.execute(f"CREATE DATABASE {name}")
     conn.close()
 
 
 class RedisServer:
-    """Redis DB 10 on REDIS_URL's server (or 127.0.0.1:6379); else a private redis-server."""
+    """Redis DB ``db`` (10) on REDIS_URL's server (or 127.0.0.1:6379); else a private redis-server."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, db: int = REDIS_DB):
         self.workdir = workdir
+        self.db = db
         self.private_pid: int | None = None
         self.url = ""
 
@@ -707,9 +709,9 @@ class RedisServer:
         if os.environ.get("REDIS_URL"):
             parsed = redis.connection.parse_url(os.environ["REDIS_URL"])
             candidates.append(
-                f"redis://{parsed.get('host', '127.0.0.1')}:{parsed.get('port', 6379)}/{REDIS_DB}"
+                f"redis://{parsed.get('host', '127.0.0.1')}:{parsed.get('port', 6379)}/{self.db}"
             )
-        candidates.append(f"redis://127.0.0.1:6379/{REDIS_DB}")
+        candidates.append(f"redis://127.0.0.1:6379/{self.db}")
         for url in candidates:
             try:
                 client = redis.Redis.from_url(url, socket_connect_timeout=2)
@@ -737,7 +739,7 @@ class RedisServer:
             check=True,
             capture_output=True,
         )  # fmt: skip
-        self.url = f"redis://127.0.0.1:{port}/{REDIS_DB}"
+        self.url = f"redis://127.0.0.1:{port}/{self.db}"
         for _ in range(100):
             try:
                 redis.Redis.from_url(self.url, socket_connect_timeout=1).ping()
@@ -861,12 +863,27 @@ def parse_args(argv=None):
         action="store_true",
         help="only time sign-up and password reset for known and unknown addresses (step 6)",
     )
-    parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
+    parser.add_argument(
+        "--database",
+        default=DB_NAME,
+        help=f"the database to create and drop ({DB_NAME}); a run at the same time needs its own",
+    )
+    parser.add_argument(
+        "--redis-db",
+        type=int,
+        default=REDIS_DB,
+        help=f"Redis database number, flushed before and after ({REDIS_DB})",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--child-memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.latency < 10:
         parser.error("--latency must be at least 10 (the first 5 decisions are a warm-up)")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
+        parser.error("--database takes lower-case letters, digits and underscores (a PostgreSQL name)")
+    if not 0 <= args.redis_db <= 15:
+        parser.error("--redis-db must be between 0 and 15")
     return args
 
 
@@ -881,10 +898,10 @@ def main(argv=None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="portal-bench."))
     base_url = postgres_base_url()
     results: dict = {}
-    print(f"bench: database {DB_NAME} on {base_url.split('@')[-1]}; work files in {workdir}")
+    print(f"bench: database {args.database} on {base_url.split('@')[-1]}; work files in {workdir}")
     print(f"bench: {note_load(results, 'start')}")
-    recreate_database(base_url)
-    redis_server = RedisServer(workdir)
+    recreate_database(base_url, args.database)
+    redis_server = RedisServer(workdir, args.redis_db)
     receiver = Receiver().start()
     worker = None
     try:
@@ -892,7 +909,7 @@ def main(argv=None) -> int:
         print(f"bench: broker {redis_url}; ONS receiver {receiver.url}")
         os.environ.update(
             DJANGO_SETTINGS_MODULE="bench_settings",
-            DATABASE_URL=f"{base_url}/{DB_NAME}",
+            DATABASE_URL=f"{base_url}/{args.database}",
             REDIS_URL=redis_url,
             CELERY_TASK_ALWAYS_EAGER="false",
             ONS_WEBHOOK_URL=receiver.url,
@@ -1214,7 +1231,7 @@ def main(argv=None) -> int:
         except Exception:  # noqa: S110 (Django may not have started)
             pass
         if not args.keep:
-            recreate_database(base_url, drop_only=True)
+            recreate_database(base_url, args.database, drop_only=True)
         redis_server.stop()
 
 

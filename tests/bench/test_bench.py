@@ -150,3 +150,14 @@ def test_timing_measures_both_forms_for_known_and_unknown_addresses(db, capsys):
     bench_timing.report(figures, bench.print_table)
     assert "password reset" in capsys.readouterr().out
     assert bench_timing.summary(figures).startswith("timing known/unknown sign-up ")
+
+
+def test_database_and_redis_db_can_be_chosen_so_two_runs_do_not_share_them(capsys):
+    """Two runs at once would drop each other's database and flush each other's queue."""
+    assert (bench.parse_args([]).database, bench.parse_args([]).redis_db) == ("bench_portal", 10)
+    args = bench.parse_args(["--database", "wt_bench_1", "--redis-db", "12"])
+    assert (args.database, args.redis_db) == ("wt_bench_1", 12)
+    for bad in (["--database", "bench; DROP"], ["--database", "Bench"], ["--redis-db", "16"]):
+        with pytest.raises(SystemExit):
+            bench.parse_args(bad)
+    assert "--database takes lower-case letters" in capsys.readouterr().err
