@@ -161,3 +161,37 @@ def test_database_and_redis_db_can_be_chosen_so_two_runs_do_not_share_them(capsy
         with pytest.raises(SystemExit):
             bench.parse_args(bad)
     assert "--database takes lower-case letters" in capsys.readouterr().err
+
+
+def test_suite_receiver_keeps_its_defaults_for_the_notification_tests():
+    """The suite's own users still get 200 over HTTP/1.0, and a ping without its token is a
+    delivery like any other (refused, since unsigned)."""
+    from tests.celery_support import Receiver
+
+    server = Receiver().start()
+    try:
+        response = requests.post(server.url.replace("/ons/webhook", "/ping"), data=b"{}", timeout=5)
+        assert (response.status_code, response.raw.version) == (401, 10)
+        assert len(server.deliveries) == 1
+        assert server.answer_for() == (200, False)
+    finally:
+        server.stop()
+
+
+def test_bench_worker_runs_the_chosen_processes_and_the_bare_hop_task(tmp_path):
+    from tests.celery_support import Worker
+
+    command = Worker({}, tmp_path, concurrency=5, include=("bench_tasks",), name="bench").command()
+    assert "--concurrency=5" in command
+    assert "--include=bench_tasks" in command
+    assert command[command.index("-n") + 1].startswith("bench-")
+    default = Worker({}, tmp_path).command()
+    assert "--concurrency=2" in default
+    assert not any(arg.startswith("--include") for arg in default)
+
+
+def test_bench_redis_names_its_own_database_on_a_private_server(tmp_path):
+    from tests.celery_support import PrivateRedis
+
+    assert PrivateRedis(tmp_path).url.endswith("/0")
+    assert PrivateRedis(tmp_path, db=13).url.endswith("/13")
