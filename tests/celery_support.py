@@ -1,7 +1,11 @@
 """Fixtures for tests that need the real asynchronous machinery (the ONS notification tests and the
 browser journeys): a real local webhook receiver that verifies Standard Webhooks signatures, an SMTP
 sink (aiosmtpd), a private Redis server the tests may stop and start, and a real ``celery worker``
-subprocess on the test database (the one pytest-django's live server also serves)."""
+subprocess on the test database (the one pytest-django's live server also serves).
+
+scripts/bench uses the same receiver, worker and private Redis outside pytest, with its own options
+(a 204 answer and keep-alive, arrival times, a ping path for the bare Celery hop, N worker processes
+with an extra task module, a Redis database number)."""
 
 import asyncio
 import base64
@@ -63,12 +67,23 @@ class Delivery:
     payload: dict | None
     verified: bool
     answered: int
+    at: float = 0.0  # time.perf_counter() just before the answer went out
+
+    @property
+    def reference(self) -> str | None:
+        return self.payload["data"]["application_reference"] if self.payload else None
 
 
 @dataclass
 class Receiver:
     """A local HTTP server standing in for ONS. ``script`` is the list of status codes to answer
-    next (then 200); with ``hold_next`` the next request waits until ``release`` is set."""
+    next (then ``ok_status``); with ``hold_next`` the next request waits until ``release`` is set.
+    A delivery whose Standard Webhooks signature does not verify is answered 401.
+
+    For scripts/bench: ``keep_alive`` speaks HTTP/1.1 with persistent connections (as the notifier's
+    ``requests.Session`` expects), ``wait`` blocks until a predicate over what arrived holds, and
+    unsigned POSTs to ``ping_url`` carrying a ``ping-token`` header note only their arrival time in
+    ``pings`` (the bare Celery hop the benchmark compares a delivery with)."""
 
     url: str = ""
     secret: str = WEBHOOK_SECRET
@@ -77,12 +92,44 @@ class Receiver:
     hold_next: bool = False
     holding: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    ok_status: int = 200
+    keep_alive: bool = False
+    ping_url: str = ""
+    pings: dict[str, float] = field(default_factory=dict)
+    arrived: threading.Condition = field(init=False)
+
+    def __post_init__(self):
+        self.arrived = threading.Condition(self.lock)
 
     def answer_for(self) -> tuple[int, bool]:
         with self.lock:
             hold, self.hold_next = self.hold_next, False
-            return (self.script.pop(0) if self.script else 200), hold
+            return (self.script.pop(0) if self.script else self.ok_status), hold
+
+    @property
+    def receipts(self) -> list[Delivery]:
+        """The deliveries whose signature verified, in order of arrival."""
+        with self.lock:
+            return [d for d in self.deliveries if d.verified]
+
+    @property
+    def rejected(self) -> int:
+        with self.lock:
+            return sum(not d.verified for d in self.deliveries)
+
+    def received_for(self, reference: str) -> float | None:
+        """When the last verified delivery for this application arrived (perf_counter), or None."""
+        with self.lock:
+            for delivery in reversed(self.deliveries):
+                if delivery.verified and delivery.reference == reference:
+                    return delivery.at
+        return None
+
+    def wait(self, predicate, timeout: float) -> bool:
+        """Block until ``predicate()`` holds (checked at each arrival) or ``timeout`` seconds pass."""
+        with self.arrived:
+            return self.arrived.wait_for(predicate, timeout)
 
     @property
     def ids(self) -> list[str]:
@@ -91,52 +138,83 @@ class Receiver:
 
     def for_reference(self, reference: str) -> list[Delivery]:
         with self.lock:
-            return [
-                d
-                for d in self.deliveries
-                if d.payload and d.payload["data"]["application_reference"] == reference
-            ]
+            return [d for d in self.deliveries if d.reference == reference]
+
+    def start(self) -> "Receiver":
+        state = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if state.keep_alive else "HTTP/1.0"
+
+            def do_POST(self):
+                state.handle(self)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{port}/ons/webhook"
+        self.ping_url = f"http://127.0.0.1:{port}/ping"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        body = request.rfile.read(int(request.headers.get("Content-Length", 0)))
+        # Each arrival is noted just before its answer goes out, so a client that has its answer
+        # always finds it noted.
+        if request.path == "/ping" and "ping-token" in request.headers:
+            with self.arrived:
+                self.pings[request.headers["ping-token"]] = time.perf_counter()
+                self.arrived.notify_all()
+            _answer(request, 204)
+            return
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            payload = Webhook(self.secret).verify(body, headers)
+            verified = True
+        except WebhookVerificationError:
+            payload, verified = None, False
+        status, hold = self.answer_for()
+        if not verified:
+            status = 401
+        if hold:
+            self.holding.set()
+            self.release.wait(20)
+        with self.arrived:
+            self.deliveries.append(
+                Delivery(
+                    headers.get("webhook-id", ""),
+                    headers,
+                    body,
+                    payload,
+                    verified,
+                    status,
+                    time.perf_counter(),
+                )
+            )
+            self.arrived.notify_all()
+        _answer(request, status)
+
+
+def _answer(request: BaseHTTPRequestHandler, status: int) -> None:
+    request.send_response(status)
+    request.send_header("Content-Length", "0")
+    request.end_headers()
+    request.wfile.flush()
 
 
 @pytest.fixture
 def receiver():
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            try:
-                payload = Webhook(state.secret).verify(body, headers)
-                verified = True
-            except WebhookVerificationError:
-                payload, verified = None, False
-            status, hold = state.answer_for()
-            if not verified:
-                status = 401
-            if hold:
-                state.holding.set()
-                state.release.wait(20)
-            with state.lock:
-                state.deliveries.append(
-                    Delivery(headers.get("webhook-id", ""), headers, body, payload, verified, status)
-                )
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/ons/webhook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    state = Receiver().start()
     yield state
-    state.release.set()
-    server.shutdown()
-    server.server_close()
+    state.stop()
 
 
 # --- The SMTP sink -------------------------------------------------------------------------------
@@ -199,11 +277,14 @@ def smtp_sink():
 
 
 class PrivateRedis:
-    def __init__(self, directory: Path):
+    """A redis-server of its own on a free port, keeping nothing on disk; ``url`` names database
+    ``db`` (0 for the tests; scripts/bench uses its own number)."""
+
+    def __init__(self, directory: Path, *, db: int = 0):
         self.port = free_port()
         self.dir = directory
         self.pidfile = directory / "redis.pid"
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.url = f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self):
         subprocess.run(
@@ -274,33 +355,54 @@ def private_redis(tmp_path_factory):
 
 
 class Worker:
-    def __init__(self, env: dict, log_dir: Path):
+    """A real ``celery worker`` subprocess (prefork) with ``env``, logging to ``log_dir``. The tests
+    run 2 processes; scripts/bench chooses ``concurrency``, loads its baseline task module with
+    ``include`` and names its worker ``name``."""
+
+    def __init__(
+        self,
+        env: dict,
+        log_dir: Path,
+        *,
+        concurrency: int = 2,
+        include: tuple[str, ...] = (),
+        name: str = "ons-test",
+        ready_timeout: float = 60,
+    ):
         self.env = env
         self.log_dir = log_dir
+        self.concurrency = concurrency
+        self.include = include
+        self.name = name
+        self.ready_timeout = ready_timeout
         self.process: subprocess.Popen | None = None
         self.starts = 0
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,  # the interpreter running the tests, wherever its venv lives
+            "-m",
+            "celery",
+            "-A",
+            "archive_portal",
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={self.concurrency}",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"{self.name}-{os.getpid()}-{self.starts}@%h",
+            *(f"--include={module}" for module in self.include),
+        ]
 
     def start(self):
         self.starts += 1
         log = self.log_dir / f"worker-{self.starts}.log"
         self.log = log
         self.process = subprocess.Popen(
-            [
-                sys.executable,  # the interpreter running the tests, wherever its venv lives
-                "-m",
-                "celery",
-                "-A",
-                "archive_portal",
-                "worker",
-                "--pool=prefork",
-                "--concurrency=2",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"ons-test-{os.getpid()}-{self.starts}@%h",
-            ],
+            self.command(),
             cwd=ROOT,
             env=self.env,
             stdout=log.open("wb"),
@@ -309,7 +411,7 @@ class Worker:
         )
         wait_for(
             lambda: b" ready." in log.read_bytes() or self.process.poll() is not None,
-            timeout=60,
+            timeout=self.ready_timeout,
             message="the worker to be ready",
         )
         if self.process.poll() is not None:

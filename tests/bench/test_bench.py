@@ -16,6 +16,9 @@ if str(SCRIPTS) not in sys.path:
 
 import bench  # noqa: E402 (scripts/ goes on the path first)
 import bench_data  # noqa: E402 (scripts/ goes on the path first)
+import bench_delivery  # noqa: E402 (scripts/ goes on the path first)
+import bench_pages  # noqa: E402 (scripts/ goes on the path first)
+import bench_report  # noqa: E402 (scripts/ goes on the path first)
 import bench_timing  # noqa: E402 (scripts/ goes on the path first)
 
 
@@ -26,22 +29,22 @@ def bench_urls(settings):
 
 @pytest.fixture
 def receiver():
-    server = bench.Receiver().start()
+    server = bench_delivery.start_receiver()
     yield server
     server.stop()
 
 
 def test_query_counts_are_collected_for_every_page_and_do_not_grow_with_rows(db, bench_urls):
     actors = bench_data.ensure_actors()
-    clients = bench.signed_in_clients(actors)
+    clients = bench_pages.signed_in_clients(actors)
     bench_data.grow(10, actors)
     bench_data.review_subject(1, actors)
-    small = bench.query_counts(actors, clients)
+    small = bench_pages.query_counts(actors, clients)
     bench_data.grow(40, actors)
     bench_data.review_subject(4, actors)
-    large = bench.query_counts(actors, clients)
+    large = bench_pages.query_counts(actors, clients)
 
-    assert set(small) == {page.name for page in bench.pages(actors)}
+    assert set(small) == {page.name for page in bench_pages.pages(actors)}
     assert {name: status for name, (status, _) in small.items()} == dict.fromkeys(small, 200)
     assert all(queries > 0 for _, queries in small.values())
     assert {name: q for name, (_, q) in large.items()} == {name: q for name, (_, q) in small.items()}
@@ -77,9 +80,9 @@ def test_data_generator_is_realistic_and_repeatable(db):
 def test_baselines_answer_for_staff_and_are_timed(db, bench_urls):
     actors = bench_data.ensure_actors()
     bench_data.grow(10, actors)
-    clients = bench.signed_in_clients(actors)
-    times = bench.time_pages(clients, bench.page_targets(), rounds=1, budget=1.0)
-    assert set(times) == {name for name, _, _ in bench.page_targets()}
+    clients = bench_pages.signed_in_clients(actors)
+    times = bench_pages.time_pages(clients, bench_pages.page_targets(), rounds=1, budget=1.0)
+    assert set(times) == {name for name, _, _ in bench_pages.page_targets()}
     assert all(t["median_ms"] > 0 and t["n"] == 1 for t in times.values())
     # The bare list keeps the permission check: a researcher is refused.
     assert clients["researcher"].get("/bench/applications/").status_code == 403
@@ -119,7 +122,7 @@ def test_a_decision_reaches_the_receiver_through_the_real_services(
     (application,) = bench_data.decide_pool(1, actors)
     commits = {}
     with django_capture_on_commit_callbacks(execute=True):  # tasks run eagerly in the test settings
-        bench.decide(application, actors.chair, commits, "t")
+        bench_delivery.decide(application, actors.chair, commits, "t")
 
     arrived = receiver.received_for(application.reference)
     assert arrived is not None
@@ -129,9 +132,9 @@ def test_a_decision_reaches_the_receiver_through_the_real_services(
 
 def test_percentile_picks_the_nearest_rank():
     values = [float(n) for n in range(1, 101)]
-    assert bench.percentile(values, 0.5) == 51.0
-    assert bench.percentile(values, 0.95) == 95.0
-    assert bench.percentile([7.0], 0.95) == 7.0
+    assert bench_report.percentile(values, 0.5) == 51.0
+    assert bench_report.percentile(values, 0.95) == 95.0
+    assert bench_report.percentile([7.0], 0.95) == 7.0
 
 
 def test_timing_measures_both_forms_for_known_and_unknown_addresses(db, capsys):
@@ -147,6 +150,64 @@ def test_timing_measures_both_forms_for_known_and_unknown_addresses(db, capsys):
     # Each unknown sign-up made an account; the known address still has one.
     assert User.objects.filter(email=bench_timing.KNOWN).count() == 1
     assert User.objects.filter(email__startswith="timing-").exclude(email=bench_timing.KNOWN).count() == 3
-    bench_timing.report(figures, bench.print_table)
+    bench_timing.report(figures, bench_report.print_table)
     assert "password reset" in capsys.readouterr().out
     assert bench_timing.summary(figures).startswith("timing known/unknown sign-up ")
+
+
+def test_database_and_redis_db_can_be_chosen_so_two_runs_do_not_share_them(capsys):
+    """Two runs at once would drop each other's database and flush each other's queue."""
+    assert (bench.parse_args([]).database, bench.parse_args([]).redis_db) == ("bench_portal", 10)
+    args = bench.parse_args(["--database", "wt_bench_1", "--redis-db", "12"])
+    assert (args.database, args.redis_db) == ("wt_bench_1", 12)
+    for bad in (["--database", "bench; DROP"], ["--database", "Bench"], ["--redis-db", "16"]):
+        with pytest.raises(SystemExit):
+            bench.parse_args(bad)
+    assert "--database takes lower-case letters" in capsys.readouterr().err
+
+
+def test_bench_receiver_notes_pings_and_keeps_connections_alive(receiver):
+    """The bare Celery hop's POST to the ping path is timed, not verified, and the notifier's
+    requests.Session keeps one HTTP/1.1 connection to the benchmark's receiver."""
+    with requests.Session() as session:
+        first = session.post(receiver.ping_url, data=b"{}", headers={"ping-token": "tok-1"}, timeout=5)
+        second = session.post(receiver.url, data=b"{}", timeout=5)
+    assert (first.status_code, first.raw.version) == (204, 11)
+    assert second.status_code == 401
+    assert receiver.wait(lambda: "tok-1" in receiver.pings, 1)
+    assert receiver.rejected == 1
+    assert receiver.receipts == []
+
+
+def test_suite_receiver_keeps_its_defaults_for_the_notification_tests():
+    """The suite's own users still get 200 over HTTP/1.0, and a ping without its token is a
+    delivery like any other (refused, since unsigned)."""
+    from tests.celery_support import Receiver
+
+    server = Receiver().start()
+    try:
+        response = requests.post(server.url.replace("/ons/webhook", "/ping"), data=b"{}", timeout=5)
+        assert (response.status_code, response.raw.version) == (401, 10)
+        assert len(server.deliveries) == 1
+        assert server.answer_for() == (200, False)
+    finally:
+        server.stop()
+
+
+def test_bench_worker_runs_the_chosen_processes_and_the_bare_hop_task(tmp_path):
+    from tests.celery_support import Worker
+
+    command = Worker({}, tmp_path, concurrency=5, include=("bench_tasks",), name="bench").command()
+    assert "--concurrency=5" in command
+    assert "--include=bench_tasks" in command
+    assert command[command.index("-n") + 1].startswith("bench-")
+    default = Worker({}, tmp_path).command()
+    assert "--concurrency=2" in default
+    assert not any(arg.startswith("--include") for arg in default)
+
+
+def test_bench_redis_names_its_own_database_on_a_private_server(tmp_path):
+    from tests.celery_support import PrivateRedis
+
+    assert PrivateRedis(tmp_path).url.endswith("/0")
+    assert PrivateRedis(tmp_path, db=13).url.endswith("/13")

@@ -1,0 +1,288 @@
+"""scripts/bench, steps 1, 2 and 5a: the pages measured and who requests them, their query counts at
+two sizes, their times against Django's admin changelist and a bare ListView, and the resident
+memory of a web process rendering the large lists (this file run by itself, so that the process
+holds only what a web process holds). Django and the data module are imported inside the functions:
+scripts/bench imports this module before ``django.setup()``."""
+
+import json
+import statistics
+import time
+from dataclasses import dataclass
+
+from bench_report import mark, note_load, print_table, proc_status
+
+#: Goals from issue 10.
+GOAL_ADMIN_RATIO = 0.35
+GOAL_BARE_RATIO = 2.0
+
+
+# --- query counts --------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    name: str
+    who: str  # "anonymous" or an Actors attribute
+    url: str
+    kind: str = "list"
+
+
+def pages(actors) -> list[Page]:
+    """Every list and detail page of issue 10 (and a few more), with who requests it."""
+    from bench_data import MAIN_PREFIX, REVIEW_REFERENCE
+    from django.urls import reverse
+
+    from notifications.models import OnsNotification
+
+    review_pk = _review_pk()
+    notification = OnsNotification.objects.filter(application__reference__startswith=MAIN_PREFIX).order_by(
+        "pk"
+    )
+    return [
+        Page("catalogue", "anonymous", reverse("deposits:catalogue")),
+        Page("deposit detail", "anonymous", reverse("deposits:detail", args=["DEP-2023-00000"]), "detail"),
+        Page("register", "anonymous", reverse("transparency:register")),
+        Page(
+            "register detail",
+            "anonymous",
+            reverse("transparency:register_detail", args=[f"{MAIN_PREFIX}00005"]),
+            "detail",
+        ),
+        Page("my applications", "researcher", reverse("applications:my_list")),
+        Page("application detail", "researcher", reverse("applications:detail", args=[review_pk]), "detail"),
+        Page("home (researcher)", "researcher", reverse("core:home")),
+        Page("panel queue", "member", reverse("panel:queue")),
+        Page("review page", "member", reverse("panel:review", args=[REVIEW_REFERENCE]), "detail"),
+        Page("home (panel)", "member", reverse("core:home")),
+        Page("staff applications", "staff", reverse("panel:staff_applications")),
+        Page(
+            "staff application",
+            "staff",
+            reverse("panel:staff_application", args=[REVIEW_REFERENCE]),
+            "detail",
+        ),
+        Page("notification log", "staff", reverse("notifications:log")),
+        Page(
+            "notification detail",
+            "staff",
+            reverse("notifications:detail", args=[notification.first().pk]),
+            "detail",
+        ),
+        Page("audit log", "staff", reverse("core:audit_log")),
+        Page("dashboard", "staff", reverse("transparency:dashboard")),
+        Page("home (staff)", "staff", reverse("core:home")),
+    ]
+
+
+def _review_pk() -> int:
+    from bench_data import REVIEW_REFERENCE
+
+    from applications.models import Application
+
+    return Application.objects.only("pk").get(reference=REVIEW_REFERENCE).pk
+
+
+def signed_in_clients(actors) -> dict:
+    """One test Client per person, signed in with the second factor satisfied (as tests/conftest.py's
+    client_for does), so every page sees the real middleware and permission checks."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    clients = {"anonymous": Client()}
+    for who in ("researcher", "member", "chair", "staff"):
+        user = getattr(actors, who)
+        client = Client()
+        client.force_login(user)
+        if user.needs_second_factor:
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="Bench app", confirmed=True)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        clients[who] = client
+    return clients
+
+
+def count_queries(client, url: str) -> tuple[int, int]:
+    """(status, number of SQL queries) of one GET, after a warm-up GET of the same URL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    return response.status_code, len(captured.captured_queries)
+
+
+def query_counts(actors, clients) -> dict[str, tuple[int, int]]:
+    return {page.name: count_queries(clients[page.who], page.url) for page in pages(actors)}
+
+
+# --- page times ----------------------------------------------------------------------------------
+
+
+def time_pages(
+    clients, targets: list[tuple[str, str, str]], *, rounds: int, budget: float, warmups: int = 2
+) -> dict[str, dict]:
+    """Median wall time of GETs, interleaved round by round so drift hits every page alike (so the
+    slowest page's time decides how many rounds fit in the budget).
+    ``targets``: (name, who, url). ``warmups`` rounds first; then at least 5 measured rounds (or
+    ``rounds`` if fewer), and more up to ``rounds`` while within ``budget`` seconds."""
+    for _ in range(warmups):
+        for _name, who, url in targets:
+            response = clients[who].get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {url} as {who} answered {response.status_code}")
+    samples: dict[str, list[float]] = {name: [] for name, _, _ in targets}
+    started = time.perf_counter()
+    for n in range(rounds):
+        for name, who, url in targets:
+            t0 = time.perf_counter()
+            clients[who].get(url)
+            samples[name].append(time.perf_counter() - t0)
+        if n >= min(4, rounds - 1) and time.perf_counter() - started > budget:
+            break
+    return {
+        name: {"median_ms": statistics.median(s) * 1000, "min_ms": min(s) * 1000, "n": len(s)}
+        for name, s in samples.items()
+    }
+
+
+def page_targets() -> list[tuple[str, str, str]]:
+    from django.urls import reverse
+
+    return [
+        ("panel queue", "member", reverse("panel:queue")),
+        ("staff applications", "staff", reverse("panel:staff_applications")),
+        ("admin changelist", "staff", "/bench/admin/applications/application/"),
+        ("bare ListView", "staff", reverse("bench_bare_list")),
+        ("project admin (info)", "staff", "/admin/applications/application/"),
+    ]
+
+
+def child_memory_main() -> None:
+    """Run as a separate process (``python scripts/bench_pages.py``, with the benchmark's
+    environment): a web process that renders the 10,000-row lists once each and reports its resident
+    memory before and at peak."""
+    import django
+
+    django.setup()
+    from bench_data import ensure_actors
+
+    actors = ensure_actors()
+    clients = signed_in_clients(actors)
+    from django.urls import reverse
+
+    # Load the URLconf, templates and middleware first, with light pages (the home page of a panel
+    # member already loads the whole queue).
+    clients["anonymous"].get(reverse("deposits:catalogue"))
+    for who in ("staff", "member"):
+        clients[who].get(reverse("accounts:security"))
+    result = {"baseline_kb": proc_status()["VmRSS"]}
+    for name, who, url in (
+        ("panel queue", "member", reverse("panel:queue")),
+        ("staff applications", "staff", reverse("panel:staff_applications")),
+        ("bare ListView", "staff", reverse("bench_bare_list")),
+    ):
+        status = clients[who].get(url).status_code
+        result[name] = {"status": status, "peak_kb": proc_status()["VmHWM"]}
+    print(json.dumps(result))
+
+
+# --- steps 1 and 2 -------------------------------------------------------------------------------
+
+
+def step_query_counts(results: dict, actors, clients, *, small: int, large: int) -> dict:
+    """Step 1: grow the data to ``small`` and then ``large`` rows, count every page's queries at
+    each size and print table 1. Returns the counts by size and how many pages kept theirs."""
+    import bench_data
+
+    counts = {}
+    for size in (small, large):
+        t0 = time.monotonic()
+        bench_data.grow(size, actors)
+        bench_data.review_subject(max(1, size // 10), actors)
+        counts[size] = query_counts(actors, clients)
+        print(f"bench: {size} rows made and every page counted in {time.monotonic() - t0:.1f} s")
+    rows = []
+    equal = 0
+    for name in counts[small]:
+        (s1, q1), (s2, q2) = counts[small][name], counts[large][name]
+        ok = q1 == q2 and s1 == s2 == 200
+        equal += ok
+        rows.append([name, s1, q1, q2, mark(ok)])
+    print_table(
+        f"1. Queries per page at {small} and {large:,} rows (detail pages: 1 and "
+        f"{large // 10} team members, deposits, versions, queries, attachments; x panel votes)",
+        ["page", "status", f"{small}", f"{large:,}", "equal"],
+        rows,
+    )
+    results["queries"] = {
+        name: {"small": counts[small][name][1], "large": counts[large][name][1]} for name in counts[small]
+    }
+    return {"equal": equal, "pages": len(counts[small])}
+
+
+def step_page_times(results: dict, actors, clients, *, applications: int, rounds: int) -> dict:
+    """Step 2: grow the data to ``applications`` rows, time the two measured lists against the
+    baselines (table 2) and every other page (table 2b). Returns the ratios and whether they pass."""
+    import bench_data
+    from django.db import connection
+
+    t0 = time.monotonic()
+    bench_data.grow(applications, actors)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"\nbench: {applications:,} applications made in {time.monotonic() - t0:.1f} s")
+    print(f"bench: timing pages; {note_load(results, 'pages')}")
+    # One warm-up round: step 1 already requested these pages (the baselines are new).
+    times = time_pages(clients, page_targets(), rounds=rounds, budget=45.0, warmups=1)
+    admin = times["admin changelist"]["median_ms"]
+    bare = times["bare ListView"]["median_ms"]
+    rows, ratio_ok = [], True
+    for name, figures in times.items():
+        measured = name in ("panel queue", "staff applications")
+        a, b = figures["median_ms"] / admin, figures["median_ms"] / bare
+        if measured:
+            ratio_ok &= a <= GOAL_ADMIN_RATIO and b <= GOAL_BARE_RATIO
+        rows.append(
+            [
+                name,
+                f"{figures['median_ms']:.1f}",
+                f"{figures['min_ms']:.1f}",
+                figures["n"],
+                f"{a:.2f}" + ("" if not measured else f" {mark(a <= GOAL_ADMIN_RATIO)}"),
+                f"{b:.2f}" + ("" if not measured else f" {mark(b <= GOAL_BARE_RATIO)}"),
+            ]
+        )
+    print_table(
+        f"2. Page times with {applications:,} applications (in-process test client; goals: "
+        f"<= {GOAL_ADMIN_RATIO} of admin, <= {GOAL_BARE_RATIO} of bare list)",
+        ["page", "median ms", "min ms", "n", "/ admin", "/ bare"],
+        rows,
+    )
+    results["pages"] = times
+    others = [(p.name, p.who, p.url) for p in pages(actors) if p.name not in times]
+    # These pages were already requested in step 1, so no warm-up round (it saves a minute).
+    other_times = time_pages(clients, others, rounds=3, budget=0.0, warmups=0)
+    print_table(
+        f"2b. Every other page with {applications:,} applications (median of 3; no goal: a page "
+        "whose time grows with the rows while its query count does not fetches or renders every row)",
+        ["page", "median ms", "/ bare"],
+        [[name, f"{t['median_ms']:.1f}", f"{t['median_ms'] / bare:.2f}"] for name, t in other_times.items()],
+    )
+    results["other_pages"] = other_times
+    queue, staff = times["panel queue"]["median_ms"], times["staff applications"]["median_ms"]
+    return {
+        "ok": ratio_ok,
+        "queue_admin": queue / admin,
+        "staff_admin": staff / admin,
+        "queue_bare": queue / bare,
+        "staff_bare": staff / bare,
+    }
+
+
+if __name__ == "__main__":
+    child_memory_main()
