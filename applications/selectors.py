@@ -65,6 +65,26 @@ def application_accepted_members(*, application: Application) -> list[Applicatio
     return [m for m in application_team(application=application) if m.status == MemberStatus.ACCEPTED]
 
 
+def application_team_users(*, application: Application) -> list:
+    """Who "the team" is, the one definition every app uses: the accepted members who have an
+    account (the lead first, then in the order they joined). Their addresses are read from the
+    account, so a member who changed their email is written to at the new one, never at the
+    address they were invited with."""
+    return [m.user for m in application_accepted_members(application=application) if m.user is not None]
+
+
+def application_team_emails(*, application: Application) -> list[str]:
+    """The current addresses of ``application_team_users``, sorted and without repeats."""
+    return sorted({user.email for user in application_team_users(application=application) if user.email})
+
+
+def application_team_includes(*, application: Application, user) -> bool:
+    """True when ``user`` is one of ``application_team_users`` (asked without loading the team)."""
+    if not getattr(user, "is_authenticated", False) or application.pk is None:
+        return False
+    return application.members.filter(user_id=user.pk, status=MemberStatus.ACCEPTED).exists()
+
+
 def researcher_snapshot(*, user, role: str) -> dict:
     """Who one researcher is at this moment, as plain JSON: the fields a decision keeps of each team
     member (and ONS and the public register read from it), whatever the profile says later. Text

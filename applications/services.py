@@ -39,7 +39,13 @@ from .models import (
 )
 from .permissions import TEAM_PERMISSIONS, can_respond_to_invitation, can_view_application
 from .sections import SECTION_FIELDS
-from .selectors import Problem, application_answers, application_problems, application_use_condition_matches
+from .selectors import (
+    Problem,
+    application_answers,
+    application_problems,
+    application_team_emails,
+    application_use_condition_matches,
+)
 from .signals import application_submitted, application_withdrawn
 
 #: The milestone timestamp each status sets.
@@ -106,10 +112,6 @@ def application_transition(
 
 def _application_url(application: Application, name: str = "applications:detail") -> str:
     return absolute_url(name, pk=application.pk)
-
-
-def _team_emails(application: Application) -> list[str]:
-    return list(application.members.filter(status=MemberStatus.ACCEPTED).values_list("email", flat=True))
 
 
 def _ensure_team_member(application: Application, actor) -> None:
@@ -472,7 +474,7 @@ def _next_version_submit(
     )
     version = _freeze_version(app, actor)
     email_queue(
-        to=_team_emails(app),
+        to=application_team_emails(application=app),
         template=template,
         context={"application": app, "version": version, "url": _application_url(app)},
     )
@@ -570,7 +572,7 @@ def application_withdraw(*, application: Application, actor, reason: str = "") -
         sender=Application, application=app, actor=actor, previous_status=previous_status
     )
     email_queue(
-        to=_team_emails(app),
+        to=application_team_emails(application=app),
         template="applications/withdrawn",
         context={"application": app, "actor": actor, "reason": reason.strip(), "url": _application_url(app)},
     )

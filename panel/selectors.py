@@ -9,8 +9,9 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from applications.enums import ApplicationStatus, MemberStatus
+from applications.enums import ApplicationStatus
 from applications.models import Application, ApplicationMember, ApplicationQuery
+from applications.selectors import application_team_includes, application_team_users
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
@@ -71,27 +72,6 @@ def interest_list(*, member: User | None = None, include_withdrawn: bool = False
 
 
 # --- who may see what ----------------------------------------------------------------------------
-
-
-def team_users(application: Application) -> list[User]:
-    """The lead and every co-applicant who accepted."""
-    users = {application.lead_id: application.lead}
-    for member in application.members.all():
-        if member.user_id and member.status == MemberStatus.ACCEPTED:
-            users[member.user_id] = member.user
-    return list(users.values())
-
-
-def team_emails(application: Application) -> list[str]:
-    return sorted({user.email for user in team_users(application)})
-
-
-def is_on_team(application: Application, user: User) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if application.lead_id == user.pk:
-        return True
-    return application.members.filter(user=user, status=MemberStatus.ACCEPTED).exists()
 
 
 def application_for_panel(*, reference: str, user: User) -> Application | None:
@@ -488,7 +468,7 @@ def accreditation_checks(application: Application) -> list[AccreditationCheck]:
     """Is each team member's ONS accreditation present and valid until the requested access end?"""
     day = application.access_end or timezone.localdate()
     checks = []
-    for user in team_users(application):
+    for user in application_team_users(application=application):
         profile = getattr(user, "researcher_profile", None)
         if profile is None or not profile.is_accredited:
             checks.append(AccreditationCheck(user, profile, False, "No ONS accreditation recorded."))
@@ -535,7 +515,7 @@ def decision_letter_for(*, reference: str, user: User) -> Decision | None:
     if decision is None or not getattr(user, "is_authenticated", False):
         return None
     application = decision.application
-    if is_staff_member(user) or is_on_team(application, user):
+    if is_staff_member(user) or application_team_includes(application=application, user=user):
         return decision
     if is_panel_member(user) and application.review_opened_at is not None:
         declaration = conflict_for(application=application, user=user)

@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.services import user_change_role
 from applications.enums import ApplicationStatus
 from applications.models import Application, ApplicationQuery
-from applications.selectors import application_team_snapshot
+from applications.selectors import application_team_emails, application_team_snapshot
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
@@ -50,7 +50,6 @@ from .selectors import (
     recommendation_for,
     reviewers_without_conflict,
     rules_current,
-    team_emails,
     vote_tally,
     voting_is_open,
 )
@@ -275,7 +274,7 @@ def application_query_raise(*, application: Application, actor: User, questions:
         data={"query": query.pk, "version": application.version_number},
     )
     email_queue(
-        to=team_emails(application),
+        to=application_team_emails(application=application),
         template="panel/query_raised",
         context={
             "application": application,
@@ -466,7 +465,7 @@ def withdrawal_reviewers_notify(*, application: Application, previous_status: st
 def _decision_email(decision: Decision) -> None:
     application = decision.application
     email_queue(
-        to=team_emails(application),
+        to=application_team_emails(application=application),
         template="panel/decision",
         context={
             "application": application,

@@ -10,7 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from applications.models import Application
-from applications.selectors import application_accepted_members, application_version_diff
+from applications.selectors import (
+    application_accepted_members,
+    application_team_users,
+    application_version_diff,
+)
 from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.permissions import (
@@ -176,7 +180,7 @@ class ReviewView(PanelApplicationMixin, View):
             "versions": sorted(application.versions.all(), key=lambda v: v.number, reverse=True),
             "version_diff": _version_diff(application),
             "attachments": selectors.attachments_for(application),
-            "team": selectors.team_users(application),
+            "team": application_team_users(application=application),
             "accreditations": selectors.accreditation_checks(application),
             "matches": selectors.automatic_checks(application),
             "my_vote": selectors.my_current_vote(application=application, user=user),
@@ -453,7 +457,7 @@ class StaffApplicationView(StaffRequiredMixin, View):
             "current_version": max(application.versions.all(), key=lambda v: v.number, default=None),
             "version_diff": _version_diff(application),
             "attachments": selectors.attachments_for(application),
-            "team": selectors.team_users(application),
+            "team": application_team_users(application=application),
             "accreditations": selectors.accreditation_checks(application),
             "matches": selectors.automatic_checks(application),
             "decision": getattr(application, "decision", None) if hasattr(application, "decision") else None,
