@@ -15,7 +15,15 @@ from deposits.enums import DepositStatus
 from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
 
-from .enums import DECIDED, EDITABLE, ApplicationSection, ApplicationStatus, MemberRole, MemberStatus
+from .enums import (
+    AWAITING_SCREENING,
+    DECIDED,
+    EDITABLE,
+    ApplicationSection,
+    ApplicationStatus,
+    MemberRole,
+    MemberStatus,
+)
 from .models import Application, ApplicationMember, ApplicationQuery, ApplicationVersion
 from .permissions import applications_visible_to, invitations_for
 from .sections import LAY_SUMMARY_MAX_WORDS, QUESTIONS, QUESTIONS_BY_KEY, Question, is_answered, word_count
@@ -421,7 +429,7 @@ def application_next_step(application: Application) -> str:
         if getattr(application, "has_open_query", True):
             return "Answer the panel's questions"
         return "Resubmit the application"
-    if status in {ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED}:
+    if status in AWAITING_SCREENING:
         return "Wait for staff to screen it"
     if status == ApplicationStatus.UNDER_REVIEW:
         return "Wait for the panel's decision"

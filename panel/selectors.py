@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from applications.enums import ApplicationStatus
+from applications.enums import AWAITING_SCREENING, CLOSED, REVIEWING, ApplicationStatus
 from applications.models import Application, ApplicationMember, ApplicationQuery
 from applications.selectors import application_team_includes, application_team_users
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
@@ -19,14 +19,6 @@ from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
 from .enums import ProjectVote, ResearcherFit
 from .models import ConflictDeclaration, Decision, MemberInterest, PanelMembership, PanelRules, Vote
 from .rules import Tally, recommend
-
-#: Statuses in which the panel is still reviewing (voting may be open or paused for a query).
-REVIEWING = frozenset(
-    {ApplicationStatus.UNDER_REVIEW, ApplicationStatus.QUERIED, ApplicationStatus.RESUBMITTED}
-)
-#: Statuses staff screen before the panel sees the application.
-AWAITING_SCREENING = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED})
-
 
 # --- rules and membership ------------------------------------------------------------------------
 
@@ -100,13 +92,7 @@ def voting_has_closed(application: Application, *, now: datetime | None = None) 
     review. (A queried application is *paused*, not closed: its members vote again on the next
     version, so they still see no other vote.)"""
     now = now or timezone.now()
-    if application.status in (
-        ApplicationStatus.APPROVED,
-        ApplicationStatus.REJECTED,
-        ApplicationStatus.REVOKED,
-        ApplicationStatus.ACCESS_ENDED,
-        ApplicationStatus.WITHDRAWN,
-    ):
+    if application.status in CLOSED:
         return True
     return (
         application.status == ApplicationStatus.UNDER_REVIEW

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import User
 from accounts.services import user_change_role
-from applications.enums import ApplicationStatus
+from applications.enums import AWAITING_SCREENING, QUERYABLE, REVIEWING, ApplicationStatus
 from applications.models import Application, ApplicationQuery
 from applications.selectors import application_team_emails, application_team_snapshot
 from applications.services import application_transition
@@ -42,8 +42,6 @@ from .models import (
     VoteReminder,
 )
 from .selectors import (
-    AWAITING_SCREENING,
-    REVIEWING,
     chair_may_decide,
     conflict_for,
     membership_list_current,
@@ -249,11 +247,7 @@ def application_query_raise(*, application: Application, actor: User, questions:
             )
     elif not is_staff_member(actor):
         raise NotPermitted("Only the chair or staff can query the applicants.")
-    if application.status not in (
-        ApplicationStatus.SUBMITTED,
-        ApplicationStatus.RESUBMITTED,
-        ApplicationStatus.UNDER_REVIEW,
-    ):
+    if application.status not in QUERYABLE:
         raise InvalidTransition(
             f"{application.reference} is {application.get_status_display().lower()}; "
             "it cannot be queried now."

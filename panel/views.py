@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
+from applications.enums import AWAITING_SCREENING, PANEL_VISIBLE
 from applications.models import Application
 from applications.selectors import (
     application_accepted_members,
@@ -213,7 +214,9 @@ class StaffAttachmentDownloadView(StaffRequiredMixin, View):
     http_method_names = ["get"]
 
     def get(self, request, reference, pk):
-        application = get_object_or_404(Application.objects.exclude(status="draft"), reference=reference)
+        application = get_object_or_404(
+            Application.objects.filter(status__in=PANEL_VISIBLE), reference=reference
+        )
         attachment = get_object_or_404(application.attachments, pk=pk)
         return private_file_response(
             attachment.file, download_name=attachment.original_name, content_type="application/pdf"
@@ -427,7 +430,9 @@ class StaffApplicationView(StaffRequiredMixin, View):
         return self._render(request, OpenReviewForm())
 
     def post(self, request, reference):
-        application = get_object_or_404(Application.objects.exclude(status="draft"), reference=reference)
+        application = get_object_or_404(
+            Application.objects.filter(status__in=PANEL_VISIBLE), reference=reference
+        )
         form = OpenReviewForm(request.POST)
         if form.is_valid():
             try:
@@ -448,12 +453,12 @@ class StaffApplicationView(StaffRequiredMixin, View):
             application = selectors.application_detail_for_review(reference=self.kwargs["reference"])
         except Application.DoesNotExist as exc:
             raise Http404("No such application.") from exc
-        if application.status == "draft":
+        if application.status not in PANEL_VISIBLE:
             raise Http404("No such application.")
         context = {
             "application": application,
             "form": form,
-            "can_open": application.status in selectors.AWAITING_SCREENING,
+            "can_open": application.status in AWAITING_SCREENING,
             "current_version": max(application.versions.all(), key=lambda v: v.number, default=None),
             "version_diff": _version_diff(application),
             "attachments": selectors.attachments_for(application),
