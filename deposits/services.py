@@ -694,12 +694,15 @@ def deposit_use_conditions_change_reject(
 
 
 @transaction.atomic
-def deposit_register_export(*, actor, deposits: QuerySet[Deposit], filters: dict | None = None) -> str:
-    """The register as CSV. Exports are audited: they carry contact details out of the portal."""
+def deposit_register_export(
+    *, actor, deposits: QuerySet[Deposit], filters: dict | None = None
+) -> list[list[str]]:
+    """The register's rows for the CSV (header first). Exports are audited: they carry contact
+    details out of the portal."""
     _ensure_staff(actor)
-    from .selectors import deposit_register_csv
+    from .selectors import deposit_register_rows
 
-    content = deposit_register_csv(deposits)
+    content = deposit_register_rows(deposits)
     audit_record(
         actor=actor,
         action=DepositAuditAction.EXPORTED,

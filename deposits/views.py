@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +9,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
+from core.csv import csv_response
 from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.filters import filter_values, filters_refused
@@ -116,12 +117,10 @@ class StaffDepositExportView(StaffRequiredMixin, View):
         )
         if refused := filters_refused(filterset):  # never the whole register for a search gone wrong
             return refused
-        content = services.deposit_register_export(
+        rows = services.deposit_register_export(
             actor=request.user, deposits=filterset.qs, filters=filter_values(filterset)
         )
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-        name = f"deposit-register-{timezone.localdate():%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response = csv_response(filename=f"deposit-register-{timezone.localdate():%Y-%m-%d}.csv", rows=rows)
         response["Cache-Control"] = "no-store, private"
         return response
 
