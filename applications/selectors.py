@@ -272,6 +272,28 @@ def application_missing_answers(*, application: Application, answers: dict | Non
     return problems
 
 
+class AccreditationStanding:
+    """What ``accreditation_standing`` answers."""
+
+    OK = "ok"
+    MISSING = "missing"
+    EXPIRED = "expired"
+    ENDS_TOO_SOON = "ends_too_soon"
+
+
+def accreditation_standing(profile, *, today: date, access_end: date | None) -> str:
+    """The one rule for a team member's ONS accreditation: recorded (a status and a number), valid
+    on ``today`` and still valid on the requested ``access_end``. Submission refuses anything but
+    OK, accepting an invitation refuses MISSING, and the panel's review page shows the answer."""
+    if profile is None or not profile.is_accredited:
+        return AccreditationStanding.MISSING
+    if not profile.accreditation_valid_on(today):
+        return AccreditationStanding.EXPIRED
+    if access_end and not profile.accreditation_valid_on(access_end):
+        return AccreditationStanding.ENDS_TOO_SOON
+    return AccreditationStanding.OK
+
+
 def _team_problems(*, application: Application, today: date) -> list[Problem]:
     problems = []
     end = application.access_end
@@ -290,7 +312,8 @@ def _team_problems(*, application: Application, today: date) -> list[Problem]:
         user = member.user
         name = user.get_full_name() if user else member.email
         profile = getattr(user, "researcher_profile", None) if user else None
-        if profile is None or not profile.is_accredited:
+        standing = accreditation_standing(profile, today=today, access_end=end)
+        if standing == AccreditationStanding.MISSING:
             problems.append(
                 Problem(
                     ApplicationSection.PEOPLE,
@@ -300,7 +323,7 @@ def _team_problems(*, application: Application, today: date) -> list[Problem]:
             )
             continue
         expiry = profile.accreditation_expires_on
-        if not profile.accreditation_valid_on(today):
+        if standing == AccreditationStanding.EXPIRED:
             problems.append(
                 Problem(
                     ApplicationSection.PEOPLE,
@@ -309,7 +332,7 @@ def _team_problems(*, application: Application, today: date) -> list[Problem]:
                     + ": renew it and update the profile before submitting.",
                 )
             )
-        elif end and not profile.accreditation_valid_on(end):
+        elif standing == AccreditationStanding.ENDS_TOO_SOON:
             problems.append(
                 Problem(
                     ApplicationSection.PEOPLE,

@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.enums import Role
 from accounts.models import ResearcherProfile
-from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.errors import DomainError, InvalidTransition, NotPermitted, domain_error_from
 from core.files import validate_pdf_upload
 from core.links import absolute_url
 from core.services import audit_record, email_queue, reference_next
@@ -40,7 +40,9 @@ from .models import (
 from .permissions import TEAM_PERMISSIONS, can_respond_to_invitation, can_view_application
 from .sections import SECTION_FIELDS
 from .selectors import (
+    AccreditationStanding,
     Problem,
+    accreditation_standing,
     application_answers,
     application_problems,
     application_team_emails,
@@ -215,8 +217,7 @@ def application_update(*, application: Application, actor, section: str, data: d
     try:
         app.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
+        raise domain_error_from(exc) from exc
     if changed:
         app.save(update_fields=[*changed, "updated_at"])
     if "deposits" in data:
@@ -318,7 +319,8 @@ def application_member_accept(*, membership: ApplicationMember, user) -> Applica
             f"{app.reference} is {app.get_status_display().lower()}: its team can no longer change."
         )
     profile = ResearcherProfile.objects.filter(user=user).first()  # fresh, not a cached relation
-    if profile is None or not profile.is_accredited:
+    standing = accreditation_standing(profile, today=timezone.localdate(), access_end=None)
+    if standing == AccreditationStanding.MISSING:
         raise DomainError(
             "Every team member must be an ONS accredited researcher: add your accreditation to your "
             "profile, then accept the invitation."
@@ -391,7 +393,7 @@ def application_attachment_add(
     try:
         validate_pdf_upload(uploaded)
     except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), field="file") from exc
+        raise domain_error_from(exc, field="file") from exc
     description = one_line_checked(description, field="description") or "Attachment"
     attachment = ApplicationAttachment(
         application=app,

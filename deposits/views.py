@@ -19,7 +19,6 @@ from . import selectors, services
 from .enums import DepositStatus, DocumentKind
 from .filters import CatalogueFilter, StaffDepositFilter
 from .forms import (
-    SECTION_TITLES,
     STATUS_ACTIONS,
     ApprovalForm,
     DepositDocumentForm,
@@ -29,6 +28,7 @@ from .forms import (
     StatusChangeForm,
 )
 from .models import SensitiveUse
+from .sections import SECTION_TITLES
 
 
 def _query_string(request) -> str:

@@ -11,7 +11,12 @@ from django.utils import timezone
 from accounts.models import User
 from applications.enums import AWAITING_SCREENING, CLOSED, REVIEWING, ApplicationStatus
 from applications.models import Application, ApplicationMember, ApplicationQuery
-from applications.selectors import application_team_includes, application_team_users
+from applications.selectors import (
+    AccreditationStanding,
+    accreditation_standing,
+    application_team_includes,
+    application_team_users,
+)
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
@@ -456,9 +461,11 @@ def accreditation_checks(application: Application) -> list[AccreditationCheck]:
     checks = []
     for user in application_team_users(application=application):
         profile = getattr(user, "researcher_profile", None)
-        if profile is None or not profile.is_accredited:
+        # judged on the access end when there is one: once it has passed, an expiry is history
+        standing = accreditation_standing(profile, today=day, access_end=application.access_end)
+        if standing == AccreditationStanding.MISSING:
             checks.append(AccreditationCheck(user, profile, False, "No ONS accreditation recorded."))
-        elif not profile.accreditation_valid_on(day):
+        elif standing != AccreditationStanding.OK:
             checks.append(
                 AccreditationCheck(
                     user,
