@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -287,8 +288,6 @@ def deposit_history(deposit: Deposit) -> list[HistoryEntry]:
         if getattr(r, name)
     }
     if user_ids:
-        from django.contrib.auth import get_user_model
-
         user_names = {u.pk: u.get_full_name() for u in get_user_model().objects.filter(pk__in=user_ids)}
 
     entries: list[HistoryEntry] = []

@@ -40,6 +40,7 @@ from .models import (
     SrsDataset,
 )
 from .sections import EDITABLE_FIELDS
+from .selectors import deposit_register_rows
 
 # --- helpers ----------------------------------------------------------------------------------------
 
@@ -663,8 +664,6 @@ def deposit_register_export(
     """The register's rows for the CSV (header first). Exports are audited: they carry contact
     details out of the portal."""
     _ensure_staff(actor)
-    from .selectors import deposit_register_rows
-
     content = deposit_register_rows(deposits)
     audit_record(
         actor=actor,

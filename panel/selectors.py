@@ -16,13 +16,15 @@ from applications.selectors import (
     accreditation_standing,
     application_team_includes,
     application_team_users,
+    application_use_condition_matches,
 )
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from deposits.models import Deposit
-from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
+from deposits.selectors import UseConditionMatch
 
 from .enums import ProjectVote, ResearcherFit
 from .models import ConflictDeclaration, Decision, MemberInterest, PanelMembership, PanelRules, Vote
+from .permissions import applications_seen_by
 from .rules import Tally, recommend
 
 # --- rules and membership ------------------------------------------------------------------------
@@ -73,8 +75,6 @@ def interest_list(*, member: User | None = None, include_withdrawn: bool = False
 
 def application_for_panel(*, reference: str, user: User) -> Application | None:
     """The application if this panel member or staff member may see it at all, else None (404)."""
-    from .permissions import applications_seen_by
-
     qs = Application.objects.select_related("lead", "lead__researcher_profile")
     return applications_seen_by(user, qs).filter(reference=reference).first()
 
@@ -272,8 +272,6 @@ def queue_search(text: str) -> Q:
 def _queue_applications(user: User, search: str = "") -> QuerySet[Application]:
     """The applications the panel sees (never a draft) that match ``search`` (``queue_search``), each
     with this member's declaration and vote on the current version as ``Exists`` subqueries."""
-    from .permissions import applications_seen_by
-
     my_declaration = ConflictDeclaration.objects.filter(application=OuterRef("pk"), member=user)
     my_vote = Vote.objects.filter(
         application=OuterRef("pk"), member=user, version_number=OuterRef("version_number")
@@ -427,23 +425,9 @@ def application_detail_for_review(*, reference: str) -> Application:
     )
 
 
-def lead_sector(application: Application) -> str:
-    profile = getattr(application.lead, "researcher_profile", None)
-    return getattr(profile, "sector", "") or ""
-
-
 def automatic_checks(application: Application) -> list[UseConditionMatch]:
     """The application's declared sensitive uses and its team's organisation sectors against the use
     conditions of every deposit it requests (the same check that rejects on submission)."""
-    try:
-        from applications.selectors import application_use_condition_matches
-    except ImportError:  # pragma: no cover - before the applications app had it
-        deposits = application.deposits.prefetch_related("excluded_uses")
-        return deposit_use_condition_matches(
-            deposits=deposits,
-            sensitive_uses=application.sensitive_uses.all(),
-            sector=lead_sector(application),
-        )
     return application_use_condition_matches(application=application)
 
 
@@ -489,11 +473,7 @@ def accreditation_checks(application: Application) -> list[AccreditationCheck]:
 
 
 def attachments_for(application: Application) -> list:
-    """Attachments, once the applications app has them (an ``attachments`` relation)."""
-    manager = getattr(application, "attachments", None)
-    if manager is None:
-        return []
-    return list(manager.all())
+    return list(application.attachments.all())
 
 
 def decision_letter_for(*, reference: str, user: User) -> Decision | None:
