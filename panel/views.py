@@ -16,7 +16,6 @@ from applications.selectors import (
     application_team_users,
     application_version_diff,
 )
-from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.permissions import (
     PanelRequiredMixin,
@@ -26,6 +25,7 @@ from core.permissions import (
     is_panel_member,
     is_staff_member,
 )
+from core.views_support import domain_action, domain_errors_on
 
 from . import selectors, services
 from .enums import Recommendation
@@ -133,18 +133,13 @@ class DeclareView(PanelApplicationMixin, View):
     def post(self, request, reference):
         form = ConflictDeclarationForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 declaration = services.conflict_declare(
                     application=self.application,
                     member=request.user,
                     has_conflict=form.cleaned_data["has_conflict"],
                     reason=form.cleaned_data["reason"],
                 )
-            except NotPermitted as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 if declaration.has_conflict:
                     messages.info(
                         request, "Your conflict of interest is recorded: you will not see or vote on it."
@@ -237,13 +232,8 @@ class VoteView(PanelApplicationMixin, View):
     def post(self, request, reference):
         form = VoteForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.vote_cast(application=self.application, member=request.user, **form.cleaned_data)
-            except NotPermitted as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, "Your vote is recorded. You can change it until voting closes.")
                 return redirect("panel:tally", reference=reference)
         vote = selectors.my_current_vote(application=self.application, user=request.user)
@@ -296,15 +286,10 @@ class DecideView(ChairApplicationMixin, View):
     def post(self, request, reference):
         form = DecisionForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.decision_record(
                     application=self.application, chair=request.user, **form.cleaned_data
                 )
-            except NotPermitted as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, "The decision is recorded; the team and ONS are being told.")
                 return redirect("panel:decision_letter", reference=reference)
         return self._render(request, form, status=400)
@@ -360,15 +345,10 @@ class QueryView(LoginRequiredMixin, View):
     def post(self, request, reference):
         form = QueryForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.application_query_raise(
                     application=self.application, actor=request.user, questions=form.cleaned_data["questions"]
                 )
-            except NotPermitted as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, "The questions are sent; the application is now queried.")
                 if is_staff_member(request.user):
                     return redirect("panel:staff_application", reference=reference)
@@ -435,15 +415,12 @@ class StaffApplicationView(StaffRequiredMixin, View):
         )
         form = OpenReviewForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.review_open(
                     application=application,
                     actor=request.user,
                     voting_deadline=form.cleaned_data["voting_deadline"],
                 )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, f"{reference} is open for the panel's review.")
                 return redirect("panel:staff_applications")
         return self._render(request, form, status=400)
@@ -477,13 +454,10 @@ class StaffMembersView(StaffRequiredMixin, View):
     def post(self, request):
         form = MemberAddForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.panel_member_add(
                     actor=request.user, user=form.cleaned_data["user"], is_chair=form.cleaned_data["is_chair"]
                 )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, f"{form.cleaned_data['user'].get_full_name()} is on the panel.")
                 return redirect("panel:staff_members")
         return self._render(request, form, status=400)
@@ -506,11 +480,8 @@ class StaffRulesView(StaffRequiredMixin, View):
     def post(self, request):
         form = PanelRulesForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 rules = services.panel_rules_update(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, f"The panel's rules are now: {rules}.")
                 return redirect("panel:staff_rules")
         return self._render(request, form, status=400)
@@ -527,13 +498,14 @@ class StaffRulesView(StaffRequiredMixin, View):
 class StaffMemberEndView(StaffRequiredMixin, View):
     def post(self, request, pk):
         membership = get_object_or_404(PanelMembership, pk=pk)
-        try:
-            services.panel_member_remove(actor=request.user, membership=membership)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{membership.user.get_full_name()} has left the panel.")
-        return redirect("panel:staff_members")
+        return domain_action(
+            request,
+            services.panel_member_remove,
+            actor=request.user,
+            membership=membership,
+            success=f"{membership.user.get_full_name()} has left the panel.",
+            redirect_to="panel:staff_members",
+        )
 
 
 class StaffMemberChairView(StaffRequiredMixin, View):
@@ -541,15 +513,15 @@ class StaffMemberChairView(StaffRequiredMixin, View):
 
     def post(self, request, pk):
         membership = get_object_or_404(PanelMembership, pk=pk, ended_at__isnull=True)
-        try:
-            services.panel_member_add(
-                actor=request.user, user=membership.user, is_chair=not membership.is_chair
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "The membership is changed.")
-        return redirect("panel:staff_members")
+        return domain_action(
+            request,
+            services.panel_member_add,
+            actor=request.user,
+            user=membership.user,
+            is_chair=not membership.is_chair,
+            success="The membership is changed.",
+            redirect_to="panel:staff_members",
+        )
 
 
 class InterestsView(PanelRequiredMixin, View):
@@ -561,13 +533,10 @@ class InterestsView(PanelRequiredMixin, View):
     def post(self, request):
         form = InterestForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.member_interest_declare(
                     actor=request.user, member=request.user, description=form.cleaned_data["description"]
                 )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, "Your interest is recorded.")
                 return redirect("panel:interests")
         return self._render(request, form, status=400)
