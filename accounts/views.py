@@ -204,10 +204,6 @@ class PasswordChangeView(LoginRequiredMixin, auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:password_change_done")
 
     def form_valid(self, form):
-        from core.services import audit_record
-
-        from .enums import AccountsAuditAction
-
         response = super().form_valid(form)
         audit_record(
             actor=self.request.user, action=AccountsAuditAction.PASSWORD_CHANGED, target=self.request.user
@@ -221,10 +217,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
     def form_valid(self, form):
-        from core.services import audit_record
-
-        from .enums import AccountsAuditAction
-
         response = super().form_valid(form)
         audit_record(actor=form.user, action=AccountsAuditAction.PASSWORD_RESET, target=form.user)
         return response

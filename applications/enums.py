@@ -30,9 +30,14 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.ACCESS_ENDED: frozenset(),
 }
 
-#: States in which the team may still withdraw (anything before a decision).
+# --- Status groups ---------------------------------------------------------------------------------
+# Every set of statuses a rule asks about, here beside the table they follow from; nowhere else.
+
+#: Before a decision: the team may still withdraw (every status with a move to WITHDRAWN).
 WITHDRAWABLE = frozenset(s for s, targets in ALLOWED_TRANSITIONS.items() if S.WITHDRAWN in targets)
-#: States the panel sees (submitted and onward, never drafts).
+#: The team may edit the answers: a draft, or after the panel's query.
+EDITABLE = frozenset({S.DRAFT, S.QUERIED})
+#: Sent in at least once: what the panel and staff see (submitted and onward, never drafts).
 PANEL_VISIBLE = frozenset(
     {
         S.SUBMITTED,
@@ -46,7 +51,18 @@ PANEL_VISIBLE = frozenset(
         S.WITHDRAWN,
     }
 )
+#: Waiting for staff to screen it before the panel sees this version.
+AWAITING_SCREENING = frozenset({S.SUBMITTED, S.RESUBMITTED})
+#: The panel is reviewing it: voting open, or paused while the team answers a query.
+REVIEWING = frozenset({S.UNDER_REVIEW, S.QUERIED, S.RESUBMITTED})
+#: The chair or staff may query the team (every status with a move to QUERIED).
+QUERYABLE = frozenset(s for s, targets in ALLOWED_TRANSITIONS.items() if S.QUERIED in targets)
+#: A decision was made (access may since have been revoked or have ended).
 DECIDED = frozenset({S.APPROVED, S.REJECTED, S.REVOKED, S.ACCESS_ENDED})
+#: Closed for good, so voting on it is over: decided or withdrawn.
+CLOSED = DECIDED | {S.WITHDRAWN}
+#: Access was granted at some point (it may since have been revoked or ended): the public register's.
+GRANTED = frozenset({S.APPROVED, S.REVOKED, S.ACCESS_ENDED})
 
 
 class MemberRole(models.TextChoices):
@@ -60,10 +76,6 @@ class MemberStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     DECLINED = "declined", "Declined"
     REMOVED = "removed", "Removed"
-
-
-#: States in which the team may edit the answers (a draft, or after the panel's query).
-EDITABLE = frozenset({S.DRAFT, S.QUERIED})
 
 
 class ApplicationSection(models.TextChoices):

@@ -11,18 +11,8 @@ from deposits.models import Deposit, SensitiveUse
 from .enums import AccessRoute, ApplicationStatus, MemberRole, MemberStatus
 
 
-class ApplicationQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ApplicationQuerySet":
-        """The applications on whose team ``user`` is (mirrors permissions.can_view_application)."""
-        from .permissions import applications_visible_to
-
-        return applications_visible_to(user, queryset=self)
-
-
 class Application(TimeStampedModel):
     """A request by a team of accredited researchers for access to one or more deposits."""
-
-    objects = ApplicationQuerySet.as_manager()
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
     lead = models.ForeignKey(

@@ -15,7 +15,15 @@ from deposits.enums import DepositStatus
 from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
 
-from .enums import DECIDED, EDITABLE, ApplicationSection, ApplicationStatus, MemberRole, MemberStatus
+from .enums import (
+    AWAITING_SCREENING,
+    DECIDED,
+    EDITABLE,
+    ApplicationSection,
+    ApplicationStatus,
+    MemberRole,
+    MemberStatus,
+)
 from .models import Application, ApplicationMember, ApplicationQuery, ApplicationVersion
 from .permissions import applications_visible_to, invitations_for
 from .sections import LAY_SUMMARY_MAX_WORDS, QUESTIONS, QUESTIONS_BY_KEY, Question, is_answered, word_count
@@ -63,6 +71,26 @@ def application_team(*, application: Application) -> list[ApplicationMember]:
 
 def application_accepted_members(*, application: Application) -> list[ApplicationMember]:
     return [m for m in application_team(application=application) if m.status == MemberStatus.ACCEPTED]
+
+
+def application_team_users(*, application: Application) -> list:
+    """Who "the team" is, the one definition every app uses: the accepted members who have an
+    account (the lead first, then in the order they joined). Their addresses are read from the
+    account, so a member who changed their email is written to at the new one, never at the
+    address they were invited with."""
+    return [m.user for m in application_accepted_members(application=application) if m.user is not None]
+
+
+def application_team_emails(*, application: Application) -> list[str]:
+    """The current addresses of ``application_team_users``, sorted and without repeats."""
+    return sorted({user.email for user in application_team_users(application=application) if user.email})
+
+
+def application_team_includes(*, application: Application, user) -> bool:
+    """True when ``user`` is one of ``application_team_users`` (asked without loading the team)."""
+    if not getattr(user, "is_authenticated", False) or application.pk is None:
+        return False
+    return application.members.filter(user_id=user.pk, status=MemberStatus.ACCEPTED).exists()
 
 
 def researcher_snapshot(*, user, role: str) -> dict:
@@ -244,6 +272,28 @@ def application_missing_answers(*, application: Application, answers: dict | Non
     return problems
 
 
+class AccreditationStanding:
+    """What ``accreditation_standing`` answers."""
+
+    OK = "ok"
+    MISSING = "missing"
+    EXPIRED = "expired"
+    ENDS_TOO_SOON = "ends_too_soon"
+
+
+def accreditation_standing(profile, *, today: date, access_end: date | None) -> str:
+    """The one rule for a team member's ONS accreditation: recorded (a status and a number), valid
+    on ``today`` and still valid on the requested ``access_end``. Submission refuses anything but
+    OK, accepting an invitation refuses MISSING, and the panel's review page shows the answer."""
+    if profile is None or not profile.is_accredited:
+        return AccreditationStanding.MISSING
+    if not profile.accreditation_valid_on(today):
+        return AccreditationStanding.EXPIRED
+    if access_end and not profile.accreditation_valid_on(access_end):
+        return AccreditationStanding.ENDS_TOO_SOON
+    return AccreditationStanding.OK
+
+
 def _team_problems(*, application: Application, today: date) -> list[Problem]:
     problems = []
     end = application.access_end
@@ -262,7 +312,8 @@ def _team_problems(*, application: Application, today: date) -> list[Problem]:
         user = member.user
         name = user.get_full_name() if user else member.email
         profile = getattr(user, "researcher_profile", None) if user else None
-        if profile is None or not profile.is_accredited:
+        standing = accreditation_standing(profile, today=today, access_end=end)
+        if standing == AccreditationStanding.MISSING:
             problems.append(
                 Problem(
                     ApplicationSection.PEOPLE,
@@ -272,7 +323,7 @@ def _team_problems(*, application: Application, today: date) -> list[Problem]:
             )
             continue
         expiry = profile.accreditation_expires_on
-        if not profile.accreditation_valid_on(today):
+        if standing == AccreditationStanding.EXPIRED:
             problems.append(
                 Problem(
                     ApplicationSection.PEOPLE,
@@ -281,7 +332,7 @@ def _team_problems(*, application: Application, today: date) -> list[Problem]:
                     + ": renew it and update the profile before submitting.",
                 )
             )
-        elif end and not profile.accreditation_valid_on(end):
+        elif standing == AccreditationStanding.ENDS_TOO_SOON:
             problems.append(
                 Problem(
                     ApplicationSection.PEOPLE,
@@ -401,7 +452,7 @@ def application_next_step(application: Application) -> str:
         if getattr(application, "has_open_query", True):
             return "Answer the panel's questions"
         return "Resubmit the application"
-    if status in {ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED}:
+    if status in AWAITING_SCREENING:
         return "Wait for staff to screen it"
     if status == ApplicationStatus.UNDER_REVIEW:
         return "Wait for the panel's decision"

@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.enums import Role
 from accounts.models import ResearcherProfile
-from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.errors import DomainError, InvalidTransition, NotPermitted, domain_error_from
 from core.files import validate_pdf_upload
 from core.links import absolute_url
 from core.services import audit_record, email_queue, reference_next
@@ -39,7 +39,15 @@ from .models import (
 )
 from .permissions import TEAM_PERMISSIONS, can_respond_to_invitation, can_view_application
 from .sections import SECTION_FIELDS
-from .selectors import Problem, application_answers, application_problems, application_use_condition_matches
+from .selectors import (
+    AccreditationStanding,
+    Problem,
+    accreditation_standing,
+    application_answers,
+    application_problems,
+    application_team_emails,
+    application_use_condition_matches,
+)
 from .signals import application_submitted, application_withdrawn
 
 #: The milestone timestamp each status sets.
@@ -106,10 +114,6 @@ def application_transition(
 
 def _application_url(application: Application, name: str = "applications:detail") -> str:
     return absolute_url(name, pk=application.pk)
-
-
-def _team_emails(application: Application) -> list[str]:
-    return list(application.members.filter(status=MemberStatus.ACCEPTED).values_list("email", flat=True))
 
 
 def _ensure_team_member(application: Application, actor) -> None:
@@ -213,8 +217,7 @@ def application_update(*, application: Application, actor, section: str, data: d
     try:
         app.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
+        raise domain_error_from(exc) from exc
     if changed:
         app.save(update_fields=[*changed, "updated_at"])
     if "deposits" in data:
@@ -316,7 +319,8 @@ def application_member_accept(*, membership: ApplicationMember, user) -> Applica
             f"{app.reference} is {app.get_status_display().lower()}: its team can no longer change."
         )
     profile = ResearcherProfile.objects.filter(user=user).first()  # fresh, not a cached relation
-    if profile is None or not profile.is_accredited:
+    standing = accreditation_standing(profile, today=timezone.localdate(), access_end=None)
+    if standing == AccreditationStanding.MISSING:
         raise DomainError(
             "Every team member must be an ONS accredited researcher: add your accreditation to your "
             "profile, then accept the invitation."
@@ -389,7 +393,7 @@ def application_attachment_add(
     try:
         validate_pdf_upload(uploaded)
     except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), field="file") from exc
+        raise domain_error_from(exc, field="file") from exc
     description = one_line_checked(description, field="description") or "Attachment"
     attachment = ApplicationAttachment(
         application=app,
@@ -472,7 +476,7 @@ def _next_version_submit(
     )
     version = _freeze_version(app, actor)
     email_queue(
-        to=_team_emails(app),
+        to=application_team_emails(application=app),
         template=template,
         context={"application": app, "version": version, "url": _application_url(app)},
     )
@@ -570,7 +574,7 @@ def application_withdraw(*, application: Application, actor, reason: str = "") -
         sender=Application, application=app, actor=actor, previous_status=previous_status
     )
     email_queue(
-        to=_team_emails(app),
+        to=application_team_emails(application=app),
         template="applications/withdrawn",
         context={"application": app, "actor": actor, "reason": reason.strip(), "url": _application_url(app)},
     )

@@ -15,6 +15,7 @@ from django.views.generic import FormView, TemplateView
 from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.permissions import ResearcherRequiredMixin
+from core.views_support import DomainErrorFormMixin
 from deposits.selectors import deposit_get_available
 
 from . import services
@@ -260,22 +261,18 @@ class ApplicationSectionView(TeamApplicationMixin, FormView):
         return True
 
 
-class MemberInviteView(TeamApplicationMixin, FormView):
+class MemberInviteView(DomainErrorFormMixin, TeamApplicationMixin, FormView):
     form_class = MemberInviteForm
     template_name = "applications/member_invite.html"
 
-    def form_valid(self, form):
-        try:
-            member = self.call_service(
-                services.application_member_invite,
-                application=self.application,
-                actor=self.request.user,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        member = self.call_service(
+            services.application_member_invite,
+            application=self.application,
+            actor=self.request.user,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+        )
         messages.success(self.request, f"An invitation is on its way to {member.email}.")
         return redirect("applications:section", pk=self.application.pk, section=ApplicationSection.PEOPLE)
 
@@ -336,22 +333,18 @@ class InvitationView(ResearcherRequiredMixin, TemplateView):
         return redirect("applications:my_list")
 
 
-class AttachmentAddView(TeamApplicationMixin, FormView):
+class AttachmentAddView(DomainErrorFormMixin, TeamApplicationMixin, FormView):
     form_class = AttachmentForm
     template_name = "applications/attachment_add.html"
 
-    def form_valid(self, form):
-        try:
-            self.call_service(
-                services.application_attachment_add,
-                application=self.application,
-                actor=self.request.user,
-                uploaded=form.cleaned_data["file"],
-                description=form.cleaned_data["description"],
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        self.call_service(
+            services.application_attachment_add,
+            application=self.application,
+            actor=self.request.user,
+            uploaded=form.cleaned_data["file"],
+            description=form.cleaned_data["description"],
+        )
         messages.success(self.request, "The document is attached.")
         return redirect("applications:section", pk=self.application.pk, section=ApplicationSection.PROJECT)
 
@@ -439,21 +432,17 @@ class ApplicationResubmitView(_ConfirmTransitionView):
     success_message = "{reference} is {status}. The panel will see what changed."
 
 
-class ApplicationWithdrawView(TeamApplicationMixin, FormView):
+class ApplicationWithdrawView(DomainErrorFormMixin, TeamApplicationMixin, FormView):
     form_class = WithdrawForm
     template_name = "applications/withdraw.html"
 
-    def form_valid(self, form):
-        try:
-            self.call_service(
-                services.application_withdraw,
-                application=self.application,
-                actor=self.request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        self.call_service(
+            services.application_withdraw,
+            application=self.application,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(self.request, f"{self.application.reference} is withdrawn.")
         return redirect("applications:detail", pk=self.application.pk)
 
@@ -483,7 +472,7 @@ class QueryListView(TeamApplicationMixin, TemplateView):
         return super().get_context_data(queries=application_queries(application=self.application), **kwargs)
 
 
-class QueryAnswerView(TeamApplicationMixin, FormView):
+class QueryAnswerView(DomainErrorFormMixin, TeamApplicationMixin, FormView):
     form_class = QueryAnswerForm
     template_name = "applications/query_answer.html"
 
@@ -498,16 +487,12 @@ class QueryAnswerView(TeamApplicationMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(query=self.get_query(), **kwargs)
 
-    def form_valid(self, form):
-        try:
-            self.call_service(
-                services.application_query_answer,
-                query=self.get_query(),
-                actor=self.request.user,
-                answer=form.cleaned_data["answer"],
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        self.call_service(
+            services.application_query_answer,
+            query=self.get_query(),
+            actor=self.request.user,
+            answer=form.cleaned_data["answer"],
+        )
         messages.success(self.request, "Your answer is saved. Resubmit the application when you are ready.")
         return redirect(reverse("applications:queries", kwargs={"pk": self.application.pk}))

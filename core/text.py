@@ -24,7 +24,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .errors import DomainError
+from .errors import domain_error_from
 
 #: Unicode categories that never belong on one line: control (Cc), format (Cf: bidi controls,
 #: zero-width characters, soft hyphen, tags), surrogate (Cs), private use (Co), unassigned (Cn),
@@ -108,7 +108,7 @@ def one_line_checked(value: str, *, field: str) -> str:
     try:
         one_line_validate(value)
     except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), field=field, code="one_line") from exc
+        raise domain_error_from(exc, field=field, code="one_line") from exc
     return value
 
 

@@ -1,10 +1,9 @@
-import csv
 import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
 from . import selectors
+from .csv import csv_response
 from .filters import AuditEventFilter, filter_values, filters_refused
 from .home import NextAction, next_actions_for
 from .permissions import StaffRequiredMixin
@@ -116,11 +116,6 @@ class AuditLogView(StaffRequiredMixin, ListView):
         )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 class AuditLogExportView(StaffRequiredMixin, View):
     """The events that the same search shows, as CSV. The export is recorded in the log itself."""
 
@@ -129,10 +124,5 @@ class AuditLogExportView(StaffRequiredMixin, View):
         if refused := filters_refused(filterset):
             return refused
         rows = audit_log_export(actor=request.user, events=filterset.qs, filters=filter_values(filterset))
-        writer = csv.writer(_Echo())
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response = StreamingHttpResponse(
-            (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
-        return response
+        return csv_response(filename=f"audit-log-{stamp}.csv", rows=rows, stream=True)

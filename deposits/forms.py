@@ -12,54 +12,8 @@ from core.widgets import DateInput
 
 from .enums import DepositStatus
 from .models import Deposit, DepositDocument, SensitiveUse
+from .sections import SECTIONS
 
-#: The record's sections: (key, heading, field names). Create shows them all; edit shows one.
-SECTIONS: list[tuple[str, str, list[str]]] = [
-    (
-        "identity",
-        "Identity",
-        [
-            "title",
-            "description",
-            "originating_project",
-            "principal_investigator",
-            "institution",
-            "funder",
-            "collection_start",
-            "collection_end",
-            "population",
-            "age_band",
-            "geography",
-            "geography_detail",
-        ],
-    ),
-    (
-        "governance",
-        "Governance",
-        [
-            "dpia_reference",
-            "dpia_outcome",
-            "dpia_review_date",
-            "ethics_reference",
-            "lawful_basis_art6",
-            "lawful_basis_art9",
-            "deposit_agreement_date",
-        ],
-    ),
-    (
-        "srs",
-        "SRS linkage",
-        ["srs_dataset_ids", "access_level", "data_owner_name", "data_owner_email", "data_owner_is_internal"],
-    ),
-    (
-        "deidentification",
-        "De-identification",
-        ["deidentification_method", "deidentification_level", "data_dictionary_url"],
-    ),
-    ("use_conditions", "Use conditions", ["permitted_purposes", "excluded_uses", "excluded_sectors"]),
-    ("lifecycle", "Lifecycle", ["review_date"]),
-]
-SECTION_TITLES = {key: title for key, title, _ in SECTIONS}
 SRS_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,79}$")
 
 
@@ -95,7 +49,7 @@ class DepositForm(forms.ModelForm):
 
     class Meta:
         model = Deposit
-        fields = [name for _, _, names in SECTIONS for name in names if name not in ("srs_dataset_ids",)]
+        fields = [name for _, _, names in SECTIONS for name in names if name != "srs_dataset_ids"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "deidentification_method": forms.Textarea(attrs={"rows": 3}),

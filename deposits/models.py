@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from accounts.enums import OrganisationSector
 from core.models import TimeStampedModel
 from core.text import OneLineCharField
 
@@ -152,8 +153,6 @@ class Deposit(TimeStampedModel):
 
     @property
     def excluded_sector_labels(self) -> list[str]:
-        from accounts.enums import OrganisationSector
-
         labels = dict(OrganisationSector.choices)
         return [labels.get(code, code) for code in self.excluded_sectors or []]
 
@@ -273,8 +272,6 @@ class DepositUseConditionChange(TimeStampedModel):
 
     @property
     def excluded_sector_labels(self) -> list[str]:
-        from accounts.enums import OrganisationSector
-
         labels = dict(OrganisationSector.choices)
         return [labels.get(code, code) for code in self.excluded_sectors or []]
 

@@ -1,12 +1,11 @@
 """Reads of deposits that other apps rely on."""
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -289,8 +288,6 @@ def deposit_history(deposit: Deposit) -> list[HistoryEntry]:
         if getattr(r, name)
     }
     if user_ids:
-        from django.contrib.auth import get_user_model
-
         user_names = {u.pk: u.get_full_name() for u in get_user_model().objects.filter(pk__in=user_ids)}
 
     entries: list[HistoryEntry] = []
@@ -388,19 +385,13 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with these as formulas."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def deposit_register_csv(queryset: QuerySet[Deposit]) -> str:
-    rows = queryset.select_related("created_by", "approved_by").prefetch_related(
+def deposit_register_rows(queryset: QuerySet[Deposit]) -> list[list[str]]:
+    """The register for the staff CSV: a header, then one row per deposit (``core.csv`` writes it)."""
+    deposits = queryset.select_related("created_by", "approved_by").prefetch_related(
         "srs_datasets", "excluded_uses"
     )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label for _, label in EXPORT_COLUMNS])
-    for deposit in rows:
+    rows = [[label for _, label in EXPORT_COLUMNS]]
+    for deposit in deposits:
         values = []
         for name, _ in EXPORT_COLUMNS:
             if name == "srs_datasets":
@@ -417,6 +408,6 @@ def deposit_register_csv(queryset: QuerySet[Deposit]) -> str:
             else:
                 raw = getattr(deposit, name)
                 value = "" if raw is None else str(raw)
-            values.append(_csv_safe(value))
-        writer.writerow(values)
-    return out.getvalue()
+            values.append(value)
+        rows.append(values)
+    return rows

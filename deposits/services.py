@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.errors import DomainError, InvalidTransition, NotPermitted, domain_error_from
 from core.files import validate_pdf_upload
 from core.links import absolute_url
 from core.permissions import is_staff_member
@@ -39,40 +39,8 @@ from .models import (
     SensitiveUse,
     SrsDataset,
 )
-
-#: Deposit fields staff edit through the portal's forms (the rest are set by services).
-EDITABLE_FIELDS = (
-    "title",
-    "description",
-    "originating_project",
-    "principal_investigator",
-    "institution",
-    "funder",
-    "collection_start",
-    "collection_end",
-    "geography",
-    "geography_detail",
-    "population",
-    "age_band",
-    "dpia_reference",
-    "dpia_outcome",
-    "dpia_review_date",
-    "ethics_reference",
-    "lawful_basis_art6",
-    "lawful_basis_art9",
-    "deposit_agreement_date",
-    "access_level",
-    "data_owner_name",
-    "data_owner_email",
-    "data_owner_is_internal",
-    "deidentification_method",
-    "deidentification_level",
-    "data_dictionary_url",
-    "permitted_purposes",
-    "excluded_sectors",
-    "review_date",
-)
-
+from .sections import EDITABLE_FIELDS
+from .selectors import deposit_register_rows
 
 # --- helpers ----------------------------------------------------------------------------------------
 
@@ -112,10 +80,7 @@ def _full_clean(deposit: Deposit) -> None:
     try:
         deposit.full_clean(exclude=["reference", "created_by"])
     except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(
-            "; ".join(messages), field=None if field == "__all__" else field, code="invalid"
-        ) from exc
+        raise domain_error_from(exc, code="invalid") from exc
 
 
 def _normalise_dataset_ids(dataset_ids: Iterable[str]) -> list[str]:
@@ -402,7 +367,7 @@ def deposit_document_add(
         try:
             validate_pdf_upload(file)
         except ValidationError as exc:
-            raise DomainError(exc.messages[0], field="file", code=exc.code) from exc
+            raise domain_error_from(exc, field="file", code=exc.code) from exc
     document = DepositDocument(
         deposit=deposit,
         kind=kind,
@@ -419,8 +384,7 @@ def deposit_document_add(
     try:
         document.full_clean(exclude=["file"])
     except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError("; ".join(messages), field=None if field == "__all__" else field) from exc
+        raise domain_error_from(exc) from exc
     document._history_user = actor
     document.save()
     deposit.last_edited_by = actor
@@ -694,12 +658,13 @@ def deposit_use_conditions_change_reject(
 
 
 @transaction.atomic
-def deposit_register_export(*, actor, deposits: QuerySet[Deposit], filters: dict | None = None) -> str:
-    """The register as CSV. Exports are audited: they carry contact details out of the portal."""
+def deposit_register_export(
+    *, actor, deposits: QuerySet[Deposit], filters: dict | None = None
+) -> list[list[str]]:
+    """The register's rows for the CSV (header first). Exports are audited: they carry contact
+    details out of the portal."""
     _ensure_staff(actor)
-    from .selectors import deposit_register_csv
-
-    content = deposit_register_csv(deposits)
+    content = deposit_register_rows(deposits)
     audit_record(
         actor=actor,
         action=DepositAuditAction.EXPORTED,
@@ -718,8 +683,7 @@ def sensitive_use_create(*, actor, code: str, name: str, description: str = "") 
     try:
         use.full_clean()
     except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError("; ".join(messages), field=None if field == "__all__" else field) from exc
+        raise domain_error_from(exc) from exc
     use.save()
     audit_record(
         actor=actor, action=DepositAuditAction.SENSITIVE_USE_CREATED, target=use, data={"code": code}
@@ -742,8 +706,7 @@ def sensitive_use_update(
     try:
         use.full_clean()
     except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError("; ".join(messages), field=None if field == "__all__" else field) from exc
+        raise domain_error_from(exc) from exc
     use.save(update_fields=["name", "description", "is_active", "updated_at"])
     audit_record(
         actor=actor,

@@ -1,6 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -9,16 +8,16 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from core.errors import DomainError, NotPermitted, form_add_domain_error
+from core.csv import csv_response
 from core.files import private_file_response
 from core.filters import filter_values, filters_refused
 from core.permissions import StaffRequiredMixin
+from core.views_support import DomainErrorFormMixin
 
 from . import selectors, services
 from .enums import DepositStatus, DocumentKind
 from .filters import CatalogueFilter, StaffDepositFilter
 from .forms import (
-    SECTION_TITLES,
     STATUS_ACTIONS,
     ApprovalForm,
     DepositDocumentForm,
@@ -28,6 +27,7 @@ from .forms import (
     StatusChangeForm,
 )
 from .models import SensitiveUse
+from .sections import SECTION_TITLES
 
 
 def _query_string(request) -> str:
@@ -116,17 +116,15 @@ class StaffDepositExportView(StaffRequiredMixin, View):
         )
         if refused := filters_refused(filterset):  # never the whole register for a search gone wrong
             return refused
-        content = services.deposit_register_export(
+        rows = services.deposit_register_export(
             actor=request.user, deposits=filterset.qs, filters=filter_values(filterset)
         )
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-        name = f"deposit-register-{timezone.localdate():%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response = csv_response(filename=f"deposit-register-{timezone.localdate():%Y-%m-%d}.csv", rows=rows)
         response["Cache-Control"] = "no-store, private"
         return response
 
 
-class StaffDepositCreateView(StaffRequiredMixin, FormView):
+class StaffDepositCreateView(DomainErrorFormMixin, StaffRequiredMixin, FormView):
     form_class = DepositForm
     template_name = "deposits/staff_form.html"
 
@@ -136,17 +134,13 @@ class StaffDepositCreateView(StaffRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(page_title="Register a deposit", **kwargs)
 
-    def form_valid(self, form):
-        try:
-            deposit = services.deposit_create(
-                actor=self.request.user,
-                fields=form.model_fields(),
-                excluded_uses=form.cleaned_data["excluded_uses"],
-                srs_dataset_ids=form.cleaned_data["srs_dataset_ids"],
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        deposit = services.deposit_create(
+            actor=self.request.user,
+            fields=form.model_fields(),
+            excluded_uses=form.cleaned_data["excluded_uses"],
+            srs_dataset_ids=form.cleaned_data["srs_dataset_ids"],
+        )
         messages.success(
             self.request, f"{deposit.reference} is registered as a draft. Add its documents next."
         )
@@ -177,7 +171,7 @@ class StaffDepositDetailView(StaffDepositMixin, TemplateView):
         )
 
 
-class StaffDepositEditView(StaffDepositMixin, FormView):
+class StaffDepositEditView(DomainErrorFormMixin, StaffDepositMixin, FormView):
     form_class = DepositForm
     template_name = "deposits/staff_form.html"
 
@@ -198,20 +192,16 @@ class StaffDepositEditView(StaffDepositMixin, FormView):
         title = SECTION_TITLES[self.kwargs["section"]]
         return super().get_context_data(page_title=f"{self.deposit.reference}: {title}", **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            pending = services.deposit_update(
-                actor=self.request.user,
-                deposit=self.deposit,
-                fields=form.model_fields(),
-                excluded_uses=data.get("excluded_uses") if "excluded_uses" in form.fields else None,
-                srs_dataset_ids=data.get("srs_dataset_ids") if "srs_dataset_ids" in form.fields else None,
-                reason=data.get("reason", ""),
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+        pending = services.deposit_update(
+            actor=self.request.user,
+            deposit=self.deposit,
+            fields=form.model_fields(),
+            excluded_uses=data.get("excluded_uses") if "excluded_uses" in form.fields else None,
+            srs_dataset_ids=data.get("srs_dataset_ids") if "srs_dataset_ids" in form.fields else None,
+            reason=data.get("reason", ""),
+        )
         if pending is not None:
             messages.warning(
                 self.request,
@@ -223,30 +213,26 @@ class StaffDepositEditView(StaffDepositMixin, FormView):
         return redirect("deposits:staff_detail", reference=self.deposit.reference)
 
 
-class StaffDocumentAddView(StaffDepositMixin, FormView):
+class StaffDocumentAddView(DomainErrorFormMixin, StaffDepositMixin, FormView):
     form_class = DepositDocumentForm
     template_name = "deposits/staff_form.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(page_title=f"{self.deposit.reference}: add a document", **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            services.deposit_document_add(
-                actor=self.request.user,
-                deposit=self.deposit,
-                kind=data["kind"],
-                title=data["title"],
-                version=data["version"],
-                document_date=data["document_date"],
-                is_internal=data["is_internal"],
-                file=data.get("file") or None,
-                url=data.get("url") or "",
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+        services.deposit_document_add(
+            actor=self.request.user,
+            deposit=self.deposit,
+            kind=data["kind"],
+            title=data["title"],
+            version=data["version"],
+            document_date=data["document_date"],
+            is_internal=data["is_internal"],
+            file=data.get("file") or None,
+            url=data.get("url") or "",
+        )
         messages.success(self.request, "The document is added.")
         return redirect("deposits:staff_detail", reference=self.deposit.reference)
 
@@ -261,7 +247,7 @@ class StaffDocumentDownloadView(StaffRequiredMixin, View):
         return private_file_response(document.file, download_name=document.download_name)
 
 
-class StaffStatusChangeView(StaffDepositMixin, FormView):
+class StaffStatusChangeView(DomainErrorFormMixin, StaffDepositMixin, FormView):
     template_name = "deposits/staff_form.html"
 
     def get_form(self, form_class=None):
@@ -273,7 +259,7 @@ class StaffStatusChangeView(StaffDepositMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
+    def perform(self, form):
         action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
         service = {
             "submit": services.deposit_submit_for_approval,
@@ -281,11 +267,7 @@ class StaffStatusChangeView(StaffDepositMixin, FormView):
             "suspend": services.deposit_suspend,
             "withdraw": services.deposit_withdraw,
         }[action]
-        try:
-            deposit = service(actor=self.request.user, deposit=self.deposit, reason=reason)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+        deposit = service(actor=self.request.user, deposit=self.deposit, reason=reason)
         messages.success(
             self.request,
             f"{STATUS_ACTIONS[action][0]}: {deposit.reference} is now "
@@ -294,7 +276,7 @@ class StaffStatusChangeView(StaffDepositMixin, FormView):
         return redirect("deposits:staff_detail", reference=deposit.reference)
 
 
-class StaffApprovalFormMixin:
+class StaffApprovalFormMixin(DomainErrorFormMixin):
     """The second pair of eyes: staff confirm the governance checks (ApprovalForm) and approve.
     ``approve(actor=, privacy_notice_checked=, dpia_checked=, note=)`` calls the service and returns
     the success message; NotPermitted answers 403, any other refusal is a form error."""
@@ -304,19 +286,13 @@ class StaffApprovalFormMixin:
     def approve(self, **checks) -> str:
         raise NotImplementedError
 
-    def form_valid(self, form):
-        try:
-            message = self.approve(
-                actor=self.request.user,
-                privacy_notice_checked=form.cleaned_data["privacy_notice_checked"],
-                dpia_checked=form.cleaned_data["dpia_checked"],
-                note=form.cleaned_data["note"],
-            )
-        except NotPermitted as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        message = self.approve(
+            actor=self.request.user,
+            privacy_notice_checked=form.cleaned_data["privacy_notice_checked"],
+            dpia_checked=form.cleaned_data["dpia_checked"],
+            note=form.cleaned_data["note"],
+        )
         messages.success(self.request, message)
         return redirect("deposits:staff_detail", reference=self.deposit.reference)
 
@@ -372,7 +348,7 @@ class StaffChangeApproveView(StaffApprovalFormMixin, StaffChangeDecisionMixin, F
         return "The new use conditions are approved and apply now."
 
 
-class StaffChangeRejectView(StaffChangeDecisionMixin, FormView):
+class StaffChangeRejectView(DomainErrorFormMixin, StaffChangeDecisionMixin, FormView):
     form_class = RejectChangeForm
     template_name = "deposits/staff_change.html"
 
@@ -387,14 +363,10 @@ class StaffChangeRejectView(StaffChangeDecisionMixin, FormView):
         )
         return self.render_to_response(self.get_context_data(form=approve_form, reject_form=form))
 
-    def form_valid(self, form):
-        try:
-            services.deposit_use_conditions_change_reject(
-                actor=self.request.user, change=self.change, note=form.cleaned_data["note"]
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.deposit_use_conditions_change_reject(
+            actor=self.request.user, change=self.change, note=form.cleaned_data["note"]
+        )
         messages.success(self.request, "The change is rejected; the use conditions stay as they were.")
         return redirect("deposits:staff_detail", reference=self.deposit.reference)
 
@@ -417,24 +389,20 @@ class SensitiveUseListView(StaffRequiredMixin, ListView):
         return SensitiveUse.objects.order_by("-is_active", "name")
 
 
-class SensitiveUseCreateView(StaffRequiredMixin, FormView):
+class SensitiveUseCreateView(DomainErrorFormMixin, StaffRequiredMixin, FormView):
     form_class = SensitiveUseForm
     template_name = "deposits/staff_form.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(page_title="Add a sensitive use", **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.sensitive_use_create(actor=self.request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.sensitive_use_create(actor=self.request.user, **form.cleaned_data)
         messages.success(self.request, "The sensitive use is added to the list.")
         return redirect("deposits:staff_sensitive_uses")
 
 
-class SensitiveUseEditView(StaffRequiredMixin, FormView):
+class SensitiveUseEditView(DomainErrorFormMixin, StaffRequiredMixin, FormView):
     form_class = SensitiveUseForm
     template_name = "deposits/staff_form.html"
 
@@ -448,13 +416,9 @@ class SensitiveUseEditView(StaffRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(page_title=f"Sensitive use: {self.sensitive_use.name}", **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.sensitive_use_update(
-                actor=self.request.user, sensitive_use=self.sensitive_use, **form.cleaned_data
-            )
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.sensitive_use_update(
+            actor=self.request.user, sensitive_use=self.sensitive_use, **form.cleaned_data
+        )
         messages.success(self.request, "Saved.")
         return redirect("deposits:staff_sensitive_uses")

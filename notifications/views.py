@@ -1,15 +1,15 @@
 """Staff screens: the ONS notification log, a notification's detail, resend, and revocation."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from applications.models import Application
-from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.permissions import StaffRequiredMixin
+from core.views_support import DomainErrorFormMixin, domain_action
 
 from . import selectors, services
 from .forms import RevokeForm, StatusFilterForm
@@ -57,18 +57,17 @@ class OnsNotificationDetailView(StaffRequiredMixin, DetailView):
 class OnsNotificationResendView(StaffRequiredMixin, View):
     def post(self, request, pk: int):
         notification = get_object_or_404(OnsNotification, pk=pk)
-        try:
-            services.ons_notification_resend(notification=notification, actor=request.user)
-        except NotPermitted as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "The notification is being sent to ONS again.")
-        return redirect("notifications:detail", pk=pk)
+        return domain_action(
+            request,
+            services.ons_notification_resend,
+            notification=notification,
+            actor=request.user,
+            success="The notification is being sent to ONS again.",
+            redirect_to=reverse("notifications:detail", kwargs={"pk": pk}),
+        )
 
 
-class ApplicationRevokeView(StaffRequiredMixin, FormView):
+class ApplicationRevokeView(DomainErrorFormMixin, StaffRequiredMixin, FormView):
     form_class = RevokeForm
     template_name = "notifications/revoke.html"
 
@@ -78,19 +77,13 @@ class ApplicationRevokeView(StaffRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(page_title="Revoke an application's access", **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         application = Application.objects.filter(reference=form.cleaned_data["application_reference"]).first()
         if application is None:
             form.add_error("application_reference", "No application has this reference.")
             return self.form_invalid(form)
-        try:
-            services.application_revoke(
-                application=application, actor=self.request.user, reason=form.cleaned_data["reason"]
-            )
-        except NotPermitted as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-            return self.form_invalid(form)
+        services.application_revoke(
+            application=application, actor=self.request.user, reason=form.cleaned_data["reason"]
+        )
         messages.success(self.request, f"Access to {application.reference} is revoked; ONS is being told.")
         return redirect("notifications:log")

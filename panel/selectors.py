@@ -9,23 +9,23 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from applications.enums import ApplicationStatus, MemberStatus
+from applications.enums import AWAITING_SCREENING, CLOSED, REVIEWING, ApplicationStatus
 from applications.models import Application, ApplicationMember, ApplicationQuery
+from applications.selectors import (
+    AccreditationStanding,
+    accreditation_standing,
+    application_team_includes,
+    application_team_users,
+    application_use_condition_matches,
+)
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from deposits.models import Deposit
-from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
+from deposits.selectors import UseConditionMatch
 
 from .enums import ProjectVote, ResearcherFit
 from .models import ConflictDeclaration, Decision, MemberInterest, PanelMembership, PanelRules, Vote
+from .permissions import applications_seen_by
 from .rules import Tally, recommend
-
-#: Statuses in which the panel is still reviewing (voting may be open or paused for a query).
-REVIEWING = frozenset(
-    {ApplicationStatus.UNDER_REVIEW, ApplicationStatus.QUERIED, ApplicationStatus.RESUBMITTED}
-)
-#: Statuses staff screen before the panel sees the application.
-AWAITING_SCREENING = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED})
-
 
 # --- rules and membership ------------------------------------------------------------------------
 
@@ -73,31 +73,8 @@ def interest_list(*, member: User | None = None, include_withdrawn: bool = False
 # --- who may see what ----------------------------------------------------------------------------
 
 
-def team_users(application: Application) -> list[User]:
-    """The lead and every co-applicant who accepted."""
-    users = {application.lead_id: application.lead}
-    for member in application.members.all():
-        if member.user_id and member.status == MemberStatus.ACCEPTED:
-            users[member.user_id] = member.user
-    return list(users.values())
-
-
-def team_emails(application: Application) -> list[str]:
-    return sorted({user.email for user in team_users(application)})
-
-
-def is_on_team(application: Application, user: User) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if application.lead_id == user.pk:
-        return True
-    return application.members.filter(user=user, status=MemberStatus.ACCEPTED).exists()
-
-
 def application_for_panel(*, reference: str, user: User) -> Application | None:
     """The application if this panel member or staff member may see it at all, else None (404)."""
-    from .permissions import applications_seen_by
-
     qs = Application.objects.select_related("lead", "lead__researcher_profile")
     return applications_seen_by(user, qs).filter(reference=reference).first()
 
@@ -120,13 +97,7 @@ def voting_has_closed(application: Application, *, now: datetime | None = None) 
     review. (A queried application is *paused*, not closed: its members vote again on the next
     version, so they still see no other vote.)"""
     now = now or timezone.now()
-    if application.status in (
-        ApplicationStatus.APPROVED,
-        ApplicationStatus.REJECTED,
-        ApplicationStatus.REVOKED,
-        ApplicationStatus.ACCESS_ENDED,
-        ApplicationStatus.WITHDRAWN,
-    ):
+    if application.status in CLOSED:
         return True
     return (
         application.status == ApplicationStatus.UNDER_REVIEW
@@ -301,8 +272,6 @@ def queue_search(text: str) -> Q:
 def _queue_applications(user: User, search: str = "") -> QuerySet[Application]:
     """The applications the panel sees (never a draft) that match ``search`` (``queue_search``), each
     with this member's declaration and vote on the current version as ``Exists`` subqueries."""
-    from .permissions import applications_seen_by
-
     my_declaration = ConflictDeclaration.objects.filter(application=OuterRef("pk"), member=user)
     my_vote = Vote.objects.filter(
         application=OuterRef("pk"), member=user, version_number=OuterRef("version_number")
@@ -456,23 +425,9 @@ def application_detail_for_review(*, reference: str) -> Application:
     )
 
 
-def lead_sector(application: Application) -> str:
-    profile = getattr(application.lead, "researcher_profile", None)
-    return getattr(profile, "sector", "") or ""
-
-
 def automatic_checks(application: Application) -> list[UseConditionMatch]:
     """The application's declared sensitive uses and its team's organisation sectors against the use
     conditions of every deposit it requests (the same check that rejects on submission)."""
-    try:
-        from applications.selectors import application_use_condition_matches
-    except ImportError:  # pragma: no cover - before the applications app had it
-        deposits = application.deposits.prefetch_related("excluded_uses")
-        return deposit_use_condition_matches(
-            deposits=deposits,
-            sensitive_uses=application.sensitive_uses.all(),
-            sector=lead_sector(application),
-        )
     return application_use_condition_matches(application=application)
 
 
@@ -488,11 +443,13 @@ def accreditation_checks(application: Application) -> list[AccreditationCheck]:
     """Is each team member's ONS accreditation present and valid until the requested access end?"""
     day = application.access_end or timezone.localdate()
     checks = []
-    for user in team_users(application):
+    for user in application_team_users(application=application):
         profile = getattr(user, "researcher_profile", None)
-        if profile is None or not profile.is_accredited:
+        # judged on the access end when there is one: once it has passed, an expiry is history
+        standing = accreditation_standing(profile, today=day, access_end=application.access_end)
+        if standing == AccreditationStanding.MISSING:
             checks.append(AccreditationCheck(user, profile, False, "No ONS accreditation recorded."))
-        elif not profile.accreditation_valid_on(day):
+        elif standing != AccreditationStanding.OK:
             checks.append(
                 AccreditationCheck(
                     user,
@@ -516,11 +473,7 @@ def accreditation_checks(application: Application) -> list[AccreditationCheck]:
 
 
 def attachments_for(application: Application) -> list:
-    """Attachments, once the applications app has them (an ``attachments`` relation)."""
-    manager = getattr(application, "attachments", None)
-    if manager is None:
-        return []
-    return list(manager.all())
+    return list(application.attachments.all())
 
 
 def decision_letter_for(*, reference: str, user: User) -> Decision | None:
@@ -535,7 +488,7 @@ def decision_letter_for(*, reference: str, user: User) -> Decision | None:
     if decision is None or not getattr(user, "is_authenticated", False):
         return None
     application = decision.application
-    if is_staff_member(user) or is_on_team(application, user):
+    if is_staff_member(user) or application_team_includes(application=application, user=user):
         return decision
     if is_panel_member(user) and application.review_opened_at is not None:
         declaration = conflict_for(application=application, user=user)

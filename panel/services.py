@@ -11,9 +11,9 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import User
 from accounts.services import user_change_role
-from applications.enums import ApplicationStatus
+from applications.enums import AWAITING_SCREENING, QUERYABLE, REVIEWING, ApplicationStatus
 from applications.models import Application, ApplicationQuery
-from applications.selectors import application_team_snapshot
+from applications.selectors import application_team_emails, application_team_snapshot
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
@@ -42,15 +42,12 @@ from .models import (
     VoteReminder,
 )
 from .selectors import (
-    AWAITING_SCREENING,
-    REVIEWING,
     chair_may_decide,
     conflict_for,
     membership_list_current,
     recommendation_for,
     reviewers_without_conflict,
     rules_current,
-    team_emails,
     vote_tally,
     voting_is_open,
 )
@@ -250,11 +247,7 @@ def application_query_raise(*, application: Application, actor: User, questions:
             )
     elif not is_staff_member(actor):
         raise NotPermitted("Only the chair or staff can query the applicants.")
-    if application.status not in (
-        ApplicationStatus.SUBMITTED,
-        ApplicationStatus.RESUBMITTED,
-        ApplicationStatus.UNDER_REVIEW,
-    ):
+    if application.status not in QUERYABLE:
         raise InvalidTransition(
             f"{application.reference} is {application.get_status_display().lower()}; "
             "it cannot be queried now."
@@ -275,7 +268,7 @@ def application_query_raise(*, application: Application, actor: User, questions:
         data={"query": query.pk, "version": application.version_number},
     )
     email_queue(
-        to=team_emails(application),
+        to=application_team_emails(application=application),
         template="panel/query_raised",
         context={
             "application": application,
@@ -466,7 +459,7 @@ def withdrawal_reviewers_notify(*, application: Application, previous_status: st
 def _decision_email(decision: Decision) -> None:
     application = decision.application
     email_queue(
-        to=team_emails(application),
+        to=application_team_emails(application=application),
         template="panel/decision",
         context={
             "application": application,

@@ -9,9 +9,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
+from applications.enums import AWAITING_SCREENING, PANEL_VISIBLE
 from applications.models import Application
-from applications.selectors import application_accepted_members, application_version_diff
-from core.errors import DomainError, NotPermitted, form_add_domain_error
+from applications.selectors import (
+    application_accepted_members,
+    application_team_users,
+    application_version_diff,
+)
 from core.files import private_file_response
 from core.permissions import (
     PanelRequiredMixin,
@@ -21,6 +25,7 @@ from core.permissions import (
     is_panel_member,
     is_staff_member,
 )
+from core.views_support import domain_action, domain_errors_on
 
 from . import selectors, services
 from .enums import Recommendation
@@ -128,18 +133,13 @@ class DeclareView(PanelApplicationMixin, View):
     def post(self, request, reference):
         form = ConflictDeclarationForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 declaration = services.conflict_declare(
                     application=self.application,
                     member=request.user,
                     has_conflict=form.cleaned_data["has_conflict"],
                     reason=form.cleaned_data["reason"],
                 )
-            except NotPermitted as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 if declaration.has_conflict:
                     messages.info(
                         request, "Your conflict of interest is recorded: you will not see or vote on it."
@@ -176,7 +176,7 @@ class ReviewView(PanelApplicationMixin, View):
             "versions": sorted(application.versions.all(), key=lambda v: v.number, reverse=True),
             "version_diff": _version_diff(application),
             "attachments": selectors.attachments_for(application),
-            "team": selectors.team_users(application),
+            "team": application_team_users(application=application),
             "accreditations": selectors.accreditation_checks(application),
             "matches": selectors.automatic_checks(application),
             "my_vote": selectors.my_current_vote(application=application, user=user),
@@ -209,7 +209,9 @@ class StaffAttachmentDownloadView(StaffRequiredMixin, View):
     http_method_names = ["get"]
 
     def get(self, request, reference, pk):
-        application = get_object_or_404(Application.objects.exclude(status="draft"), reference=reference)
+        application = get_object_or_404(
+            Application.objects.filter(status__in=PANEL_VISIBLE), reference=reference
+        )
         attachment = get_object_or_404(application.attachments, pk=pk)
         return private_file_response(
             attachment.file, download_name=attachment.original_name, content_type="application/pdf"
@@ -230,13 +232,8 @@ class VoteView(PanelApplicationMixin, View):
     def post(self, request, reference):
         form = VoteForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.vote_cast(application=self.application, member=request.user, **form.cleaned_data)
-            except NotPermitted as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, "Your vote is recorded. You can change it until voting closes.")
                 return redirect("panel:tally", reference=reference)
         vote = selectors.my_current_vote(application=self.application, user=request.user)
@@ -289,15 +286,10 @@ class DecideView(ChairApplicationMixin, View):
     def post(self, request, reference):
         form = DecisionForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.decision_record(
                     application=self.application, chair=request.user, **form.cleaned_data
                 )
-            except NotPermitted as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, "The decision is recorded; the team and ONS are being told.")
                 return redirect("panel:decision_letter", reference=reference)
         return self._render(request, form, status=400)
@@ -353,15 +345,10 @@ class QueryView(LoginRequiredMixin, View):
     def post(self, request, reference):
         form = QueryForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.application_query_raise(
                     application=self.application, actor=request.user, questions=form.cleaned_data["questions"]
                 )
-            except NotPermitted as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, "The questions are sent; the application is now queried.")
                 if is_staff_member(request.user):
                     return redirect("panel:staff_application", reference=reference)
@@ -423,18 +410,17 @@ class StaffApplicationView(StaffRequiredMixin, View):
         return self._render(request, OpenReviewForm())
 
     def post(self, request, reference):
-        application = get_object_or_404(Application.objects.exclude(status="draft"), reference=reference)
+        application = get_object_or_404(
+            Application.objects.filter(status__in=PANEL_VISIBLE), reference=reference
+        )
         form = OpenReviewForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.review_open(
                     application=application,
                     actor=request.user,
                     voting_deadline=form.cleaned_data["voting_deadline"],
                 )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, f"{reference} is open for the panel's review.")
                 return redirect("panel:staff_applications")
         return self._render(request, form, status=400)
@@ -444,16 +430,16 @@ class StaffApplicationView(StaffRequiredMixin, View):
             application = selectors.application_detail_for_review(reference=self.kwargs["reference"])
         except Application.DoesNotExist as exc:
             raise Http404("No such application.") from exc
-        if application.status == "draft":
+        if application.status not in PANEL_VISIBLE:
             raise Http404("No such application.")
         context = {
             "application": application,
             "form": form,
-            "can_open": application.status in selectors.AWAITING_SCREENING,
+            "can_open": application.status in AWAITING_SCREENING,
             "current_version": max(application.versions.all(), key=lambda v: v.number, default=None),
             "version_diff": _version_diff(application),
             "attachments": selectors.attachments_for(application),
-            "team": selectors.team_users(application),
+            "team": application_team_users(application=application),
             "accreditations": selectors.accreditation_checks(application),
             "matches": selectors.automatic_checks(application),
             "decision": getattr(application, "decision", None) if hasattr(application, "decision") else None,
@@ -468,13 +454,10 @@ class StaffMembersView(StaffRequiredMixin, View):
     def post(self, request):
         form = MemberAddForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.panel_member_add(
                     actor=request.user, user=form.cleaned_data["user"], is_chair=form.cleaned_data["is_chair"]
                 )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, f"{form.cleaned_data['user'].get_full_name()} is on the panel.")
                 return redirect("panel:staff_members")
         return self._render(request, form, status=400)
@@ -497,11 +480,8 @@ class StaffRulesView(StaffRequiredMixin, View):
     def post(self, request):
         form = PanelRulesForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 rules = services.panel_rules_update(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, f"The panel's rules are now: {rules}.")
                 return redirect("panel:staff_rules")
         return self._render(request, form, status=400)
@@ -518,13 +498,14 @@ class StaffRulesView(StaffRequiredMixin, View):
 class StaffMemberEndView(StaffRequiredMixin, View):
     def post(self, request, pk):
         membership = get_object_or_404(PanelMembership, pk=pk)
-        try:
-            services.panel_member_remove(actor=request.user, membership=membership)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{membership.user.get_full_name()} has left the panel.")
-        return redirect("panel:staff_members")
+        return domain_action(
+            request,
+            services.panel_member_remove,
+            actor=request.user,
+            membership=membership,
+            success=f"{membership.user.get_full_name()} has left the panel.",
+            redirect_to="panel:staff_members",
+        )
 
 
 class StaffMemberChairView(StaffRequiredMixin, View):
@@ -532,15 +513,15 @@ class StaffMemberChairView(StaffRequiredMixin, View):
 
     def post(self, request, pk):
         membership = get_object_or_404(PanelMembership, pk=pk, ended_at__isnull=True)
-        try:
-            services.panel_member_add(
-                actor=request.user, user=membership.user, is_chair=not membership.is_chair
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "The membership is changed.")
-        return redirect("panel:staff_members")
+        return domain_action(
+            request,
+            services.panel_member_add,
+            actor=request.user,
+            user=membership.user,
+            is_chair=not membership.is_chair,
+            success="The membership is changed.",
+            redirect_to="panel:staff_members",
+        )
 
 
 class InterestsView(PanelRequiredMixin, View):
@@ -552,13 +533,10 @@ class InterestsView(PanelRequiredMixin, View):
     def post(self, request):
         form = InterestForm(request.POST)
         if form.is_valid():
-            try:
+            with domain_errors_on(form):
                 services.member_interest_declare(
                     actor=request.user, member=request.user, description=form.cleaned_data["description"]
                 )
-            except DomainError as exc:
-                form_add_domain_error(form, exc)
-            else:
                 messages.success(request, "Your interest is recorded.")
                 return redirect("panel:interests")
         return self._render(request, form, status=400)

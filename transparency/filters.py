@@ -8,13 +8,13 @@ from django import forms
 from django.db.models import Q
 
 from accounts.enums import OrganisationSector
-from applications.enums import ApplicationStatus
+from applications.enums import GRANTED, ApplicationStatus
 from applications.models import Application
 from core.filters import SearchDateFilter
 from deposits.models import Deposit
 from panel.enums import DecisionOutcome
 
-from .selectors import REGISTER_STATUSES, register_base_queryset
+from .selectors import register_base_queryset
 
 
 def _register_deposits(request):
@@ -83,7 +83,7 @@ class RegisterFilter(_GridFormMixin, django_filters.FilterSet):
         widget=forms.NumberInput(attrs={"placeholder": "e.g. 2026"}),
     )
     status = django_filters.ChoiceFilter(
-        choices=[(s.value, s.label) for s in REGISTER_STATUSES],
+        choices=[(s.value, s.label) for s in ApplicationStatus if s in GRANTED],
         label="Status",
         empty_label="Any status",
     )

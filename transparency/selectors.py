@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import OrganisationSector
-from applications.enums import ApplicationStatus
+from applications.enums import GRANTED, ApplicationStatus
 from applications.models import Application
 from core.home import NextAction
 from core.models import AuditEvent
@@ -90,8 +90,6 @@ def info_page_version_changes(version: InfoPageVersion) -> list[DiffLine] | None
 
 # --- the public register --------------------------------------------------------------------------
 
-#: An approval stays in the register after access ends or is revoked (shown as such).
-REGISTER_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REVOKED, ApplicationStatus.ACCESS_ENDED)
 _SECTORS = dict(OrganisationSector.choices)
 
 
@@ -160,7 +158,7 @@ def register_base_queryset() -> QuerySet[Application]:
     """Approved applications whose team consented to publication, in any register status."""
     return Application.objects.filter(
         consent_to_publish=True,
-        status__in=REGISTER_STATUSES,
+        status__in=GRANTED,  # an approval stays listed after access ends or is revoked
         decision__outcome__in=APPROVALS,
     )
 

@@ -8,13 +8,13 @@ from django.utils import timezone
 
 from applications.enums import ApplicationStatus
 from applications.models import Application
+from applications.selectors import application_team_emails
 from applications.services import application_lock, application_transition
 from core.errors import DomainError
 from core.links import absolute_url
 from core.services import audit_record, email_queue
 from core.text import one_line_checked
 from notifications.services import ons_notifications_enqueue_for_access_end
-from panel.selectors import team_emails
 
 from .enums import AccessNoticeKind, TransparencyAuditAction
 from .models import AccessNotice, InfoPage, InfoPageVersion
@@ -104,7 +104,7 @@ def access_reminder_send(*, application: Application, today: date) -> AccessNoti
     if not created:
         return None
     email_queue(
-        to=team_emails(app),
+        to=application_team_emails(application=app),
         template="transparency/access_ending",
         context={
             "application": app,
@@ -145,7 +145,7 @@ def access_period_end(*, application: Application, today: date) -> Application |
     AccessNotice.objects.create(application=app, kind=AccessNoticeKind.ENDED, access_end=end)
     ons_notifications_enqueue_for_access_end(application=app)
     email_queue(
-        to=team_emails(app),
+        to=application_team_emails(application=app),
         template="transparency/access_ended",
         context={"application": app, "access_end": end, "url": _application_url(app)},
     )

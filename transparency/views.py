@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from core.csv import csv_response
 from core.errors import DomainError
 from core.filters import filter_values, filters_refused
 from core.permissions import StaffRequiredMixin, is_staff_member
@@ -16,7 +17,6 @@ from .exports import (
     APPLICATION_EXPORT_FIELDS,
     DECISION_EXPORT_FIELDS,
     application_export_row,
-    csv_response,
     decision_export_row,
     json_response,
 )

@@ -8,6 +8,7 @@ from accounts.enums import AccreditationStatus, OrganisationSector, Role
 from accounts.models import ResearcherProfile
 from applications.enums import ApplicationStatus, MemberRole, MemberStatus
 from applications.models import ApplicationMember, ApplicationQuery, ApplicationVersion
+from applications.services import application_member_accept, application_member_invite, application_submit
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.models import AuditEvent, QueuedEmail
 from panel import services
@@ -22,7 +23,12 @@ from panel.enums import (
 from panel.models import Decision, PanelMembership, PanelRules, Vote, VoteReminder
 from panel.selectors import chair_may_decide, recommendation_for, vote_tally
 from tests.factories.accounts import PanelMemberFactory, ResearcherFactory, ResearcherProfileFactory
-from tests.factories.applications import SubmittedApplicationFactory, UnderReviewApplicationFactory
+from tests.factories.applications import (
+    ApplicationFactory,
+    SubmittedApplicationFactory,
+    UnderReviewApplicationFactory,
+    complete_application,
+)
 from tests.factories.panel import declared_vote, panel_member
 
 pytestmark = pytest.mark.django_db
@@ -510,6 +516,30 @@ def test_team_of_a_lead_without_profile_or_accreditation_is_recorded_with_blanks
     ]
     ResearcherProfileFactory(user=app.lead)  # a profile made later changes nothing recorded
     assert Decision.objects.get(pk=decision.pk).team == decision.team
+
+
+def test_a_member_who_changed_their_email_gets_the_submission_and_the_decision_at_the_new_address(
+    board, staff
+):
+    """ "The team" is one definition (applications.selectors.application_team_users), read from the
+    accounts: an address changed after the invitation is the one both emails go to."""
+    lead, co = ResearcherFactory(), ResearcherFactory(email="co.old@example.org")
+    app = complete_application(ApplicationFactory(lead=lead))
+    invitation = application_member_invite(application=app, actor=lead, email=co.email, role="researcher")
+    application_member_accept(membership=invitation, user=co)
+    co.email = "co.new@example.org"
+    co.save(update_fields=["email"])
+
+    application_submit(application=app, actor=lead)
+    submitted = QueuedEmail.objects.get(topic="applications/submitted")
+    assert submitted.to == sorted([lead.email, "co.new@example.org"])
+
+    services.review_open(application=app, actor=staff, voting_deadline=timezone.now() + timedelta(days=7))
+    app.refresh_from_db()
+    _votes(app, board.members, ("approve", "suitable"), ("approve", "suitable"), ("approve", "suitable"))
+    _decide(app, board.chair)
+    decided = QueuedEmail.objects.get(topic="panel/decision")
+    assert decided.to == sorted([lead.email, "co.new@example.org"])
 
 
 # --- automatic rejection -------------------------------------------------------------------------
