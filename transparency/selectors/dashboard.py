@@ -1,14 +1,7 @@
-"""Reads for the transparency app: information pages, the public register, the staff dashboard.
+"""The staff dashboard's figures, in SQL on PostgreSQL and in Python where SQLite lacks the functions."""
 
-The register is a read over approved applications and their decisions, never a copy. Everything
-it shows passes through ``RegisterEntry``, which holds only public fields: no names, emails,
-accreditation numbers, votes, comments or internal rationale can reach a page or a download."""
-
-import difflib
 import json
 import math
-from dataclasses import asdict, dataclass
-from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import (
@@ -23,206 +16,20 @@ from django.db.models import (
     Func,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
 )
 from django.db.models.functions import Cast, Coalesce, TruncMonth
-from django.urls import reverse
 from django.utils import timezone
 
-from accounts.enums import OrganisationSector
-from applications.enums import GRANTED, ApplicationStatus
+from applications.enums import ApplicationStatus
 from applications.models import Application
-from core.home import NextAction
 from core.models import AuditEvent
-from core.permissions import is_staff_member
-from deposits.models import Deposit
 from notifications.enums import OnsNotificationStatus
 from notifications.models import OnsNotification
-from panel.enums import APPROVALS, DecisionOutcome, PanelAuditAction
+from panel.enums import DecisionOutcome, PanelAuditAction
 from panel.models import ConflictDeclaration, Decision, PanelMembership, Vote
-
-from .enums import AccessNoticeKind
-from .models import InfoPage, InfoPageVersion
-
-# --- information pages ----------------------------------------------------------------------------
-
-
-def info_page_get(*, slug: str) -> InfoPage | None:
-    return InfoPage.objects.filter(slug=slug).first()
-
-
-def info_page_list() -> QuerySet[InfoPage]:
-    return InfoPage.objects.select_related("updated_by").order_by("title")
-
-
-def info_page_versions(*, page: InfoPage) -> QuerySet[InfoPageVersion]:
-    return page.versions.select_related("saved_by").order_by("-number")
-
-
-def info_page_version_get(*, slug: str, number: int) -> InfoPageVersion | None:
-    return InfoPageVersion.objects.select_related("page").filter(page__slug=slug, number=number).first()
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    kind: str  # "same", "removed" or "added"
-    text: str
-
-
-def info_page_version_changes(version: InfoPageVersion) -> list[DiffLine] | None:
-    """What changed from the previous version, line by line (Markdown source; unchanged lines kept
-    for context). None for the first version."""
-    previous = InfoPageVersion.objects.filter(page_id=version.page_id, number=version.number - 1).first()
-    if previous is None:
-        return None
-    old = [f"# {previous.title}", *previous.body.splitlines()]
-    new = [f"# {version.title}", *version.body.splitlines()]
-    kinds = {" ": "same", "-": "removed", "+": "added"}
-    return [
-        DiffLine(kinds[line[0]], line[2:])
-        for line in difflib.ndiff(old, new)
-        if line[0] in kinds and (line[0] != " " or line[2:].strip())
-    ]
-
-
-# --- the public register --------------------------------------------------------------------------
-
-_SECTORS = dict(OrganisationSector.choices)
-
-
-@dataclass(frozen=True)
-class RegisterDeposit:
-    reference: str
-    title: str
-
-
-@dataclass(frozen=True)
-class RegisterEntry:
-    """One project in the public register: the only fields any register page or download shows."""
-
-    reference: str
-    title: str
-    lay_summary: str
-    lead_organisation: str
-    sector: str
-    deposits: tuple[RegisterDeposit, ...]
-    decision_date: date
-    outcome: str
-    status: str
-    status_code: str
-    access_start: date | None
-    access_end: date | None
-    public_rationale: str
-    revoked_on: date | None = None
-
-    @property
-    def url(self) -> str:
-        return reverse("transparency:register_detail", args=[self.reference])
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.status_code == ApplicationStatus.REVOKED
-
-    def as_json(self) -> dict:
-        data = asdict(self)
-        data.pop("status_code")
-        data["status"] = self.status
-        for key in ("decision_date", "access_start", "access_end", "revoked_on"):
-            data[key] = data[key].isoformat() if data[key] else None
-        data["deposits"] = [asdict(d) for d in self.deposits]
-        return data
-
-
-#: The column order of the CSV (and the keys of the JSON).
-REGISTER_FIELDS = [
-    "reference",
-    "title",
-    "lay_summary",
-    "lead_organisation",
-    "sector",
-    "deposits",
-    "decision_date",
-    "outcome",
-    "status",
-    "access_start",
-    "access_end",
-    "public_rationale",
-    "revoked_on",
-]
-
-
-def register_base_queryset() -> QuerySet[Application]:
-    """Approved applications whose team consented to publication, in any register status."""
-    return Application.objects.filter(
-        consent_to_publish=True,
-        status__in=GRANTED,  # an approval stays listed after access ends or is revoked
-        decision__outcome__in=APPROVALS,
-    )
-
-
-def register_queryset() -> QuerySet[Application]:
-    """The register with what ``register_entry`` reads loaded in a constant number of queries."""
-    return (
-        register_base_queryset()
-        .select_related("decision", "revocation")
-        .prefetch_related(
-            Prefetch(
-                "deposits",
-                queryset=Deposit.objects.only("id", "reference", "title").order_by("reference"),
-            )
-        )
-        .order_by("-decision__decided_at", "-pk")
-    )
-
-
-def register_entry(application: Application) -> RegisterEntry:
-    """One project as the register shows it. The lead's organisation and sector are the ones the
-    decision recorded (``Decision.team``), not the profile's today."""
-    decision = application.decision
-    lead = decision.team_lead
-    return RegisterEntry(
-        reference=application.reference,
-        title=application.title,
-        lay_summary=application.lay_summary,
-        lead_organisation=lead.get("organisation") or "",
-        sector=_SECTORS.get(lead.get("sector") or "", ""),
-        deposits=tuple(RegisterDeposit(d.reference, d.title) for d in application.deposits.all()),
-        decision_date=timezone.localtime(decision.decided_at).date(),
-        outcome=decision.get_outcome_display(),
-        status=application.get_status_display(),
-        status_code=application.status,
-        access_start=decision.access_start or application.access_start,
-        access_end=decision.access_end or application.access_end,
-        public_rationale=decision.public_rationale,
-        revoked_on=_revoked_on(application),
-    )
-
-
-def _revoked_on(application: Application) -> date | None:
-    revocation = (
-        getattr(application, "revocation", None) if application.status == ApplicationStatus.REVOKED else None
-    )
-    return timezone.localtime(revocation.revoked_at).date() if revocation else None
-
-
-def register_entries(queryset: QuerySet[Application] | None = None) -> list[RegisterEntry]:
-    qs = register_queryset() if queryset is None else queryset
-    return [register_entry(application) for application in qs]
-
-
-def register_entry_get(*, reference: str) -> RegisterEntry | None:
-    application = register_queryset().filter(reference=reference).first()
-    return register_entry(application) if application else None
-
-
-def register_entries_for_deposit(deposit: Deposit) -> list[RegisterEntry]:
-    """The register's projects that use this deposit's data, newest decision first (for the public
-    deposit page, so participants can see how their de-identified data has been used)."""
-    return register_entries(register_queryset().filter(deposits=deposit))
-
 
 # --- the staff dashboard --------------------------------------------------------------------------
 
@@ -525,79 +332,3 @@ def dashboard_data(*, applications: QuerySet[Application], portable: bool = Fals
 def dashboard_applications() -> QuerySet[Application]:
     """What the dashboard's filters start from: every application ever submitted."""
     return Application.objects.exclude(status=ApplicationStatus.DRAFT)
-
-
-# --- staff exports ----------------------------------------------------------------------------------
-
-
-def export_applications_queryset(applications: QuerySet[Application]) -> QuerySet[Application]:
-    return (
-        applications.select_related("lead__researcher_profile", "decision")
-        .prefetch_related(
-            Prefetch("deposits", queryset=Deposit.objects.only("id", "reference").order_by("reference"))
-        )
-        .order_by("first_submitted_at", "pk")
-    )
-
-
-def export_decisions_queryset(applications: QuerySet[Application]) -> QuerySet[Decision]:
-    return (
-        Decision.objects.filter(application__in=applications.values("pk"))
-        .select_related("application", "decided_by")
-        .order_by("decided_at", "pk")
-    )
-
-
-# --- access periods -------------------------------------------------------------------------------
-
-
-def _access_end_expression():
-    return Coalesce(F("decision__access_end"), F("access_end"))
-
-
-def access_reminders_due(*, today: date, days: int = 30) -> QuerySet[Application]:
-    """Approved applications whose access ends within ``days`` days (today included) and whose
-    team has not been reminded."""
-    return (
-        Application.objects.filter(status=ApplicationStatus.APPROVED)
-        .annotate(_end=_access_end_expression())
-        .filter(_end__gte=today, _end__lte=today + timedelta(days=days))
-        .exclude(access_notices__kind=AccessNoticeKind.REMINDER_30_DAYS)
-        .order_by("_end", "pk")
-    )
-
-
-def access_ends_due(*, today: date) -> QuerySet[Application]:
-    """Approved applications whose last day of access is before ``today``."""
-    return (
-        Application.objects.filter(status=ApplicationStatus.APPROVED)
-        .annotate(_end=_access_end_expression())
-        .filter(_end__lt=today)
-        .order_by("_end", "pk")
-    )
-
-
-def next_actions_for_staff(user) -> list[NextAction]:
-    """Staff home page: access periods that end within 30 days."""
-    if not is_staff_member(user):
-        return []
-    count = access_ending_soon_count(today=timezone.localdate())
-    if not count:
-        return []
-    return [
-        NextAction(
-            title="Access periods ending within 30 days",
-            url=reverse("transparency:dashboard") + "?status=approved",
-            description="The teams have been or will be reminded; ONS is told when each ends.",
-            count=count,
-        )
-    ]
-
-
-def access_ending_soon_count(*, today: date) -> int:
-    return (
-        Application.objects.filter(status=ApplicationStatus.APPROVED)
-        .annotate(_end=_access_end_expression())
-        .filter(_end__gte=today, _end__lte=today + timedelta(days=30))
-        .count()
-    )
