@@ -17,6 +17,7 @@ from core.errors import DomainError
 from core.permissions import ResearcherRequiredMixin, StaffRequiredMixin
 from core.ratelimit import RateLimitMixin
 from core.services import audit_record
+from core.views_support import DomainErrorFormMixin
 
 from . import selectors, services, two_factor
 from .enums import AccountsAuditAction
@@ -109,7 +110,7 @@ class ConfirmEmailView(View):
         return redirect("accounts:login")
 
 
-class ProfileView(ResearcherRequiredMixin, FormView):
+class ProfileView(DomainErrorFormMixin, ResearcherRequiredMixin, FormView):
     form_class = ResearcherProfileForm
     template_name = "accounts/profile.html"
 
@@ -120,16 +121,12 @@ class ProfileView(ResearcherRequiredMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.get_profile()}
 
-    def form_valid(self, form):
-        try:
-            services.researcher_profile_update(
-                actor=self.request.user,
-                profile=self.get_profile(),
-                **{name: form.cleaned_data[name] for name in form.Meta.fields},
-            )
-        except DomainError as exc:
-            form.add_error(exc.field, exc.message)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.researcher_profile_update(
+            actor=self.request.user,
+            profile=self.get_profile(),
+            **{name: form.cleaned_data[name] for name in form.Meta.fields},
+        )
         messages.success(self.request, "Your profile is saved.")
         return redirect("accounts:profile")
 
@@ -143,22 +140,18 @@ class StaffUserListView(StaffRequiredMixin, ListView):
         return selectors.user_list_for_staff()
 
 
-class StaffInviteView(StaffRequiredMixin, FormView):
+class StaffInviteView(DomainErrorFormMixin, StaffRequiredMixin, FormView):
     form_class = InviteForm
     template_name = "accounts/staff_invite.html"
     success_url = reverse_lazy("accounts:staff_users")
 
-    def form_valid(self, form):
-        try:
-            user = services.user_invite(actor=self.request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(exc.field, exc.message)
-            return self.form_invalid(form)
+    def perform(self, form):
+        user = services.user_invite(actor=self.request.user, **form.cleaned_data)
         messages.success(self.request, f"{user.full_name} is invited as {user.get_role_display().lower()}.")
-        return super().form_valid(form)
+        return redirect(self.get_success_url())
 
 
-class StaffRoleChangeView(StaffRequiredMixin, FormView):
+class StaffRoleChangeView(DomainErrorFormMixin, StaffRequiredMixin, FormView):
     form_class = RoleChangeForm
     template_name = "accounts/staff_role_change.html"
 
@@ -172,14 +165,8 @@ class StaffRoleChangeView(StaffRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(person=self.person, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.user_change_role(
-                actor=self.request.user, user=self.person, role=form.cleaned_data["role"]
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.user_change_role(actor=self.request.user, user=self.person, role=form.cleaned_data["role"])
         messages.success(
             self.request, f"{self.person.full_name} is now {self.person.get_role_display().lower()}."
         )
@@ -269,7 +256,7 @@ class ReauthenticateView(LoginRequiredMixin, FormView):
         return redirect(_safe_next(self.request, reverse("accounts:security")))
 
 
-class TwoFactorVerifyView(LoginRequiredMixin, FormView):
+class TwoFactorVerifyView(DomainErrorFormMixin, LoginRequiredMixin, FormView):
     """The second step of signing in."""
 
     form_class = TwoFactorCodeForm
@@ -286,12 +273,8 @@ class TwoFactorVerifyView(LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
 
-    def form_valid(self, form):
-        try:
-            device = services.two_factor_verify(user=self.request.user, token=form.cleaned_data["code"])
-        except DomainError as exc:
-            form.add_error(exc.field, exc.message)
-            return self.form_invalid(form)
+    def perform(self, form):
+        device = services.two_factor_verify(user=self.request.user, token=form.cleaned_data["code"])
         self.request.session.cycle_key()
         otp_login(self.request, device)
         if isinstance(device, StaticDevice):
@@ -304,7 +287,7 @@ class TwoFactorVerifyView(LoginRequiredMixin, FormView):
         return redirect(_safe_next(self.request, reverse(settings.LOGIN_REDIRECT_URL)))
 
 
-class TwoFactorEnrolView(RecentPasswordRequiredMixin, FormView):
+class TwoFactorEnrolView(DomainErrorFormMixin, RecentPasswordRequiredMixin, FormView):
     """Set up (or replace) an authenticator app: scan the QR code, confirm with a first code."""
 
     form_class = TwoFactorEnrolForm
@@ -334,14 +317,10 @@ class TwoFactorEnrolView(RecentPasswordRequiredMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
-        try:
-            device, codes = services.two_factor_enrol(
-                user=self.request.user, key=self.pending_key(), token=form.cleaned_data["code"]
-            )
-        except DomainError as exc:
-            form.add_error(exc.field, exc.message)
-            return self.form_invalid(form)
+    def perform(self, form):
+        device, codes = services.two_factor_enrol(
+            user=self.request.user, key=self.pending_key(), token=form.cleaned_data["code"]
+        )
         self.request.session.pop(PENDING_TOTP_KEY, None)
         _keep_this_session(self.request)
         otp_login(self.request, device)
@@ -404,7 +383,7 @@ class TwoFactorRemoveView(RecentPasswordRequiredMixin, View):
         return redirect("accounts:security")
 
 
-class StaffTwoFactorResetView(StaffRequiredMixin, FormView):
+class StaffTwoFactorResetView(DomainErrorFormMixin, StaffRequiredMixin, FormView):
     template_name = "accounts/staff_two_factor_reset.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -417,12 +396,8 @@ class StaffTwoFactorResetView(StaffRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(person=self.person, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.two_factor_reset(actor=self.request.user, user=self.person)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.two_factor_reset(actor=self.request.user, user=self.person)
         messages.success(
             self.request,
             f"{self.person.get_full_name()}'s two-factor sign-in is reset; "
@@ -460,16 +435,12 @@ class StaffLockoutClearView(StaffRequiredMixin, View):
         return redirect("accounts:staff_lockouts")
 
 
-class EmailChangeView(RecentPasswordRequiredMixin, FormView):
+class EmailChangeView(DomainErrorFormMixin, RecentPasswordRequiredMixin, FormView):
     form_class = EmailChangeForm
     template_name = "accounts/email_change.html"
 
-    def form_valid(self, form):
-        try:
-            services.user_email_change_request(user=self.request.user, new_email=form.cleaned_data["email"])
-        except DomainError as exc:
-            form.add_error(exc.field, exc.message)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.user_email_change_request(user=self.request.user, new_email=form.cleaned_data["email"])
         messages.success(
             self.request,
             f"We sent a link to {form.cleaned_data['email']}. Your address changes when you open it.",
