@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.services import user_change_role
 from applications.enums import ApplicationStatus
 from applications.models import Application, ApplicationQuery
-from applications.selectors import application_team_snapshot
+from applications.selectors import application_team_snapshot, application_use_condition_matches
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
@@ -429,6 +429,16 @@ def _quorum_reached_notify(application: Application) -> None:
 # --- what the panel does when applications announce something (panel/receivers.py) ----------------
 
 
+def application_screen_use_conditions(*, application: Application) -> Decision | None:
+    """The rule "a request that breaks a deposit's use conditions is rejected automatically": run on
+    every submission and resubmission, inside the submitting transaction. Returns the automatic
+    decision, or None when nothing matches (the application waits for the staff's screening)."""
+    matches = application_use_condition_matches(application=application)
+    if not matches:
+        return None
+    return decision_record_automatic_rejection(application=application, matches=matches)
+
+
 def submission_staff_alert(*, application: Application, version) -> None:
     """Tell the archive staff (settings.STAFF_ALERT_EMAIL) that a version waits for their screening:
     a new submission or a resubmission. Nothing when it was rejected automatically on submission."""
@@ -597,9 +607,9 @@ def automatic_rejection_rationale(matches: Sequence) -> str:
 @transaction.atomic
 def decision_record_automatic_rejection(*, application: Application, matches: Sequence) -> Decision:
     """Reject at once, as a decision by the system, an application whose declared sensitive uses or
-    organisation sector break a requested deposit's use conditions. Called by the applications' submit
-    and resubmit services inside their transaction, with the row locked in status submitted or
-    resubmitted; ``matches`` are ``deposits.selectors.UseConditionMatch``."""
+    organisation sector break a requested deposit's use conditions. Called by
+    ``application_screen_use_conditions`` inside the submit or resubmit transaction, with the row
+    locked in status submitted or resubmitted; ``matches`` are ``deposits.selectors.UseConditionMatch``."""
     if not matches:
         raise DomainError("There is no use-condition match to reject on.")
     application = _lock(application)

@@ -545,6 +545,27 @@ def test_automatic_rejection_records_a_system_decision_naming_deposit_and_condit
     assert "automatically" in email.body
 
 
+def test_screening_use_conditions_rejects_a_match_and_leaves_a_clean_request_waiting():
+    from applications.models import Application
+    from deposits.models import SensitiveUse
+    from tests.factories.applications import ApplicationFactory, complete_application
+    from tests.factories.deposits import AvailableDepositFactory
+
+    commercial = SensitiveUse.objects.get(code="commercial")
+    deposit = AvailableDepositFactory(excluded_uses=[commercial])
+    clean = SubmittedApplicationFactory()
+    matching = complete_application(ApplicationFactory(), deposits=[deposit], sensitive_uses=[commercial])
+    Application.objects.filter(pk=matching.pk).update(status=ApplicationStatus.SUBMITTED)
+    with transaction.atomic():
+        assert services.application_screen_use_conditions(application=clean) is None
+        decision = services.application_screen_use_conditions(application=matching)
+    assert decision.is_automatic
+    assert f"{deposit.reference} ({deposit.title}) excludes {commercial.name.lower()}" in decision.rationale
+    clean.refresh_from_db()
+    assert clean.status == ApplicationStatus.SUBMITTED
+    assert not Decision.objects.filter(application=clean).exists()
+
+
 def test_automatic_rejection_refuses_an_application_not_just_submitted():
     app = UnderReviewApplicationFactory()
     with pytest.raises(InvalidTransition):
