@@ -19,7 +19,6 @@ from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from core.services import audit_record, email_queue
-from notifications.services import ons_notifications_enqueue_for_decision
 
 from .enums import (
     APPROVALS,
@@ -54,6 +53,7 @@ from .selectors import (
     vote_tally,
     voting_is_open,
 )
+from .signals import decision_recorded
 
 AUTOMATIC_PUBLIC_RATIONALE = "Rejected automatically: the request conflicts with the data's use conditions."
 
@@ -591,7 +591,7 @@ def decision_record(
         },
     )
     _decision_email(decision)
-    ons_notifications_enqueue_for_decision(decision=decision)
+    decision_recorded.send(sender=Decision, decision=decision)  # notifications tells ONS, in this transaction
     return decision
 
 
@@ -648,7 +648,7 @@ def decision_record_automatic_rejection(*, application: Application, matches: Se
         },
     )
     _decision_email(decision)
-    ons_notifications_enqueue_for_decision(decision=decision)
+    decision_recorded.send(sender=Decision, decision=decision)  # notifications tells ONS, in this transaction
     return decision
 
 
