@@ -10,6 +10,7 @@ from django.views.generic import DetailView, FormView, ListView
 from applications.models import Application
 from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.permissions import StaffRequiredMixin
+from panel.services import application_revoke
 
 from . import selectors, services
 from .forms import RevokeForm, StatusFilterForm
@@ -84,7 +85,7 @@ class ApplicationRevokeView(StaffRequiredMixin, FormView):
             form.add_error("application_reference", "No application has this reference.")
             return self.form_invalid(form)
         try:
-            services.application_revoke(
+            application_revoke(
                 application=application, actor=self.request.user, reason=form.cleaned_data["reason"]
             )
         except NotPermitted as exc:

@@ -13,7 +13,11 @@ from accounts.models import User
 from accounts.services import user_change_role
 from applications.enums import ApplicationStatus
 from applications.models import Application, ApplicationQuery
-from applications.selectors import application_team_snapshot, application_use_condition_matches
+from applications.selectors import (
+    application_accepted_members,
+    application_team_snapshot,
+    application_use_condition_matches,
+)
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
@@ -37,6 +41,7 @@ from .models import (
     PanelMembership,
     PanelRules,
     QuorumNotice,
+    Revocation,
     Vote,
     VoteReminder,
 )
@@ -53,7 +58,7 @@ from .selectors import (
     vote_tally,
     voting_is_open,
 )
-from .signals import decision_recorded
+from .signals import access_revoked, decision_recorded
 
 AUTOMATIC_PUBLIC_RATIONALE = "Rejected automatically: the request conflicts with the data's use conditions."
 
@@ -650,6 +655,52 @@ def decision_record_automatic_rejection(*, application: Application, matches: Se
     _decision_email(decision)
     decision_recorded.send(sender=Decision, decision=decision)  # notifications tells ONS, in this transaction
     return decision
+
+
+# --- revocation ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_revoke(*, application: Application, actor: User, reason: str) -> Revocation:
+    """Staff withdraw an approved application's access. The panel announces ``access_revoked`` in
+    this transaction; the notifications app sends ONS ``access.revoked`` (notifications/receivers.py)."""
+    if not is_staff_member(actor):
+        raise NotPermitted("Only the archive staff can revoke access.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for revoking access.", field="reason")
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    if app.status != ApplicationStatus.APPROVED:
+        if app.status == ApplicationStatus.REJECTED:
+            message = f"{app.reference} was rejected: it never had access, so there is nothing to revoke."
+        elif app.status == ApplicationStatus.REVOKED:
+            message = f"{app.reference}'s access has already been revoked."
+        else:
+            message = (
+                f"{app.reference} is {app.get_status_display().lower()}: only an approved application's "
+                "access can be revoked."
+            )
+        raise InvalidTransition(message)
+    now = timezone.now()
+    revocation = Revocation.objects.create(application=app, reason=reason, revoked_by=actor, revoked_at=now)
+    application_transition(
+        application=app,
+        to=ApplicationStatus.REVOKED,
+        actor=actor,
+        action=PanelAuditAction.ACCESS_REVOKED,
+        data={"reason": reason, "revocation": revocation.pk},
+    )
+    access_revoked.send(sender=Revocation, revocation=revocation)  # notifications tells ONS, in here
+    email_queue(
+        to=[member.email for member in application_accepted_members(application=app)],
+        template="notifications/access_revoked",
+        context={
+            "application": app,
+            "revocation": revocation,
+            "url": absolute_url("applications:detail", pk=app.pk),
+        },
+    )
+    return revocation
 
 
 # --- reminders -----------------------------------------------------------------------------------

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 #: A decision was recorded, by a chair or automatically on submission, after the Decision row and
 #: the application's new status are written. Arguments: ``decision``.
 decision_recorded = Signal()
+
+#: Staff revoked an approved application's access, after the Revocation row and the status *revoked*
+#: are written. Arguments: ``revocation``.
+access_revoked = Signal()
