@@ -46,7 +46,6 @@ from .selectors import (
     application_answers,
     application_problems,
     application_team_emails,
-    application_use_condition_matches,
 )
 from .signals import application_submitted, application_withdrawn
 
@@ -443,16 +442,6 @@ def _freeze_version(app: Application, actor) -> ApplicationVersion:
     )
 
 
-def _reject_automatically_if_conditions_matched(app: Application) -> None:
-    """A request that breaks a deposit's use conditions is rejected at once by the system (the
-    panel records the decision). Runs inside the submitting transaction."""
-    matches = application_use_condition_matches(application=app)
-    if matches:
-        from panel.services import decision_record_automatic_rejection
-
-        decision_record_automatic_rejection(application=app, matches=matches)
-
-
 def _ensure_ready(app: Application) -> None:
     problems = application_problems(application=app)
     if problems:
@@ -463,8 +452,9 @@ def _next_version_submit(
     app: Application, actor, *, to: str, action: str, template: str, extra_fields: tuple[str, ...] = ()
 ) -> Application:
     """Submit the next version of a locked, complete application: number it, move to ``to``
-    (audited), freeze the answers, tell the team, and reject at once if a deposit's use conditions
-    forbid the project."""
+    (audited), freeze the answers, tell the team, and announce it. The panel reacts inside this
+    transaction (panel/receivers.py): it rejects at once a request that breaks a deposit's use
+    conditions, so the status is read again before the application is returned."""
     app.version_number += 1
     application_transition(
         application=app,
@@ -480,8 +470,8 @@ def _next_version_submit(
         template=template,
         context={"application": app, "version": version, "url": _application_url(app)},
     )
-    _reject_automatically_if_conditions_matched(app)
     application_submitted.send(sender=Application, application=app, version=version, actor=actor)
+    app.refresh_from_db(fields=["status", "decided_at", "updated_at"])  # a receiver may have rejected it
     return app
 
 

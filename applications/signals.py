@@ -5,6 +5,8 @@ from django.dispatch import Signal
 
 #: A version was submitted (the first, or a resubmission after the panel's questions).
 #: Arguments: ``application``, ``version`` (the frozen ApplicationVersion), ``actor``.
+#: The panel may reject the application automatically in its receiver (a use-condition match), so
+#: the sender reads the status again after sending.
 application_submitted = Signal()
 
 #: The lead withdrew the application. Arguments: ``application``, ``actor``, ``previous_status``.

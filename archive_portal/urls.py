@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core import views as core_views
+from . import views
 
 handler400 = "core.views.error_400"
 handler403 = "core.views.error_403"
@@ -13,7 +13,7 @@ admin.site.site_title = "Archive Access Portal admin"
 
 urlpatterns = [
     path("", include("core.urls")),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("deposits/", include("deposits.urls")),
     path("applications/", include("applications.urls")),

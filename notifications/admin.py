@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
 
-from .models import OnsDeliveryAttempt, OnsNotification, Revocation
+from .models import OnsDeliveryAttempt, OnsNotification
 
 
 class OnsDeliveryAttemptInline(admin.TabularInline):
@@ -33,9 +33,3 @@ class OnsNotificationAdmin(ReadOnlyAdmin):
     list_select_related = ["application"]
     search_fields = ["application__reference", "message_id"]
     inlines = [OnsDeliveryAttemptInline]
-
-
-@admin.register(Revocation)
-class RevocationAdmin(ReadOnlyAdmin):
-    list_display = ["application", "revoked_by", "revoked_at"]
-    list_select_related = ["application", "revoked_by"]

@@ -8,7 +8,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from core.home import register_next_actions
 
-        from . import checks  # noqa: F401 (registers the configuration checks)
+        from . import checks, receivers  # noqa: F401 (registers the configuration checks; connects the receivers of the panel's signals)
         from .selectors import ons_next_actions
 
         register_next_actions(ons_next_actions)

@@ -34,4 +34,3 @@ class NotificationsAuditAction:
     QUEUED = "notifications.ons_notification.queued"
     FAILED = "notifications.ons_notification.failed"
     RESENT = "notifications.ons_notification.resent"
-    ACCESS_REVOKED = "notifications.access.revoked"

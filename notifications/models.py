@@ -4,7 +4,6 @@ an access period), written in the transaction that records the event, and its de
 import json
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -12,21 +11,6 @@ from applications.models import Application
 from core.models import TimeStampedModel
 
 from .enums import OnsAttemptOutcome, OnsChannel, OnsEventType, OnsNotificationStatus
-
-
-class Revocation(TimeStampedModel):
-    """Staff withdrew an approved application's access. An application is revoked at most once."""
-
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="revocation")
-    reason = models.TextField()
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    revoked_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-revoked_at"]
-
-    def __str__(self) -> str:
-        return f"Revocation of {self.application.reference}"
 
 
 class OnsNotification(TimeStampedModel):
@@ -40,7 +24,7 @@ class OnsNotification(TimeStampedModel):
         "panel.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="ons_notifications"
     )
     revocation = models.ForeignKey(
-        Revocation, null=True, blank=True, on_delete=models.PROTECT, related_name="ons_notifications"
+        "panel.Revocation", null=True, blank=True, on_delete=models.PROTECT, related_name="ons_notifications"
     )
     event_type = models.CharField(max_length=30, choices=OnsEventType.choices)
     channel = models.CharField(max_length=10, choices=OnsChannel.choices)

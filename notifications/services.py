@@ -24,10 +24,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from applications.enums import ApplicationStatus
 from applications.models import Application
-from applications.selectors import application_accepted_members
-from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
 from core.permissions import is_staff_member
@@ -41,7 +38,7 @@ from .enums import (
     OnsEventType,
     OnsNotificationStatus,
 )
-from .models import OnsDeliveryAttempt, OnsNotification, Revocation
+from .models import OnsDeliveryAttempt, OnsNotification
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +127,7 @@ def _enqueue(
     access_start=None,
     access_end=None,
     decision=None,
-    revocation: Revocation | None = None,
+    revocation=None,
 ) -> list[OnsNotification]:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ONS notifications are recorded inside the transaction of their event.")
@@ -225,56 +222,22 @@ def ons_notifications_enqueue_for_access_end(*, application: Application) -> lis
     )
 
 
-@transaction.atomic
-def application_revoke(*, application: Application, actor, reason: str) -> Revocation:
-    """Staff withdraw an approved application's access; ONS is sent ``access.revoked``."""
-    if not is_staff_member(actor):
-        raise NotPermitted("Only the archive staff can revoke access.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("Give the reason for revoking access.", field="reason")
-    app = Application.objects.select_for_update().get(pk=application.pk)
-    if app.status != ApplicationStatus.APPROVED:
-        if app.status == ApplicationStatus.REJECTED:
-            message = f"{app.reference} was rejected: it never had access, so there is nothing to revoke."
-        elif app.status == ApplicationStatus.REVOKED:
-            message = f"{app.reference}'s access has already been revoked."
-        else:
-            message = (
-                f"{app.reference} is {app.get_status_display().lower()}: only an approved application's "
-                "access can be revoked."
-            )
-        raise InvalidTransition(message)
-    now = timezone.now()
-    revocation = Revocation.objects.create(application=app, reason=reason, revoked_by=actor, revoked_at=now)
-    application_transition(
-        application=app,
-        to=ApplicationStatus.REVOKED,
-        actor=actor,
-        action=NotificationsAuditAction.ACCESS_REVOKED,
-        data={"reason": reason, "revocation": revocation.pk},
-    )
+def ons_notifications_enqueue_for_revocation(*, revocation) -> list[OnsNotification]:
+    """Tell ONS that an approved application's access was revoked (``access.revoked``), in the
+    panel's revocation transaction (notifications/receivers.py). The researchers are the team the
+    decision recorded."""
+    app = revocation.application
     decision = getattr(app, "decision", None)
-    _enqueue(
+    return _enqueue(
         application=app,
         team=decision.team if decision is not None else [],
         event_type=OnsEventType.REVOKED,
         outcome="revoked",
-        occurred_at=now,
+        occurred_at=revocation.revoked_at,
         access_start=getattr(decision, "access_start", None),
         access_end=timezone.localdate(),
         revocation=revocation,
     )
-    email_queue(
-        to=[member.email for member in application_accepted_members(application=app)],
-        template="notifications/access_revoked",
-        context={
-            "application": app,
-            "revocation": revocation,
-            "url": absolute_url("applications:detail", pk=app.pk),
-        },
-    )
-    return revocation
 
 
 # --- The retry table -----------------------------------------------------------------------------

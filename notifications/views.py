@@ -10,6 +10,7 @@ from django.views.generic import DetailView, FormView, ListView
 from applications.models import Application
 from core.permissions import StaffRequiredMixin
 from core.views_support import DomainErrorFormMixin, domain_action
+from panel.services import application_revoke
 
 from . import selectors, services
 from .forms import RevokeForm, StatusFilterForm
@@ -82,7 +83,7 @@ class ApplicationRevokeView(DomainErrorFormMixin, StaffRequiredMixin, FormView):
         if application is None:
             form.add_error("application_reference", "No application has this reference.")
             return self.form_invalid(form)
-        services.application_revoke(
+        application_revoke(
             application=application, actor=self.request.user, reason=form.cleaned_data["reason"]
         )
         messages.success(self.request, f"Access to {application.reference} is revoked; ONS is being told.")

@@ -2,7 +2,15 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
 
-from .models import ConflictDeclaration, Decision, MemberInterest, PanelMembership, PanelRules, Vote
+from .models import (
+    ConflictDeclaration,
+    Decision,
+    MemberInterest,
+    PanelMembership,
+    PanelRules,
+    Revocation,
+    Vote,
+)
 
 
 @admin.register(PanelRules)
@@ -47,3 +55,9 @@ class ConflictDeclarationAdmin(ReadOnlyAdmin):
 @admin.register(Vote)
 class VoteAdmin(ReadOnlyAdmin):
     list_display = ["application", "member", "version_number", "project_vote", "researcher_fit", "updated_at"]
+
+
+@admin.register(Revocation)
+class RevocationAdmin(ReadOnlyAdmin):
+    list_display = ["application", "revoked_by", "revoked_at"]
+    list_select_related = ["application", "revoked_by"]

@@ -59,3 +59,5 @@ class PanelAuditAction:
     REMINDER_SENT = "panel.reminder.sent"
     RULES_CHANGED = "panel.rules.changed"
     QUORUM_REACHED = "panel.quorum.reached"
+    #: Named when the notifications app recorded revocations; kept, so old and new rows read alike.
+    ACCESS_REVOKED = "notifications.access.revoked"

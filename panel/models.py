@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from applications.enums import MemberRole
 from applications.models import Application
-from core.models import AppendOnlyModel
+from core.models import AppendOnlyModel, TimeStampedModel
 
 from .enums import (
     APPROVALS,
@@ -259,3 +259,21 @@ class QuorumNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Quorum reached on {self.application.reference} v{self.version_number}"
+
+
+class Revocation(TimeStampedModel):
+    """Staff withdrew an approved application's access. An application is revoked at most once.
+    It lives beside the decision it ends; the table keeps the name it had in the notifications app
+    (panel migration 0005 and notifications migration 0002 moved only Django's record of it)."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="revocation")
+    reason = models.TextField()
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "notifications_revocation"
+        ordering = ["-revoked_at"]
+
+    def __str__(self) -> str:
+        return f"Revocation of {self.application.reference}"

@@ -18,6 +18,12 @@ def membership_for_invited_member(sender, *, user, actor, **kwargs):
         services.panel_member_add(actor=actor, user=user, is_chair=user.role == Role.PANEL_CHAIR)
 
 
+# The screening receiver is connected first, so the staff alert below sees the automatic rejection.
+@receiver(application_submitted, dispatch_uid="panel.use_conditions_screened")
+def screen_use_conditions(sender, *, application, **kwargs):
+    services.application_screen_use_conditions(application=application)
+
+
 @receiver(application_submitted, dispatch_uid="panel.staff_told_of_submission")
 def tell_staff_of_submission(sender, *, application, version, **kwargs):
     services.submission_staff_alert(application=application, version=version)

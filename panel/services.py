@@ -13,13 +13,16 @@ from accounts.models import User
 from accounts.services import user_change_role
 from applications.enums import AWAITING_SCREENING, QUERYABLE, REVIEWING, ApplicationStatus
 from applications.models import Application, ApplicationQuery
-from applications.selectors import application_team_emails, application_team_snapshot
+from applications.selectors import (
+    application_team_emails,
+    application_team_snapshot,
+    application_use_condition_matches,
+)
 from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
 from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from core.services import audit_record, email_queue
-from notifications.services import ons_notifications_enqueue_for_decision
 
 from .enums import (
     APPROVALS,
@@ -38,6 +41,7 @@ from .models import (
     PanelMembership,
     PanelRules,
     QuorumNotice,
+    Revocation,
     Vote,
     VoteReminder,
 )
@@ -51,6 +55,7 @@ from .selectors import (
     vote_tally,
     voting_is_open,
 )
+from .signals import access_revoked, decision_recorded
 
 AUTOMATIC_PUBLIC_RATIONALE = "Rejected automatically: the request conflicts with the data's use conditions."
 
@@ -422,6 +427,16 @@ def _quorum_reached_notify(application: Application) -> None:
 # --- what the panel does when applications announce something (panel/receivers.py) ----------------
 
 
+def application_screen_use_conditions(*, application: Application) -> Decision | None:
+    """The rule "a request that breaks a deposit's use conditions is rejected automatically": run on
+    every submission and resubmission, inside the submitting transaction. Returns the automatic
+    decision, or None when nothing matches (the application waits for the staff's screening)."""
+    matches = application_use_condition_matches(application=application)
+    if not matches:
+        return None
+    return decision_record_automatic_rejection(application=application, matches=matches)
+
+
 def submission_staff_alert(*, application: Application, version) -> None:
     """Tell the archive staff (settings.STAFF_ALERT_EMAIL) that a version waits for their screening:
     a new submission or a resubmission. Nothing when it was rejected automatically on submission."""
@@ -574,7 +589,7 @@ def decision_record(
         },
     )
     _decision_email(decision)
-    ons_notifications_enqueue_for_decision(decision=decision)
+    decision_recorded.send(sender=Decision, decision=decision)  # notifications tells ONS, in this transaction
     return decision
 
 
@@ -590,9 +605,9 @@ def automatic_rejection_rationale(matches: Sequence) -> str:
 @transaction.atomic
 def decision_record_automatic_rejection(*, application: Application, matches: Sequence) -> Decision:
     """Reject at once, as a decision by the system, an application whose declared sensitive uses or
-    organisation sector break a requested deposit's use conditions. Called by the applications' submit
-    and resubmit services inside their transaction, with the row locked in status submitted or
-    resubmitted; ``matches`` are ``deposits.selectors.UseConditionMatch``."""
+    organisation sector break a requested deposit's use conditions. Called by
+    ``application_screen_use_conditions`` inside the submit or resubmit transaction, with the row
+    locked in status submitted or resubmitted; ``matches`` are ``deposits.selectors.UseConditionMatch``."""
     if not matches:
         raise DomainError("There is no use-condition match to reject on.")
     application = _lock(application)
@@ -631,8 +646,54 @@ def decision_record_automatic_rejection(*, application: Application, matches: Se
         },
     )
     _decision_email(decision)
-    ons_notifications_enqueue_for_decision(decision=decision)
+    decision_recorded.send(sender=Decision, decision=decision)  # notifications tells ONS, in this transaction
     return decision
+
+
+# --- revocation ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_revoke(*, application: Application, actor: User, reason: str) -> Revocation:
+    """Staff withdraw an approved application's access. The panel announces ``access_revoked`` in
+    this transaction; the notifications app sends ONS ``access.revoked`` (notifications/receivers.py)."""
+    if not is_staff_member(actor):
+        raise NotPermitted("Only the archive staff can revoke access.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give the reason for revoking access.", field="reason")
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    if app.status != ApplicationStatus.APPROVED:
+        if app.status == ApplicationStatus.REJECTED:
+            message = f"{app.reference} was rejected: it never had access, so there is nothing to revoke."
+        elif app.status == ApplicationStatus.REVOKED:
+            message = f"{app.reference}'s access has already been revoked."
+        else:
+            message = (
+                f"{app.reference} is {app.get_status_display().lower()}: only an approved application's "
+                "access can be revoked."
+            )
+        raise InvalidTransition(message)
+    now = timezone.now()
+    revocation = Revocation.objects.create(application=app, reason=reason, revoked_by=actor, revoked_at=now)
+    application_transition(
+        application=app,
+        to=ApplicationStatus.REVOKED,
+        actor=actor,
+        action=PanelAuditAction.ACCESS_REVOKED,
+        data={"reason": reason, "revocation": revocation.pk},
+    )
+    access_revoked.send(sender=Revocation, revocation=revocation)  # notifications tells ONS, in here
+    email_queue(
+        to=application_team_emails(application=app),
+        template="notifications/access_revoked",
+        context={
+            "application": app,
+            "revocation": revocation,
+            "url": absolute_url("applications:detail", pk=app.pk),
+        },
+    )
+    return revocation
 
 
 # --- reminders -----------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "panel",
     "notifications",
     "transparency",
+    "archive_portal",  # composes the apps above: the demo_data and run_periodic_tasks commands, /healthz
 ]
 
 MIDDLEWARE = [

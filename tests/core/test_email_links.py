@@ -21,8 +21,9 @@ from core.models import QueuedEmail
 from deposits import services as deposits_services
 from deposits.models import SensitiveUse
 from notifications.models import OnsNotification
-from notifications.services import application_revoke, ons_notification_deliver
+from notifications.services import ons_notification_deliver
 from panel import services as panel_services
+from panel.services import application_revoke
 from tests.factories.accounts import ResearcherFactory, StaffFactory
 from tests.factories.applications import (
     ApplicationFactory,

@@ -87,4 +87,6 @@ def test_scripts_test_runs_on_postgresql_when_a_sqlite_database_url_is_left_in_t
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert "ignoring DATABASE_URL=sqlite:///db.sqlite3 (not PostgreSQL)" in output
+    assert output.index("== ruff") < output.index("== layers") < output.index("== pytest")
+    assert "Layers hold:" in output
     assert report.read_text().startswith("postgres://")

@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from notifications.enums import OnsChannel, OnsNotificationStatus
 from notifications.models import OnsNotification
-from notifications.services import application_revoke
 from notifications.tasks import ons_notification_sweep_task
 from panel.enums import DecisionOutcome
+from panel.services import application_revoke
 from tests.factories.notifications import OnsApplicationFactory, OnsDepositFactory, decision_record_for_test
 
 from .conftest import wait_for

@@ -15,12 +15,12 @@ from core.text import one_line_clean
 from notifications.enums import OnsChannel
 from notifications.models import OnsNotification
 from notifications.services import (
-    application_revoke,
     ons_notification_deliver,
     ons_notifications_enqueue_for_access_end,
 )
 from panel import services as panel_services
 from panel.enums import DecisionOutcome
+from panel.services import application_revoke
 from tests.factories.applications import UnderReviewApplicationFactory
 from tests.factories.notifications import OnsApplicationFactory, OnsDepositFactory, decision_record_for_test
 from tests.factories.panel import declared_vote, panel_member

@@ -16,7 +16,6 @@ from core.models import AuditEvent, QueuedEmail
 from notifications.enums import NotificationsAuditAction, OnsChannel, OnsEventType, OnsNotificationStatus
 from notifications.models import OnsDeliveryAttempt, OnsNotification
 from notifications.services import (
-    application_revoke,
     ons_body,
     ons_notification_claim,
     ons_notification_deliver,
@@ -25,7 +24,8 @@ from notifications.services import (
     ons_notifications_enqueue_for_access_end,
     ons_webhook_headers,
 )
-from panel.enums import DecisionOutcome
+from panel.enums import DecisionOutcome, PanelAuditAction
+from panel.services import application_revoke
 from tests.factories.notifications import OnsApplicationFactory, OnsDepositFactory, decision_record_for_test
 
 from .conftest import WEBHOOK_SECRET
@@ -305,7 +305,7 @@ def test_revoke_an_approved_application_notifies_access_revoked(ons_settings, st
     assert payload["data"]["access_end"] == timezone.localdate().isoformat()
     assert "Breach" not in json.dumps(payload)
     assert AuditEvent.objects.filter(
-        action=NotificationsAuditAction.ACCESS_REVOKED, target_id=str(application.pk)
+        action=PanelAuditAction.ACCESS_REVOKED, target_id=str(application.pk)
     ).exists()
 
 

@@ -133,6 +133,7 @@ def test_acceptance_2_commercial_team_on_a_non_commercial_deposit_is_rejected_on
     assert deposit.reference in draft_page
 
     app = application_submit(application=app, actor=lead)
+    assert app.status == ApplicationStatus.REJECTED  # the service returns what the panel made of it
     app.refresh_from_db()
     assert app.status == ApplicationStatus.REJECTED
     decision = Decision.objects.get(application=app)

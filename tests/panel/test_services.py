@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.enums import AccreditationStatus, OrganisationSector, Role
 from accounts.models import ResearcherProfile
 from applications.enums import ApplicationStatus, MemberRole, MemberStatus
-from applications.models import ApplicationMember, ApplicationQuery, ApplicationVersion
+from applications.models import Application, ApplicationMember, ApplicationQuery, ApplicationVersion
 from applications.services import application_member_accept, application_member_invite, application_submit
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.models import AuditEvent, QueuedEmail
@@ -22,6 +22,7 @@ from panel.enums import (
 )
 from panel.models import Decision, PanelMembership, PanelRules, Vote, VoteReminder
 from panel.selectors import chair_may_decide, recommendation_for, vote_tally
+from panel.signals import decision_recorded
 from tests.factories.accounts import PanelMemberFactory, ResearcherFactory, ResearcherProfileFactory
 from tests.factories.applications import (
     ApplicationFactory,
@@ -310,17 +311,25 @@ def test_decision_record_follows_the_recommendation_and_records_everything(
     assert f"Access period: {app.access_start:%-d %B %Y} to {end:%-d %B %Y}" in email.body
 
 
-def test_decision_record_calls_the_ons_outbox_in_the_same_transaction(board, monkeypatch):
+def test_decision_record_announces_the_decision_inside_its_transaction(board):
+    """The notifications app writes the ONS outbox rows in its receiver of ``decision_recorded``
+    (tests/notifications/test_panel_contract.py), so the signal goes inside the transaction, after the
+    Decision row and the new status are written."""
     calls = []
-    monkeypatch.setattr(
-        services,
-        "ons_notifications_enqueue_for_decision",
-        lambda *, decision: calls.append((decision.pk, Decision.objects.filter(pk=decision.pk).exists())),
-    )
-    app = UnderReviewApplicationFactory()
-    _votes(app, board.members, *[("approve", "suitable")] * 3)
-    decision = _decide(app, board.chair)
-    assert calls == [(decision.pk, True)]
+
+    def listener(sender, *, decision, **kwargs):
+        status = Application.objects.filter(pk=decision.application_id).values_list("status", flat=True).get()
+        in_transaction = transaction.get_connection().in_atomic_block
+        calls.append((decision.pk, Decision.objects.filter(pk=decision.pk).exists(), status, in_transaction))
+
+    decision_recorded.connect(listener, dispatch_uid="test.decision_recorded")
+    try:
+        app = UnderReviewApplicationFactory()
+        _votes(app, board.members, *[("approve", "suitable")] * 3)
+        decision = _decide(app, board.chair)
+    finally:
+        decision_recorded.disconnect(dispatch_uid="test.decision_recorded")
+    assert calls == [(decision.pk, True, ApplicationStatus.APPROVED, True)]
 
 
 def test_departing_from_the_recommendation_needs_a_reason(board):
@@ -573,6 +582,26 @@ def test_automatic_rejection_records_a_system_decision_naming_deposit_and_condit
     assert app.lead.email in email.to
     assert "DEP-0001" in email.body
     assert "automatically" in email.body
+
+
+def test_screening_use_conditions_rejects_a_match_and_leaves_a_clean_request_waiting():
+    from deposits.models import SensitiveUse
+    from tests.factories.applications import ApplicationFactory, complete_application
+    from tests.factories.deposits import AvailableDepositFactory
+
+    commercial = SensitiveUse.objects.get(code="commercial")
+    deposit = AvailableDepositFactory(excluded_uses=[commercial])
+    clean = SubmittedApplicationFactory()
+    matching = complete_application(ApplicationFactory(), deposits=[deposit], sensitive_uses=[commercial])
+    Application.objects.filter(pk=matching.pk).update(status=ApplicationStatus.SUBMITTED)
+    with transaction.atomic():
+        assert services.application_screen_use_conditions(application=clean) is None
+        decision = services.application_screen_use_conditions(application=matching)
+    assert decision.is_automatic
+    assert f"{deposit.reference} ({deposit.title}) excludes {commercial.name.lower()}" in decision.rationale
+    clean.refresh_from_db()
+    assert clean.status == ApplicationStatus.SUBMITTED
+    assert not Decision.objects.filter(application=clean).exists()
 
 
 def test_automatic_rejection_refuses_an_application_not_just_submitted():

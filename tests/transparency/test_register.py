@@ -135,7 +135,7 @@ def test_register_never_shows_internal_fields(client, register_mix):
 
 
 def test_revoked_approval_is_shown_as_revoked(client, register_mix, staff):
-    from notifications.models import Revocation
+    from panel.models import Revocation
 
     revoked = register_mix["revoked"]
     when = timezone.now() - timedelta(days=3)

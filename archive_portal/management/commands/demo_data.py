@@ -6,6 +6,8 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
 #: Loaders in dependency order; each module exposes ``load(stdout) -> None``.
 DEMO_LOADERS = [
     "accounts.demo",
@@ -30,8 +32,6 @@ class Command(BaseCommand):
                 raise
             with transaction.atomic():
                 module.load(self.stdout)
-        from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data is ready. Every demo account's password is {DEMO_PASSWORD}\n"

@@ -6,7 +6,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core.periodic import periodic_task_run, periodic_tasks
+from archive_portal.periodic import periodic_task_run, periodic_tasks
 
 #: The loop wakes at least this often (seconds), so it notices a stop promptly.
 LONGEST_SLEEP = 5.0

@@ -10,7 +10,7 @@ from celery.schedules import maybe_schedule, schedule
 from django.conf import settings
 from django.utils import timezone
 
-from archive_portal.celery import app
+from .celery import app
 
 logger = logging.getLogger(__name__)
 

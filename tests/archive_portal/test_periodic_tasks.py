@@ -17,9 +17,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from applications.enums import ApplicationStatus
+from archive_portal.periodic import periodic_task_run, periodic_tasks
 from core.enums import QueuedEmailStatus
 from core.models import QueuedEmail
-from core.periodic import periodic_task_run, periodic_tasks
 from core.services import email_queue
 from notifications.enums import OnsEventType, OnsNotificationStatus
 from notifications.models import OnsNotification
@@ -72,7 +72,7 @@ def test_once_runs_every_scheduled_task_reminders_expiry_and_both_outbox_sweeps(
     lost = OnsNotification.objects.get(decision=decision_record_for_test(application=OnsApplicationFactory()))
     OnsNotification.objects.filter(pk=lost.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
 
-    with caplog.at_level(logging.INFO, logger="core.periodic"):
+    with caplog.at_level(logging.INFO, logger="archive_portal.periodic"):
         call_command("run_periodic_tasks", "--once", stdout=StringIO())
 
     assert VoteReminder.objects.filter(application=reviewing, member=member).exists()

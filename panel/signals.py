@@ -1,0 +1,13 @@
+"""What the panel announces, for the higher apps to react to (notifications/receivers.py). Each is
+sent inside the transaction that made the change, so a receiver's writes commit or roll back with
+it: a decision never exists without its ONS notification, and a rolled-back one never notifies."""
+
+from django.dispatch import Signal
+
+#: A decision was recorded, by a chair or automatically on submission, after the Decision row and
+#: the application's new status are written. Arguments: ``decision``.
+decision_recorded = Signal()
+
+#: Staff revoked an approved application's access, after the Revocation row and the status *revoked*
+#: are written. Arguments: ``revocation``.
+access_revoked = Signal()
