@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from applications.enums import ApplicationStatus
 from applications.selectors import application_team_snapshot
+from panel import services
 from panel.enums import DecisionOutcome, ProjectVote, ResearcherFit
 from panel.models import ConflictDeclaration, Decision, PanelMembership, Vote
 from tests.factories.accounts import ChairFactory, PanelMemberFactory
@@ -75,3 +76,24 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     team = factory.LazyAttribute(lambda o: application_team_snapshot(application=o.application))
     version_number = factory.SelfAttribute("application.version_number")
     decided_at = factory.LazyFunction(timezone.now)
+
+
+def votes_cast(app, members, *votes):
+    """Each member declares no conflict and casts (project, fit) in order."""
+    for member, (project, fit) in zip(members, votes, strict=False):
+        declared_vote(app, member, project, fit)
+
+
+def decided_by_chair(app, chair, outcome=DecisionOutcome.APPROVED, **kwargs):
+    """The chair declares no conflict, voting closes, and the chair records ``outcome`` through the
+    real service."""
+    services.conflict_declare(application=app, member=chair, has_conflict=False)
+    app.voting_deadline = timezone.now() - timedelta(minutes=1)
+    app.save(update_fields=["voting_deadline"])
+    return services.decision_record(
+        application=app,
+        chair=chair,
+        outcome=outcome,
+        rationale=kwargs.pop("rationale", "Strong benefit."),
+        **kwargs,
+    )

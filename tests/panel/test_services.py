@@ -4,11 +4,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.enums import AccreditationStatus, OrganisationSector, Role
-from accounts.models import ResearcherProfile
-from applications.enums import ApplicationStatus, MemberRole, MemberStatus
-from applications.models import Application, ApplicationMember, ApplicationQuery, ApplicationVersion
-from applications.services import application_member_accept, application_member_invite, application_submit
+from accounts.enums import Role
+from applications.enums import ApplicationStatus
+from applications.models import Application, ApplicationQuery, ApplicationVersion
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.models import AuditEvent, QueuedEmail
 from panel import services
@@ -23,34 +21,14 @@ from panel.enums import (
 from panel.models import Decision, PanelMembership, PanelRules, Vote, VoteReminder
 from panel.selectors import chair_may_decide, recommendation_for, vote_tally
 from panel.signals import decision_recorded
-from tests.factories.accounts import PanelMemberFactory, ResearcherFactory, ResearcherProfileFactory
+from tests.factories.accounts import PanelMemberFactory, ResearcherFactory
 from tests.factories.applications import (
-    ApplicationFactory,
     SubmittedApplicationFactory,
     UnderReviewApplicationFactory,
-    complete_application,
 )
-from tests.factories.panel import declared_vote, panel_member
+from tests.factories.panel import decided_by_chair, declared_vote, panel_member, votes_cast
 
 pytestmark = pytest.mark.django_db
-
-
-def _votes(app, members, *votes):
-    for member, (project, fit) in zip(members, votes, strict=False):
-        declared_vote(app, member, project, fit)
-
-
-def _decide(app, chair, outcome=DecisionOutcome.APPROVED, **kwargs):
-    services.conflict_declare(application=app, member=chair, has_conflict=False)
-    app.voting_deadline = timezone.now() - timedelta(minutes=1)
-    app.save(update_fields=["voting_deadline"])
-    return services.decision_record(
-        application=app,
-        chair=chair,
-        outcome=outcome,
-        rationale=kwargs.pop("rationale", "Strong benefit."),
-        **kwargs,
-    )
 
 
 # --- membership ----------------------------------------------------------------------------------
@@ -218,7 +196,7 @@ def test_vote_refuses_bad_choices(board):
 
 def test_votes_on_an_earlier_version_are_kept_but_stale_after_resubmission(board):
     app = UnderReviewApplicationFactory()
-    _votes(app, board.members, ("approve", "suitable"), ("approve", "suitable"), ("approve", "suitable"))
+    votes_cast(app, board.members, ("approve", "suitable"), ("approve", "suitable"), ("approve", "suitable"))
     assert vote_tally(app).counted == 3
     # the team answers a query and resubmits: version 2
     app.status = ApplicationStatus.UNDER_REVIEW
@@ -240,7 +218,7 @@ def test_votes_on_an_earlier_version_are_kept_but_stale_after_resubmission(board
 
 def test_conflicted_members_votes_do_not_count(board):
     app = UnderReviewApplicationFactory()
-    _votes(app, board.members, *[("approve", "suitable")] * 3)
+    votes_cast(app, board.members, *[("approve", "suitable")] * 3)
     services.conflict_declare(
         application=app, member=board.members[0], has_conflict=True, reason="Realised: co-author"
     )
@@ -252,9 +230,9 @@ def test_conflicted_members_votes_do_not_count(board):
 
 def test_chair_cannot_decide_below_quorum(board):
     app = UnderReviewApplicationFactory()
-    _votes(app, board.members, ("approve", "suitable"), ("approve", "suitable"))
+    votes_cast(app, board.members, ("approve", "suitable"), ("approve", "suitable"))
     with pytest.raises(DomainError, match="quorum is not met: 2 of the 3"):
-        _decide(app, board.chair)
+        decided_by_chair(app, board.chair)
     assert not Decision.objects.exists()
     app.refresh_from_db()
     assert app.status == ApplicationStatus.UNDER_REVIEW
@@ -262,19 +240,19 @@ def test_chair_cannot_decide_below_quorum(board):
 
 def test_conflicted_member_is_not_counted_toward_quorum(board):
     app = UnderReviewApplicationFactory()
-    _votes(app, board.members, *[("approve", "suitable")] * 3)
+    votes_cast(app, board.members, *[("approve", "suitable")] * 3)
     services.conflict_declare(
         application=app, member=board.members[2], has_conflict=True, reason="Line manager"
     )
     with pytest.raises(DomainError, match="quorum is not met"):
-        _decide(app, board.chair)
+        decided_by_chair(app, board.chair)
 
 
 def test_decision_record_follows_the_recommendation_and_records_everything(
     board, django_capture_on_commit_callbacks
 ):
     app = UnderReviewApplicationFactory()
-    _votes(
+    votes_cast(
         app,
         board.members,
         ("approve", "suitable"),
@@ -284,7 +262,7 @@ def test_decision_record_follows_the_recommendation_and_records_everything(
     )
     end = app.access_end - timedelta(days=30)
     with django_capture_on_commit_callbacks(execute=False):
-        decision = _decide(
+        decision = decided_by_chair(
             app,
             board.chair,
             DecisionOutcome.APPROVED_WITH_CONDITIONS,
@@ -325,8 +303,8 @@ def test_decision_record_announces_the_decision_inside_its_transaction(board):
     decision_recorded.connect(listener, dispatch_uid="test.decision_recorded")
     try:
         app = UnderReviewApplicationFactory()
-        _votes(app, board.members, *[("approve", "suitable")] * 3)
-        decision = _decide(app, board.chair)
+        votes_cast(app, board.members, *[("approve", "suitable")] * 3)
+        decision = decided_by_chair(app, board.chair)
     finally:
         decision_recorded.disconnect(dispatch_uid="test.decision_recorded")
     assert calls == [(decision.pk, True, ApplicationStatus.APPROVED, True)]
@@ -334,9 +312,9 @@ def test_decision_record_announces_the_decision_inside_its_transaction(board):
 
 def test_departing_from_the_recommendation_needs_a_reason(board):
     app = UnderReviewApplicationFactory()
-    _votes(app, board.members, *[("approve", "suitable")] * 3)
+    votes_cast(app, board.members, *[("approve", "suitable")] * 3)
     with pytest.raises(DomainError, match="recommended outcome is approve; give the reason"):
-        _decide(app, board.chair, DecisionOutcome.REJECTED)
+        decided_by_chair(app, board.chair, DecisionOutcome.REJECTED)
     decision = services.decision_record(
         application=app,
         chair=board.chair,
@@ -353,15 +331,15 @@ def test_departing_from_the_recommendation_needs_a_reason(board):
 def test_unanimous_rule_is_recorded_with_the_decision(board):
     PanelRules.objects.update_or_create(pk=1, defaults={"quorum": 2, "outcome_rule": OutcomeRule.UNANIMOUS})
     app = UnderReviewApplicationFactory()
-    _votes(app, board.members, ("approve", "suitable"), ("reject", "suitable"))
+    votes_cast(app, board.members, ("approve", "suitable"), ("reject", "suitable"))
     assert recommendation_for(app)[0] == Recommendation.REJECT
-    decision = _decide(app, board.chair, DecisionOutcome.REJECTED)
+    decision = decided_by_chair(app, board.chair, DecisionOutcome.REJECTED)
     assert decision.rules == {"quorum": 2, "outcome_rule": "unanimous"}
 
 
 def test_conflicted_chair_cannot_decide_and_another_chair_does(board):
     app = UnderReviewApplicationFactory()
-    _votes(app, board.members, *[("approve", "suitable")] * 3)
+    votes_cast(app, board.members, *[("approve", "suitable")] * 3)
     services.conflict_declare(
         application=app, member=board.chair, has_conflict=True, reason="Supervised the lead"
     )
@@ -370,11 +348,11 @@ def test_conflicted_chair_cannot_decide_and_another_chair_does(board):
     with pytest.raises(NotPermitted, match="another chair must decide"):
         services.decision_record(application=app, chair=board.chair, outcome="approved", rationale="Good")
     other = panel_member(chair=True)
-    decision = _decide(app, other)
+    decision = decided_by_chair(app, other)
     assert decision.decided_by == other
 
 
-def test_a_member_who_is_not_chair_cannot_decide(board):
+def test_a_member_who_is_not_chair_cannotdecided_by_chair(board):
     app = UnderReviewApplicationFactory()
     with pytest.raises(NotPermitted, match="Only a panel chair"):
         services.decision_record(application=app, chair=board.members[0], outcome="approved", rationale="x")
@@ -382,7 +360,7 @@ def test_a_member_who_is_not_chair_cannot_decide(board):
 
 def test_chair_must_vote_or_wait_for_the_deadline(board):
     app = UnderReviewApplicationFactory()
-    _votes(app, board.members, *[("approve", "suitable")] * 3)
+    votes_cast(app, board.members, *[("approve", "suitable")] * 3)
     services.conflict_declare(application=app, member=board.chair, has_conflict=False)
     assert "cast your own vote" in chair_may_decide(application=app, chair=board.chair)
     services.vote_cast(application=app, member=board.chair, project_vote="approve", researcher_fit="suitable")
@@ -394,8 +372,8 @@ def test_chair_must_vote_or_wait_for_the_deadline(board):
 
 def test_a_second_decision_is_refused_with_a_clear_message(board):
     app = UnderReviewApplicationFactory()
-    _votes(app, board.members, *[("approve", "suitable")] * 3)
-    _decide(app, board.chair)
+    votes_cast(app, board.members, *[("approve", "suitable")] * 3)
+    decided_by_chair(app, board.chair)
     with pytest.raises(DomainError, match="already been decided"):
         services.decision_record(
             application=app,
@@ -409,8 +387,8 @@ def test_a_second_decision_is_refused_with_a_clear_message(board):
 
 def test_decisions_are_immutable_in_the_model_and_the_database(board):
     app = UnderReviewApplicationFactory()
-    _votes(app, board.members, *[("approve", "suitable")] * 3)
-    decision = _decide(app, board.chair)
+    votes_cast(app, board.members, *[("approve", "suitable")] * 3)
+    decision = decided_by_chair(app, board.chair)
     decision.rationale = "edited"
     with pytest.raises(RuntimeError, match="final"):
         decision.save()
@@ -424,190 +402,6 @@ def test_decisions_are_immutable_in_the_model_and_the_database(board):
         Decision.objects.create(
             application=app, outcome="rejected", rationale="again", decided_by=board.chair, version_number=1
         )
-
-
-# --- the team recorded with the decision ---------------------------------------------------------
-
-
-def _team_joined_before_the_lead(app):
-    """A supervisor who joined (by the clock) before the lead, one invitee who never accepted and one
-    who declined; the lead's profile as the factory made it."""
-    supervisor = ResearcherFactory(full_name="Ada Supervisor", email="ada.supervisor@example.org")
-    ResearcherProfile.objects.filter(user=supervisor).update(
-        organisation="Cardiff University",
-        sector=OrganisationSector.UNIVERSITY,
-        accreditation_status=AccreditationStatus.PROVISIONAL,
-        accreditation_number="ARN-2027-0042",
-        accreditation_expires_on=timezone.localdate() + timedelta(days=90),
-    )
-    joined = timezone.now() - timedelta(days=30)
-    ApplicationMember.objects.create(
-        application=app,
-        user=supervisor,
-        email=supervisor.email,
-        role=MemberRole.SUPERVISOR,
-        status=MemberStatus.ACCEPTED,
-        accepted_at=joined,
-    )
-    ApplicationMember.objects.filter(application=app, user=supervisor).update(created_at=joined)
-    ApplicationMember.objects.create(application=app, email="invitee@example.org", role=MemberRole.RESEARCHER)
-    decliner = ResearcherFactory()
-    ApplicationMember.objects.create(
-        application=app,
-        user=decliner,
-        email=decliner.email,
-        role=MemberRole.RESEARCHER,
-        status=MemberStatus.DECLINED,
-    )
-    return supervisor
-
-
-def _expected_team(app, supervisor):
-    lead = ResearcherProfile.objects.get(user=app.lead)
-    return [
-        {
-            "role": "lead",
-            "name": app.lead.full_name,
-            "email": app.lead.email,
-            "organisation": lead.organisation,
-            "sector": lead.sector,
-            "accreditation_number": lead.accreditation_number,
-            "accreditation_expires_on": lead.accreditation_expires_on.isoformat(),
-        },
-        {
-            "role": "supervisor",
-            "name": "Ada Supervisor",
-            "email": "ada.supervisor@example.org",
-            "organisation": "Cardiff University",
-            "sector": "university",
-            "accreditation_number": "ARN-2027-0042",
-            "accreditation_expires_on": (timezone.localdate() + timedelta(days=90)).isoformat(),
-        },
-    ]
-
-
-def test_decision_record_keeps_the_accepted_team_lead_first_as_it_was(board):
-    app = UnderReviewApplicationFactory()
-    supervisor = _team_joined_before_the_lead(app)
-    expected = _expected_team(app, supervisor)
-    _votes(app, board.members, *[("approve", "suitable")] * 3)
-    decision = _decide(app, board.chair)
-    ResearcherProfile.objects.filter(user=app.lead).update(
-        organisation="Somewhere Else Ltd", sector="commercial"
-    )
-    assert Decision.objects.get(pk=decision.pk).team == expected
-    assert Decision.objects.get(pk=decision.pk).team_lead == expected[0]
-
-
-def test_automatic_rejection_keeps_the_accepted_team_lead_first_as_it_was():
-    app = SubmittedApplicationFactory()
-    supervisor = _team_joined_before_the_lead(app)
-    with transaction.atomic():
-        decision = services.decision_record_automatic_rejection(application=app, matches=_commercial_match())
-    assert Decision.objects.get(pk=decision.pk).team == _expected_team(app, supervisor)
-
-
-def test_team_of_a_lead_without_profile_or_accreditation_is_recorded_with_blanks():
-    app = SubmittedApplicationFactory()
-    ResearcherProfile.objects.filter(user=app.lead).delete()
-    with transaction.atomic():
-        decision = services.decision_record_automatic_rejection(application=app, matches=_commercial_match())
-    assert decision.team == [
-        {
-            "role": "lead",
-            "name": app.lead.full_name,
-            "email": app.lead.email,
-            "organisation": "",
-            "sector": "",
-            "accreditation_number": "",
-            "accreditation_expires_on": None,
-        }
-    ]
-    ResearcherProfileFactory(user=app.lead)  # a profile made later changes nothing recorded
-    assert Decision.objects.get(pk=decision.pk).team == decision.team
-
-
-def test_a_member_who_changed_their_email_gets_the_submission_and_the_decision_at_the_new_address(
-    board, staff
-):
-    """ "The team" is one definition (applications.selectors.application_team_users), read from the
-    accounts: an address changed after the invitation is the one both emails go to."""
-    lead, co = ResearcherFactory(), ResearcherFactory(email="co.old@example.org")
-    app = complete_application(ApplicationFactory(lead=lead))
-    invitation = application_member_invite(application=app, actor=lead, email=co.email, role="researcher")
-    application_member_accept(membership=invitation, user=co)
-    co.email = "co.new@example.org"
-    co.save(update_fields=["email"])
-
-    application_submit(application=app, actor=lead)
-    submitted = QueuedEmail.objects.get(topic="applications/submitted")
-    assert submitted.to == sorted([lead.email, "co.new@example.org"])
-
-    services.review_open(application=app, actor=staff, voting_deadline=timezone.now() + timedelta(days=7))
-    app.refresh_from_db()
-    _votes(app, board.members, ("approve", "suitable"), ("approve", "suitable"), ("approve", "suitable"))
-    _decide(app, board.chair)
-    decided = QueuedEmail.objects.get(topic="panel/decision")
-    assert decided.to == sorted([lead.email, "co.new@example.org"])
-
-
-# --- automatic rejection -------------------------------------------------------------------------
-
-
-def _commercial_match():
-    from deposits.selectors import UseConditionMatch
-
-    return [
-        UseConditionMatch("DEP-0001", "Care leavers' outcomes", "sensitive_use", "Commercial use"),
-        UseConditionMatch("DEP-0001", "Care leavers' outcomes", "sector", "Commercial"),
-    ]
-
-
-def test_automatic_rejection_records_a_system_decision_naming_deposit_and_condition():
-    app = SubmittedApplicationFactory()
-    with transaction.atomic():
-        decision = services.decision_record_automatic_rejection(application=app, matches=_commercial_match())
-    app.refresh_from_db()
-    assert app.status == ApplicationStatus.REJECTED
-    assert decision.is_automatic
-    assert decision.decided_by is None
-    assert decision.outcome == DecisionOutcome.REJECTED
-    assert "DEP-0001 (Care leavers' outcomes) excludes commercial use" in decision.rationale
-    assert "commercial sector" in decision.rationale
-    assert not Vote.objects.filter(application=app).exists()
-    event = AuditEvent.objects.get(action=PanelAuditAction.DECISION_AUTOMATIC)
-    assert event.actor is None
-    assert event.data["to"] == "rejected"
-    email = QueuedEmail.objects.get(topic="panel/decision")
-    assert app.lead.email in email.to
-    assert "DEP-0001" in email.body
-    assert "automatically" in email.body
-
-
-def test_screening_use_conditions_rejects_a_match_and_leaves_a_clean_request_waiting():
-    from deposits.models import SensitiveUse
-    from tests.factories.applications import ApplicationFactory, complete_application
-    from tests.factories.deposits import AvailableDepositFactory
-
-    commercial = SensitiveUse.objects.get(code="commercial")
-    deposit = AvailableDepositFactory(excluded_uses=[commercial])
-    clean = SubmittedApplicationFactory()
-    matching = complete_application(ApplicationFactory(), deposits=[deposit], sensitive_uses=[commercial])
-    Application.objects.filter(pk=matching.pk).update(status=ApplicationStatus.SUBMITTED)
-    with transaction.atomic():
-        assert services.application_screen_use_conditions(application=clean) is None
-        decision = services.application_screen_use_conditions(application=matching)
-    assert decision.is_automatic
-    assert f"{deposit.reference} ({deposit.title}) excludes {commercial.name.lower()}" in decision.rationale
-    clean.refresh_from_db()
-    assert clean.status == ApplicationStatus.SUBMITTED
-    assert not Decision.objects.filter(application=clean).exists()
-
-
-def test_automatic_rejection_refuses_an_application_not_just_submitted():
-    app = UnderReviewApplicationFactory()
-    with pytest.raises(InvalidTransition):
-        services.decision_record_automatic_rejection(application=app, matches=_commercial_match())
 
 
 # --- reminders -----------------------------------------------------------------------------------
