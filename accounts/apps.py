@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        # Imports here run once the app registry is loaded (models, signals, admin).
         from django.contrib import admin
 
         from . import signals  # noqa: F401 (connects the sign-in audit receivers)

@@ -65,7 +65,7 @@ def password_reset_request(*, email: str) -> None:
 
 
 def _password_reset_dispatch(email: str) -> None:
-    from .tasks import password_reset_emails_send_task
+    from .tasks import password_reset_emails_send_task  # inline: tasks imports this module
 
     try:
         password_reset_emails_send_task.delay(email)

@@ -5,6 +5,6 @@ from celery import shared_task
 
 @shared_task(ignore_result=True)
 def password_reset_emails_send_task(email: str) -> None:
-    from .services import password_reset_emails_send
+    from .services import password_reset_emails_send  # inline: services imports this module
 
     password_reset_emails_send(email=email)

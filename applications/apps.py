@@ -6,6 +6,7 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "Applications"
 
     def ready(self) -> None:
+        # Imports here run once the app registry is loaded (models, signals, admin).
         from core.home import register_next_actions
 
         from .home import researcher_next_actions

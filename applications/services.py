@@ -12,7 +12,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.enums import Role
-from accounts.models import ResearcherProfile
+from accounts.models import ResearcherProfile, User
 from core.errors import DomainError, InvalidTransition, NotPermitted, domain_error_from
 from core.files import validate_pdf_upload
 from core.links import absolute_url
@@ -249,7 +249,6 @@ def application_update(*, application: Application, actor, section: str, data: d
 @transaction.atomic
 def application_member_invite(*, application: Application, actor, email: str, role: str) -> ApplicationMember:
     """The lead invites a co-applicant by email. They join once they accept."""
-    from accounts.models import User
 
     app = application_lock(application=application)
     _ensure_lead(app, actor, "invite co-applicants")

@@ -18,7 +18,7 @@ def close_old_database_connections(task=None, **kwargs) -> None:
     """Keep the worker's connection between tasks (CELERY_DB_REUSE_MAX), but drop it when it broke
     or outlived CONN_MAX_AGE, as Django does around each web request. A task run in-process (eager:
     the demo, the tests) shares the caller's connection and transaction: leave it alone."""
-    from django.db import close_old_connections
+    from django.db import close_old_connections  # inline: this module loads before Django is set up
 
     if task is not None and getattr(task.request, "is_eager", False):
         return

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Portal core"
 
     def ready(self) -> None:
+        # Imports here run once the app registry is loaded (models, signals, admin).
         from . import checks  # noqa: F401 (registers the system checks; they read settings, so not at import)
 
         register_converter(ReferenceConverter, "reference")

@@ -7,6 +7,7 @@ back. Each seed function only creates what is missing and never changes what sta
 from importlib import import_module
 
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 
 
@@ -15,8 +16,6 @@ def restore_after_migrate(app_config: AppConfig, migration: str, function: str =
     module_path = f"{app_config.name}.migrations.{migration}"
 
     def _restore(sender, apps=None, **kwargs) -> None:
-        from django.apps import apps as global_apps
-
         registry = apps or global_apps
         try:
             registry.get_app_config(app_config.label)

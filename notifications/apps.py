@@ -6,6 +6,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = "ONS notifications"
 
     def ready(self) -> None:
+        # Imports here run once the app registry is loaded (models, signals, admin).
         from core.home import register_next_actions
 
         from . import checks, receivers  # noqa: F401 (registers the configuration checks; connects the receivers of the panel's signals)

@@ -10,13 +10,13 @@ _SOFT_LIMIT = int(2 * settings.ONS_WEBHOOK_TIMEOUT + 5)
 
 @shared_task(ignore_result=True, soft_time_limit=_SOFT_LIMIT, time_limit=_SOFT_LIMIT + 5)
 def ons_notification_deliver_task(notification_id: int) -> None:
-    from .services import ons_notification_deliver
+    from .services import ons_notification_deliver  # inline: services imports this module
 
     ons_notification_deliver(notification_id=notification_id)
 
 
 @shared_task(ignore_result=True, soft_time_limit=50, time_limit=55)
 def ons_notification_sweep_task() -> None:
-    from .services import ons_notifications_sweep
+    from .services import ons_notifications_sweep  # inline: services imports this module
 
     ons_notifications_sweep()

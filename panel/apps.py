@@ -6,6 +6,7 @@ class PanelConfig(AppConfig):
     verbose_name = "Archive Access Approval Panel"
 
     def ready(self):
+        # Imports here run once the app registry is loaded (models, signals, admin).
         from core.home import register_next_actions
         from core.reference_data import restore_after_migrate
 

@@ -8,6 +8,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import User
+from applications.demo import _answers, _fill, _start
+from applications.services import application_submit
 from deposits.enums import DepositStatus
 from deposits.models import Deposit, SensitiveUse
 
@@ -40,8 +42,6 @@ def _users(emails):
 
 def _submitted(lead, title, deposit, *, summary, uses=()):
     """A complete application submitted by ``lead`` (built with the applications demo's helpers)."""
-    from applications.demo import _answers, _fill, _start
-    from applications.services import application_submit
 
     application, new = _start(lead, title)
     if not new:

@@ -5,9 +5,10 @@ from django.urls import reverse
 from core.home import NextAction
 from core.permissions import is_panel_member, is_staff_member
 
+from .selectors import panel_queue_counts, staff_application_list
+
 
 def panel_next_actions(user) -> list[NextAction]:
-    from .selectors import panel_queue_counts, staff_application_list
 
     actions: list[NextAction] = []
     if is_panel_member(user):

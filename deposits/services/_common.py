@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.enums import OrganisationSector, Role
+from accounts.models import User
 from core.errors import DomainError, InvalidTransition, NotPermitted, domain_error_from
 from core.permissions import is_staff_member
 from core.services import audit_record
@@ -149,8 +151,6 @@ def _change_status(
 
 def _other_staff_emails(*exclude) -> list[str]:
     """Who could be the second pair of eyes."""
-    from accounts.enums import Role
-    from accounts.models import User
 
     return list(
         User.objects.filter(role=Role.STAFF, is_active=True)
@@ -160,8 +160,6 @@ def _other_staff_emails(*exclude) -> list[str]:
 
 
 def _check_sectors(fields: dict[str, Any]) -> None:
-    from accounts.enums import OrganisationSector
-
     unknown = set(fields.get("excluded_sectors") or []) - set(OrganisationSector.values)
     if unknown:
         raise DomainError(
