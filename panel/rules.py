@@ -37,10 +37,17 @@ class Tally:
         return self.approve + self.reject + self.abstain
 
 
+def quorum_met(*, tally: Tally, quorum: int) -> bool:
+    """Whether enough votes are counted (approve, reject, abstain; never none) for the panel to
+    recommend. The one quorum test: the recommendation, the chair's "may decide" and the quorum
+    notice all ask it."""
+    return tally.counted > 0 and tally.counted >= quorum
+
+
 def recommend(*, tally: Tally, quorum: int, outcome_rule: str) -> str:
     """Return a ``Recommendation`` value for the counted votes under the given rules."""
     n = tally.counted
-    if n < quorum or n == 0:
+    if not quorum_met(tally=tally, quorum=quorum):
         return Recommendation.NO_QUORUM
     if outcome_rule == OutcomeRule.UNANIMOUS:
         approve = tally.approve >= 1 and tally.reject == 0 and tally.unsuitable == 0

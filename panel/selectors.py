@@ -25,7 +25,7 @@ from deposits.selectors import UseConditionMatch
 from .enums import ProjectVote, ResearcherFit
 from .models import ConflictDeclaration, Decision, MemberInterest, PanelMembership, PanelRules, Vote
 from .permissions import applications_seen_by
-from .rules import Tally, recommend
+from .rules import Tally, quorum_met, recommend
 
 # --- rules and membership ------------------------------------------------------------------------
 
@@ -233,7 +233,7 @@ def chair_may_decide(*, application: Application, chair: User, now: datetime | N
         return "You declared a conflict of interest on this application: another chair must decide it."
     rules = rules_current()
     tally = vote_tally(application)
-    if tally.counted < rules.quorum:
+    if not quorum_met(tally=tally, quorum=rules.quorum):
         return (
             f"The quorum is not met: {tally.counted} of the {rules.quorum} current votes needed from "
             "members without a conflict have been cast."

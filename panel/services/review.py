@@ -29,6 +29,7 @@ from ..models import (
     Vote,
     VoteReminder,
 )
+from ..rules import quorum_met
 from ..selectors import (
     conflict_for,
     membership_list_current,
@@ -245,7 +246,7 @@ def _quorum_reached_notify(application: Application) -> None:
     quorum (called under the application's row lock, so two last votes cannot both tell them)."""
     rules = rules_current()
     tally = vote_tally(application)
-    if tally.counted < rules.quorum:
+    if not quorum_met(tally=tally, quorum=rules.quorum):
         return
     _notice, created = QuorumNotice.objects.get_or_create(
         application=application, version_number=application.version_number

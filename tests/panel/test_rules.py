@@ -1,7 +1,7 @@
 import pytest
 
 from panel.enums import OutcomeRule, Recommendation
-from panel.rules import Tally, recommend
+from panel.rules import Tally, quorum_met, recommend
 
 A, R, N = Recommendation.APPROVE, Recommendation.REJECT, Recommendation.NO_QUORUM
 MAJ, UNA = OutcomeRule.MAJORITY, OutcomeRule.UNANIMOUS
@@ -62,3 +62,13 @@ def test_recommendation_rule_table(rule, approve, reject, abstain, unsuitable, q
 def test_recommend_refuses_an_unknown_rule():
     with pytest.raises(ValueError, match="Unknown outcome rule"):
         recommend(tally=Tally(approve=3), quorum=1, outcome_rule="dictator")
+
+
+@pytest.mark.parametrize(
+    ("counted", "quorum", "met"),
+    [(0, 1, False), (2, 3, False), (3, 3, True), (4, 3, True), (1, 1, True)],
+)
+def test_quorum_met_is_the_one_quorum_test(counted, quorum, met):
+    tally = Tally(approve=counted)
+    assert quorum_met(tally=tally, quorum=quorum) is met
+    assert (recommend(tally=tally, quorum=quorum, outcome_rule=OutcomeRule.MAJORITY) != N) is met
