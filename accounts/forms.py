@@ -9,11 +9,11 @@ from django.contrib.auth.forms import (
 )
 from django.core.validators import MaxLengthValidator
 
-from core.text import OneLineFormField
+from core.text import OneLineFormField, email_canonical
 from core.widgets import DateInput
 
 from .enums import INVITED_ROLES, Role
-from .models import ResearcherProfile, User, email_canonical
+from .models import ResearcherProfile, User
 
 
 class SubmitHelperMixin:

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from core.models import TimeStampedModel
-from core.text import OneLineCharField
+from core.text import OneLineCharField, email_canonical
 
 from .enums import PANEL_ROLES, ROLE_AS, AccreditationStatus, OrganisationSector, Role
 from .validators import validate_orcid
@@ -23,12 +23,6 @@ def short_name_of(full_name: str) -> str:
         if word.rstrip(".").lower() not in NAME_TITLES:
             return word
     return " ".join(words)
-
-
-def email_canonical(value: str | None) -> str:
-    """An email address as the portal keeps and compares it: trimmed and lower-cased, so that every
-    spelling of one address (``" Ann@Example.ORG"``) signs in, locks out and registers as one."""
-    return BaseUserManager.normalize_email((value or "").strip()).lower()
 
 
 class UserManager(BaseUserManager):

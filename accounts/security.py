@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 
-from .models import email_canonical
+from core.text import email_canonical
 
 #: Seconds since the epoch when the user signed in with a password (the absolute lifetime counts from it).
 AUTHENTICATED_AT_KEY = "accounts.authenticated_at"
@@ -31,7 +31,7 @@ __all__ = [
 
 def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
     """The account django-axes counts failures and locks against: the address as the portal
-    compares it (``accounts.models.email_canonical``), whatever spelling was typed."""
+    compares it (``core.text.email_canonical``), whatever spelling was typed."""
     if credentials:
         typed = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
     else:

@@ -23,10 +23,10 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from core.errors import DomainError, NotPermitted
 from core.links import absolute_url
 from core.services import audit_record, email_queue
-from core.text import one_line_checked
+from core.text import email_canonical, one_line_checked
 
 from .enums import INVITED_ROLES, AccountsAuditAction, Role
-from .models import ResearcherProfile, User, email_canonical
+from .models import ResearcherProfile, User
 from .selectors import user_list_for_password_reset
 from .signals import user_invited
 from .two_factor import RECOVERY_CODE_COUNT

@@ -17,7 +17,7 @@ from core.errors import DomainError, InvalidTransition, NotPermitted, domain_err
 from core.files import validate_pdf_upload
 from core.links import absolute_url
 from core.services import audit_record, email_queue, reference_next
-from core.text import one_line_checked, one_line_clean
+from core.text import email_canonical, one_line_checked, one_line_clean
 from deposits.enums import DepositStatus
 from deposits.models import Deposit
 
@@ -255,7 +255,7 @@ def application_member_invite(*, application: Application, actor, email: str, ro
     _ensure_editable(app)
     if role not in {MemberRole.RESEARCHER, MemberRole.SUPERVISOR}:
         raise DomainError("A co-applicant is a researcher or a supervisor.", field="role")
-    email = email.strip().lower()
+    email = email_canonical(email)
     existing_user = User.objects.filter(email__iexact=email).first()
     if existing_user is not None and existing_user.role != Role.RESEARCHER:
         raise DomainError(

@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 from .enums import CoreAuditAction
 from .middleware import request_client_ip
 from .services import audit_record
+from .text import email_canonical
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def rate_limit_check(request: HttpRequest, *, scope: str, address: str | None = 
     limits = settings.RATE_LIMITS.get(scope, {})
     keys = {"ip": f"ip:{request_client_ip(request) or 'unknown'}"}
     if address:
-        keys["address"] = "address:" + address.strip().lower()[:254]
+        keys["address"] = "address:" + email_canonical(address)[:254]
     retry_after = 0
     for kind, key in keys.items():
         if kind not in limits:

@@ -101,6 +101,13 @@ def one_line_escaped(value) -> str:
     return "".join(f"\\u{ord(c):04x}" if one_line_forbidden(c) else c for c in text)
 
 
+def email_canonical(value: str | None) -> str:
+    """An email address as the portal keeps and compares it: trimmed and lower-cased, so that every
+    spelling of one address (``" Ann@Example.ORG"``) signs in, locks out, is rate limited, registers
+    and is invited as one."""
+    return (value or "").strip().lower()
+
+
 def one_line_checked(value: str, *, field: str) -> str:
     """For a service given a value a person typed: the normalised value, or a DomainError naming
     the field when the policy refuses it (so a caller that skipped the form is held to it too)."""

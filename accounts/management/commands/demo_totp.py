@@ -9,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_ACCOUNTS, DEMO_TOTP_SECRET
 from accounts.two_factor import totp_key_from_base32
+from core.text import email_canonical
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("email", help="A demo account, e.g. chair@example.org")
 
     def handle(self, *args, **options):
-        email = options["email"].strip().lower()
+        email = email_canonical(options["email"])
         if email not in {address for address, _name, _role in DEMO_ACCOUNTS}:
             raise CommandError(f"{email} is not a demo account; this command only serves the demo.")
         demo_key = totp_key_from_base32(DEMO_TOTP_SECRET)
