@@ -107,10 +107,11 @@ def gunicorn_server(env: dict, log: Path, *, workers: int = 1) -> Iterator[int]:
             process.wait(20)
 
 
-def run_with_production_settings(code: str, **env_overrides: str) -> subprocess.CompletedProcess:
+def run_with_production_settings(code: str, **env_overrides: str | None) -> subprocess.CompletedProcess:
     """Run ``code`` in a new Python process with archive_portal.settings.production (a real secret,
     ALLOWED_HOSTS=portal.example.org unless overridden): settings decided at import time, such as
-    those production.py derives from the environment, can only be seen this way."""
+    those production.py derives from the environment, can only be seen this way. An override of
+    None removes that variable from the process's environment."""
     env = {
         k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
@@ -119,7 +120,9 @@ def run_with_production_settings(code: str, **env_overrides: str) -> subprocess.
         SECRET_KEY=secrets.token_urlsafe(48),
         ALLOWED_HOSTS="portal.example.org",
     )
-    env.update(env_overrides)
+    env.update({name: value for name, value in env_overrides.items() if value is not None})
+    for name in [name for name, value in env_overrides.items() if value is None]:
+        env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.production_support import run_with_production_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "k" * 10 + "Zq8vT1xP3mN7bR5cW2yL9dF4hJ6gK0sA-xY_uE" + "q" * 10
 
@@ -95,21 +97,12 @@ def test_the_cache_is_redis_when_redis_url_is_set_and_memory_otherwise():
 
 
 def _smtp_timeout(**env_overrides: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in {"EMAIL_TIMEOUT", "DJANGO_SETTINGS_MODULE"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="archive_portal.settings.production",
-        SECRET_KEY=GOOD_SECRET,
-        ALLOWED_HOSTS="portal.example.org",
-        EMAIL_URL="smtp://127.0.0.1:1025",
-        **env_overrides,
-    )
     code = (
         "import django; django.setup(); from django.core.mail import get_connection; "
         "print(get_connection().timeout)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    overrides = {"EMAIL_TIMEOUT": None, "EMAIL_URL": "smtp://127.0.0.1:1025", **env_overrides}
+    result = run_with_production_settings(code, **overrides)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -122,22 +115,11 @@ def test_every_smtp_connection_times_out_after_email_timeout_seconds():
 
 
 def _production_cache(**env_overrides: str) -> dict:
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="archive_portal.settings.production",
-        SECRET_KEY=GOOD_SECRET,
-        ALLOWED_HOSTS="portal.example.org",
-        **env_overrides,
-    )
     code = (
         "import json, django; django.setup(); from django.conf import settings as s; "
         "print(json.dumps(s.CACHES['default']))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    result = run_with_production_settings(code, **{"REDIS_URL": None, "CACHE_URL": None, **env_overrides})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

@@ -5,11 +5,7 @@ every response denies powerful browser features (Permissions-Policy), and X-Forw
 believed only behind a trusted proxy."""
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -18,9 +14,6 @@ from tests.production_support import run_with_production_settings
 from tests.security.urls import named_urls
 
 pytestmark = pytest.mark.django_db
-
-ROOT = Path(__file__).resolve().parents[2]
-GOOD_SECRET = "k" * 10 + "Zq8vT1xP3mN7bR5cW2yL9dF4hJ6gK0sA-xY_uE" + "q" * 10
 
 
 def assert_security_headers(response):
@@ -99,22 +92,7 @@ print(json.dumps({
 
 
 def test_with_production_settings_hsts_https_redirect_and_host_prefixed_cookies():
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="archive_portal.settings.production",
-        SECRET_KEY=GOOD_SECRET,
-        ALLOWED_HOSTS="portal.example.org",
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", PRODUCTION_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_with_production_settings(PRODUCTION_PROBE)
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     headers = seen["home"]
