@@ -87,7 +87,7 @@ def email_queue(
     subject, body = render_text_email(template=template, context=context)
     email = QueuedEmail.objects.create(
         to=recipients,
-        subject=subject[:300],
+        subject=subject,  # render_text_email keeps it to the column's 300 characters
         body=body,
         attachments=attachments or [],
         topic=template,

@@ -21,6 +21,7 @@ person types into and a quarter of that for one with only buttons, choices, boxe
 """
 
 import copy
+import functools
 import os
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -311,11 +312,12 @@ def bodies(draw, fields: dict[str, Field]):
     return body
 
 
-def repr_values(body: dict) -> str:
+def sent_text(body: dict) -> str:
     """Every character the body sends, as one string."""
     return "".join(v if isinstance(v, str) else "".join(map(str, v)) for v in body.values() if v is not None)
 
 
+@functools.cache
 def one_line_fields() -> list[tuple[type, list[str]]]:
     """Every model with one-line fields (core.text's policy), with those fields' names."""
     found = []
@@ -345,7 +347,7 @@ def post_and_look(target: Target, body: dict, name: str, world, clients) -> None
             assert response.status_code < 500, f"{name}: {response.status_code}"
             if "html" in response.get("Content-Type", ""):
                 assert_no_markup(response.content.decode(), f"{name} answer")
-            if response.status_code in (302, 303) and any(map(one_line_forbidden, repr_values(body))):
+            if response.status_code in (302, 303) and any(map(one_line_forbidden, sent_text(body))):
                 assert_one_line_fields_clean(name)
             if response.status_code in (302, 303) and response.url.startswith("/"):
                 shown = [(response.url, target.client)]
