@@ -42,6 +42,11 @@ BLANK_LOOKALIKES = frozenset(
     }
 )
 
+#: Characters that end a line (named "a line break" in the refusal).
+LINE_BREAKS = "\r\n\x85\u2028\u2029"
+#: Forbidden characters that separate words: cleaning turns them into a space rather than dropping them.
+WORD_SEPARATORS = LINE_BREAKS + "\t\x0b\x0c"
+
 _SPACE_RUN = regex.compile(r"\p{Zs}+")  # every Unicode space (no-break, em, ideographic ...)
 
 
@@ -51,7 +56,7 @@ def one_line_forbidden(character: str) -> bool:
 
 
 def _describe(character: str) -> str:
-    if character in "\r\n\u2028\u2029\x85":
+    if character in LINE_BREAKS:
         return "a line break"
     if character == "\t":
         return "a tab"
@@ -86,7 +91,7 @@ def one_line_clean(value: str) -> str:
     value = unicodedata.normalize("NFC", str(value))
     kept = []
     for character in value:
-        if character in "\r\n\t\x0b\x0c\x85\u2028\u2029":
+        if character in WORD_SEPARATORS:
             kept.append(" ")
         elif not one_line_forbidden(character):
             kept.append(character)
