@@ -129,3 +129,14 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last_number}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran, by name (the ONS sweep writes ``scheduler`` every time celery
+    beat, or ``manage.py run_periodic_tasks``, has it run). /healthz and the staff banner read it."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

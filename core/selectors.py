@@ -1,8 +1,10 @@
 """Reads shared by every app."""
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 
-from .models import AuditEvent
+from .models import AuditEvent, Heartbeat
 
 AUDIT_COLUMNS = [
     "id",
@@ -21,3 +23,8 @@ def audit_event_list() -> QuerySet[AuditEvent]:
     """Newest first, without joins: the actor's email is stored on the event, so a page of events
     costs the same queries whatever it shows."""
     return AuditEvent.objects.only(*AUDIT_COLUMNS).order_by("-created_at", "-id")
+
+
+def heartbeat_at(*, name: str) -> datetime | None:
+    """When the periodic job ``name`` last ran (core.services.heartbeat_record), or None if never."""
+    return Heartbeat.objects.filter(name=name).values_list("beat_at", flat=True).first()

@@ -5,7 +5,7 @@ import logging
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from .context import client_ip
 from .enums import CoreAuditAction, EmailAttemptOutcome, QueuedEmailStatus
-from .models import AuditEvent, QueuedEmail, ReferenceCounter
+from .models import AuditEvent, Heartbeat, QueuedEmail, ReferenceCounter
 from .text import one_line_clean
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,11 @@ def audit_record(
         data=data or {},
         ip_address=ip_address or client_ip(),
     )
+
+
+def heartbeat_record(*, name: str, at: datetime | None = None) -> None:
+    """Note that the periodic job ``name`` ran now: one upsert, no audit row (it runs every few seconds)."""
+    Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": at or timezone.now()})
 
 
 def reference_next(*, prefix: str, year: int) -> str:
