@@ -110,3 +110,4 @@ class ApplicationsAuditAction:
     ATTACHMENT_ADDED = "applications.attachment.added"
     ATTACHMENT_REMOVED = "applications.attachment.removed"
     QUERY_ANSWERED = "applications.query.answered"
+    ONS_REFERENCE_RECORDED = "applications.application.ons_reference_recorded"

@@ -188,6 +188,16 @@ class ConfirmForm(_HelperMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class OnsProjectReferenceForm(_HelperMixin, forms.Form):
+    submit_label = "Save the ONS project reference"
+    ons_project_reference = OneLineFormField(
+        label="ONS project reference",
+        max_length=40,
+        required=False,
+        help_text="As ONS wrote it in its emails about the project. Leave empty if ONS has not given one.",
+    )
+
+
 class WithdrawForm(_HelperMixin, forms.Form):
     submit_label = "Withdraw the application"
     submit_class = "btn-danger"

@@ -52,6 +52,14 @@ class Application(TimeStampedModel):
     consent_to_publish = models.BooleanField(
         "consent to publish the lay summary in the public register if approved", default=False
     )
+    # ONS's own record of the project (the lead records it once ONS has one; every event to ONS
+    # carries it so ONS can match its record, as REMS's external id does)
+    ons_project_reference = OneLineCharField(
+        "ONS project reference",
+        max_length=40,
+        blank=True,
+        help_text="The project's reference at the ONS Secure Research Service, if ONS has given one.",
+    )
     # Milestones
     version_number = models.PositiveIntegerField(
         default=0, help_text="The last submitted version; 0 = never."

@@ -106,6 +106,7 @@ def researcher_snapshot(*, user, role: str) -> dict:
         "organisation": one_line_clean(getattr(profile, "organisation", "")),
         "sector": getattr(profile, "sector", "") or "",
         "accreditation_number": one_line_clean(getattr(profile, "accreditation_number", "")),
+        "accreditation_status": getattr(profile, "accreditation_status", "") or "",
         "accreditation_expires_on": expires.isoformat() if expires else None,
     }
 

@@ -3,6 +3,8 @@ rule, writes the change and its audit event (and any email) in one transaction."
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -566,5 +568,37 @@ def application_withdraw(*, application: Application, actor, reason: str = "") -
         to=application_team_emails(application=app),
         template="applications/withdrawn",
         context={"application": app, "actor": actor, "reason": reason.strip(), "url": _application_url(app)},
+    )
+    return app
+
+
+#: What an ONS project reference may look like: letters, digits and the separators ONS uses.
+ONS_PROJECT_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}$")
+
+
+@transaction.atomic
+def application_ons_reference_record(*, application: Application, actor, reference: str) -> Application:
+    """The lead records (or corrects, or clears) the project's reference at ONS, so that every later
+    instruction to ONS names ONS's own record. Only the lead; not once withdrawn."""
+    app = application_lock(application=application)
+    _ensure_lead(app, actor, "record the ONS project reference")
+    if app.status == ApplicationStatus.WITHDRAWN:
+        raise InvalidTransition(f"{app.reference} is withdrawn: ONS holds no project for it.")
+    reference = one_line_checked(reference, field="ons_project_reference").strip()
+    if reference and not ONS_PROJECT_REFERENCE.match(reference):
+        raise DomainError(
+            "An ONS project reference is up to 40 letters, digits, spaces and . / _ - (as ONS wrote it).",
+            field="ons_project_reference",
+        )
+    previous = app.ons_project_reference
+    if reference == previous:
+        return app
+    app.ons_project_reference = reference
+    app.save(update_fields=["ons_project_reference", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=ApplicationsAuditAction.ONS_REFERENCE_RECORDED,
+        target=app,
+        data={"from": previous, "to": reference},
     )
     return app

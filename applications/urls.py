@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("<int:pk>/submit/", views.ApplicationSubmitView.as_view(), name="submit"),
     path("<int:pk>/resubmit/", views.ApplicationResubmitView.as_view(), name="resubmit"),
+    path("<int:pk>/ons-reference/", views.ApplicationOnsReferenceView.as_view(), name="ons_reference"),
     path("<int:pk>/withdraw/", views.ApplicationWithdrawView.as_view(), name="withdraw"),
     path("<int:pk>/versions/<int:number>/", views.VersionDetailView.as_view(), name="version"),
     path("<int:pk>/questions/", views.QueryListView.as_view(), name="queries"),

@@ -26,6 +26,7 @@ from .forms import (
     ConfirmForm,
     MemberInviteForm,
     QueryAnswerForm,
+    OnsProjectReferenceForm,
     WithdrawForm,
     section_form_class,
 )
@@ -444,6 +445,38 @@ class ApplicationWithdrawView(DomainErrorFormMixin, TeamApplicationMixin, FormVi
             reason=form.cleaned_data["reason"],
         )
         messages.success(self.request, f"{self.application.reference} is withdrawn.")
+        return redirect("applications:detail", pk=self.application.pk)
+
+
+class ApplicationOnsReferenceView(DomainErrorFormMixin, TeamApplicationMixin, FormView):
+    """The lead records the project's reference at ONS (every later instruction to ONS carries it)."""
+
+    form_class = OnsProjectReferenceForm
+    template_name = "applications/ons_reference.html"
+
+    def _ensure_lead(self):
+        if not self.is_lead:
+            raise PermissionDenied("Only the lead applicant records the ONS project reference.")
+
+    def get(self, request, *args, **kwargs):
+        self._ensure_lead()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self._ensure_lead()
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"ons_project_reference": self.application.ons_project_reference}
+
+    def perform(self, form):
+        self.call_service(
+            services.application_ons_reference_record,
+            application=self.application,
+            actor=self.request.user,
+            reference=form.cleaned_data["ons_project_reference"],
+        )
+        messages.success(self.request, "The ONS project reference is saved.")
         return redirect("applications:detail", pk=self.application.pk)
 
 

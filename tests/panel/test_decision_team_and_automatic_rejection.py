@@ -70,6 +70,7 @@ def _team_joined_before_the_lead(app):
 
 def _expected_team(app, supervisor):
     lead = ResearcherProfile.objects.get(user=app.lead)
+    supervisor_status = ResearcherProfile.objects.get(user=supervisor).accreditation_status
     return [
         {
             "role": "lead",
@@ -78,6 +79,7 @@ def _expected_team(app, supervisor):
             "organisation": lead.organisation,
             "sector": lead.sector,
             "accreditation_number": lead.accreditation_number,
+            "accreditation_status": lead.accreditation_status,
             "accreditation_expires_on": lead.accreditation_expires_on.isoformat(),
         },
         {
@@ -87,6 +89,7 @@ def _expected_team(app, supervisor):
             "organisation": "Cardiff University",
             "sector": "university",
             "accreditation_number": "ARN-2027-0042",
+            "accreditation_status": supervisor_status,
             "accreditation_expires_on": (timezone.localdate() + timedelta(days=90)).isoformat(),
         },
     ]
@@ -126,6 +129,7 @@ def test_team_of_a_lead_without_profile_or_accreditation_is_recorded_with_blanks
             "organisation": "",
             "sector": "",
             "accreditation_number": "",
+            "accreditation_status": "",
             "accreditation_expires_on": None,
         }
     ]
