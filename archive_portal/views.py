@@ -8,6 +8,9 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from notifications.selectors import scheduler_state
+from notifications.services import ons_watch_without_scheduler
+
 from .celery import app
 
 logger = logging.getLogger(__name__)
@@ -35,14 +38,36 @@ def _broker_ok() -> bool | None:
         return False
 
 
+def _scheduler_state() -> str:
+    """ "ok", "stale" (the sweep has not run for ONS_SCHEDULER_STALE_SECONDS: staff are emailed once,
+    since the sweep cannot do it) or "not yet run" (a fresh install with nothing waiting)."""
+    try:
+        stale = ons_watch_without_scheduler()
+        return "stale" if stale else ("ok" if scheduler_state().last_run else "not yet run")
+    except Exception:  # the health check answers whatever fails
+        logger.exception("health check: could not read the scheduler's heartbeat")
+        return "unknown"
+
+
 @never_cache
 @require_GET
 def healthz(request):
+    """For the load balancer and monitoring: 200 when the portal can do its work; 503 when the
+    database is unreachable or the scheduler has stopped (nothing would be retried or swept)."""
     database = _database_ok()
     broker = _broker_ok()
+    scheduler = _scheduler_state() if database else "unknown"
+    working = database and scheduler != "stale"
+    if not database:
+        status = "unavailable"
+    elif broker is False or scheduler == "stale":
+        status = "degraded"
+    else:
+        status = "ok"
     body = {
-        "status": "ok" if database and broker is not False else ("degraded" if database else "unavailable"),
+        "status": status,
         "database": "ok" if database else "unreachable",
         "broker": {True: "ok", False: "unreachable", None: "in-process"}[broker],
+        "scheduler": scheduler,
     }
-    return JsonResponse(body, status=200 if database else 503)
+    return JsonResponse(body, status=200 if working else 503)

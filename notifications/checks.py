@@ -33,11 +33,12 @@ def ons_channels_check(app_configs, **kwargs):
                 )
             )
     lease = settings.ONS_LEASE_SECONDS
-    if lease <= 2 * settings.ONS_WEBHOOK_TIMEOUT + 10:
+    if lease <= settings.ONS_WEBHOOK_CONNECT_TIMEOUT + settings.ONS_WEBHOOK_TIMEOUT + 10:
         errors.append(
             Warning(
-                "ONS_LEASE_SECONDS should exceed one delivery attempt (2 x ONS_WEBHOOK_TIMEOUT + 10 s): "
-                "a slow attempt may be sent a second time (ONS drops the duplicate by its webhook-id).",
+                "ONS_LEASE_SECONDS should exceed one delivery attempt (ONS_WEBHOOK_CONNECT_TIMEOUT + "
+                "ONS_WEBHOOK_TIMEOUT + 10 s): a slow attempt may be sent a second time (ONS drops the "
+                "duplicate by its webhook-id).",
                 id="notifications.W001",
             )
         )

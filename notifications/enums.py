@@ -28,9 +28,18 @@ class OnsAttemptOutcome(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
     RETRY = "retry", "Will be retried"
     FAILED = "failed", "Failed"
+    #: The worker stopped, or its database connection was cut, after it may have sent: ONS may
+    #: have the message, and gets it again under the same webhook-id.
+    UNKNOWN = "unknown", "Outcome unknown — resent with the same id"
+    #: ONS answered 410 Gone: the endpoint is disabled and this row waits until staff re-enable it.
+    ENDPOINT_GONE = "endpoint_gone", "Endpoint gone (410) — held until staff re-enable it"
 
 
 class NotificationsAuditAction:
     QUEUED = "notifications.ons_notification.queued"
     FAILED = "notifications.ons_notification.failed"
     RESENT = "notifications.ons_notification.resent"
+    ENDPOINT_DISABLED = "notifications.ons_endpoint.disabled"
+    ENDPOINT_ENABLED = "notifications.ons_endpoint.enabled"
+    INCIDENT_OPENED = "notifications.ons_incident.opened"
+    INCIDENT_CLOSED = "notifications.ons_incident.closed"

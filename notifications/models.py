@@ -6,11 +6,61 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from applications.models import Application
 from core.models import TimeStampedModel
 
 from .enums import OnsAttemptOutcome, OnsChannel, OnsEventType, OnsNotificationStatus
+
+
+class OnsEndpoint(TimeStampedModel):
+    """One place ONS is told (a webhook URL or an email address) and its health: ONS answering 410
+    Gone disables it until staff re-enable it; the sweep probes it while it is failing."""
+
+    channel = models.CharField(max_length=10, choices=OnsChannel.choices)
+    target = models.CharField(max_length=500)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_detail = models.TextField(blank=True, help_text="What ONS said when it answered 410 Gone.")
+    last_failure_at = models.DateTimeField(
+        null=True, blank=True, help_text="The last attempt that failed (the probe waits from here)."
+    )
+
+    class Meta:
+        ordering = ["channel", "target"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "target"], name="uniq_ons_endpoint_channel_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.target}"
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
+
+class OnsIncident(models.Model):
+    """A spell when ONS was not being told in time: a row waiting too long, a failed notification, or
+    a disabled endpoint. Staff are emailed once when it opens and once, with a digest, when it
+    closes; everything that fails meanwhile joins it instead of sending its own email."""
+
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_because = models.TextField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True, help_text="The closing digest's figures.")
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            # At most one open incident: the sweep and the workers join it rather than open another.
+            models.UniqueConstraint(
+                fields=["closed_at"], condition=Q(closed_at__isnull=True), name="uniq_ons_incident_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ONS incident {self.pk} opened {self.opened_at:%Y-%m-%d %H:%M}"
 
 
 class OnsNotification(TimeStampedModel):
@@ -30,6 +80,17 @@ class OnsNotification(TimeStampedModel):
     channel = models.CharField(max_length=10, choices=OnsChannel.choices)
     sequence = models.PositiveIntegerField(help_text="Per application: ONS applies the highest it has seen.")
     target = models.CharField(max_length=500, help_text="The webhook URL or the email address.")
+    endpoint = models.ForeignKey(
+        OnsEndpoint, null=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    incident = models.ForeignKey(
+        OnsIncident,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="failed_notifications",
+        help_text="The incident its failure was reported with.",
+    )
     payload = models.JSONField(help_text="The JSON body, exactly as sent.")
     status = models.CharField(
         max_length=20,
@@ -97,6 +158,12 @@ class OnsNotification(TimeStampedModel):
                 condition=Q(status=OnsNotificationStatus.SENDING),
                 name="ons_notification_leased",
             ),
+            # Recovery: the waiting rows of one endpoint, soonest first.
+            models.Index(
+                fields=["endpoint", "next_attempt_at"],
+                condition=Q(status=OnsNotificationStatus.PENDING),
+                name="ons_notification_waiting",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,6 +193,12 @@ class OnsDeliveryAttempt(models.Model):
     duration_ms = models.PositiveIntegerField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
+    response_body = models.TextField(
+        blank=True, help_text="What ONS said with a 4xx or 5xx answer, cut to the first 2,000 characters."
+    )
+    retry_after_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="ONS's Retry-After, when it sent one (429, 503)."
+    )
     outcome = models.CharField(max_length=20, choices=OnsAttemptOutcome.choices)
 
     class Meta:

@@ -1,11 +1,13 @@
-"""Celery interfaces to the outbox: thin, they take ids and call a service."""
+"""Celery interfaces to the outbox: thin, they take ids and call a service. Delivery runs on the
+"ons" queue, the sweep on "housekeeping" (settings.CELERY_TASK_ROUTES)."""
 
 from celery import shared_task
 from django.conf import settings
 
-#: One attempt waits at most 2 x ONS_WEBHOOK_TIMEOUT (connect, then read); the hard limit stays below
-#: the lease, so the sweep never hands a row to a second worker while the first still runs.
-_SOFT_LIMIT = int(2 * settings.ONS_WEBHOOK_TIMEOUT + 5)
+#: One attempt waits at most the connect timeout and then the read timeout; the hard limit stays
+#: below the lease (ONS_LEASE_SECONDS), so the sweep never hands a row to a second worker while the
+#: first still runs.
+_SOFT_LIMIT = int(settings.ONS_WEBHOOK_CONNECT_TIMEOUT + settings.ONS_WEBHOOK_TIMEOUT + 5)
 
 
 @shared_task(ignore_result=True, soft_time_limit=_SOFT_LIMIT, time_limit=_SOFT_LIMIT + 5)

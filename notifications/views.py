@@ -14,7 +14,7 @@ from panel.services import application_revoke
 
 from . import selectors, services
 from .forms import RevokeForm, StatusFilterForm
-from .models import OnsNotification
+from .models import OnsEndpoint, OnsNotification
 
 
 class OnsNotificationLogView(StaffRequiredMixin, ListView):
@@ -32,6 +32,8 @@ class OnsNotificationLogView(StaffRequiredMixin, ListView):
         return super().get_context_data(
             filter_form=self.filter_form,
             counts=selectors.ons_notification_counts(),
+            endpoints=selectors.ons_endpoint_list(),
+            incidents=selectors.ons_incident_list(),
             query_string=f"status={self.status}" if self.status else "",
             **kwargs,
         )
@@ -65,6 +67,19 @@ class OnsNotificationResendView(StaffRequiredMixin, View):
             actor=request.user,
             success="The notification is being sent to ONS again.",
             redirect_to=reverse("notifications:detail", kwargs={"pk": pk}),
+        )
+
+
+class OnsEndpointEnableView(StaffRequiredMixin, View):
+    def post(self, request, pk: int):
+        endpoint = get_object_or_404(OnsEndpoint, pk=pk)
+        return domain_action(
+            request,
+            services.ons_endpoint_enable,
+            endpoint=endpoint,
+            actor=request.user,
+            success=f"{endpoint} is in use again; what waited for it is being sent now.",
+            redirect_to=reverse("notifications:log") + "#endpoints",
         )
 
 

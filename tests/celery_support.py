@@ -32,6 +32,7 @@ WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"ons-test-secret-0123456789abcdef"
 #: What the worker runs with: a short lease and a short retry schedule, so retries take a second.
 WORKER_ONS_ENV = {
     "ONS_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    "ONS_WEBHOOK_CONNECT_TIMEOUT": "1",
     "ONS_WEBHOOK_TIMEOUT": "2",
     "ONS_LEASE_SECONDS": "3",
     "ONS_RETRY_DELAYS": "0.3,0.3,0.3,0.3,0.3,0.3,0.3",
@@ -94,6 +95,10 @@ class Receiver:
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ok_status: int = 200
+    #: While set, every delivery is answered 503 (ONS down behind its load balancer).
+    down: bool = False
+    #: Seconds every signed delivery waits before it is answered (a slow ONS).
+    delay: float = 0.0
     keep_alive: bool = False
     ping_url: str = ""
     pings: dict[str, float] = field(default_factory=dict)
@@ -182,11 +187,15 @@ class Receiver:
         except WebhookVerificationError:
             payload, verified = None, False
         status, hold = self.answer_for()
+        if self.down:
+            status = 503
         if not verified:
             status = 401
         if hold:
             self.holding.set()
             self.release.wait(20)
+        if self.delay and verified:
+            time.sleep(self.delay)
         with self.arrived:
             self.deliveries.append(
                 Delivery(
@@ -355,9 +364,10 @@ def private_redis(tmp_path_factory):
 
 
 class Worker:
-    """A real ``celery worker`` subprocess (prefork) with ``env``, logging to ``log_dir``. The tests
-    run 2 processes; scripts/bench chooses ``concurrency``, loads its baseline task module with
-    ``include`` and names its worker ``name``."""
+    """A real ``celery worker`` subprocess (prefork) with ``env``, logging to ``log_dir``, taking
+    ``queues`` (all three by default, as one small install would). The tests run 2 processes;
+    scripts/bench chooses ``concurrency``, loads its baseline task module with ``include`` and names
+    its worker ``name``."""
 
     def __init__(
         self,
@@ -368,6 +378,7 @@ class Worker:
         include: tuple[str, ...] = (),
         name: str = "ons-test",
         ready_timeout: float = 60,
+        queues: tuple[str, ...] = ("ons", "email", "housekeeping"),
     ):
         self.env = env
         self.log_dir = log_dir
@@ -375,6 +386,7 @@ class Worker:
         self.include = include
         self.name = name
         self.ready_timeout = ready_timeout
+        self.queues = queues
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
@@ -392,6 +404,7 @@ class Worker:
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            f"--queues={','.join(self.queues)}",
             "-n",
             f"{self.name}-{os.getpid()}-{self.starts}@%h",
             *(f"--include={module}" for module in self.include),
@@ -399,7 +412,7 @@ class Worker:
 
     def start(self):
         self.starts += 1
-        log = self.log_dir / f"worker-{self.starts}.log"
+        log = self.log_dir / f"{self.name}-{self.starts}.log"
         self.log = log
         self.process = subprocess.Popen(
             self.command(),
@@ -436,24 +449,94 @@ class Worker:
             self.start()
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, private_redis, smtp_sink, tmp_path_factory):
-    from django.db import connection
+class Beat:
+    """A real ``celery beat`` subprocess with ``env``: it sends the schedule's tasks to the broker
+    (the ONS sweep every ONS_SWEEP_SECONDS), as in production."""
 
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    def __init__(self, env: dict, log_dir: Path):
+        self.env = env
+        self.log_dir = log_dir
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self):
+        self.starts += 1
+        log = self.log_dir / f"beat-{self.starts}.log"
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "archive_portal",
+                "beat",
+                "--loglevel=INFO",
+                f"--schedule={self.log_dir / f'beat-schedule-{self.starts}'}",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(
+            lambda: b"Starting..." in log.read_bytes() or self.process.poll() is not None,
+            timeout=60,
+            message="beat to start",
+        )
+        if self.process.poll() is not None:
+            raise RuntimeError(f"Beat exited:\n{log.read_text()[-3000:]}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+
+    def ensure_running(self):
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+
+
+def worker_environment(*, database_url: str, redis_url: str, smtp_port: int, ons: dict) -> dict:
+    """The environment of a worker (or beat) on the test database: the test settings with email to
+    the SMTP sink, the given broker and the given ONS settings."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.notifications.worker_settings",
         "DATABASE_URL": database_url,
-        "REDIS_URL": private_redis.url,
+        "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_sink.port}",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "STAFF_ALERT_EMAIL": "archive-staff@example.org",
         "PYTHONPATH": str(ROOT),
-        **WORKER_ONS_ENV,
+        **ons,
     }
     env.pop("CELERY_BROKER_URL", None)
+    return env
+
+
+def test_database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, private_redis, smtp_sink, tmp_path_factory):
+    env = worker_environment(
+        database_url=test_database_url(),
+        redis_url=private_redis.url,
+        smtp_port=smtp_sink.port,
+        ons=WORKER_ONS_ENV,
+    )
     worker = Worker(env, tmp_path_factory.mktemp("worker"))
     worker.start()
     yield worker
@@ -473,18 +556,18 @@ def live_celery(celery_worker_process, private_redis, smtp_sink, receiver, setti
     smtp_sink.clear()
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=private_redis.url, task_always_eager=False)
-    _reset_broker_pool(app)
+    reset_broker_pool(app)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.ONS_WEBHOOK_URL = receiver.url
     settings.ONS_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.ONS_NOTIFY_EMAIL = ""
     settings.STAFF_ALERT_EMAIL = "archive-staff@example.org"
     yield celery_worker_process
-    _reset_broker_pool(app)
+    reset_broker_pool(app)
     app.conf.update(saved)
 
 
-def _reset_broker_pool(app):
+def reset_broker_pool(app):
     """Forget the app's pooled broker connections so the next publish uses the current broker_url
     (kombu keeps its shared pools per URL; they are not closed, so a later test can reuse them)."""
     app._pool = None

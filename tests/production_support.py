@@ -5,6 +5,7 @@ loopback, and a one-off Python probe run with them. Shared by the tests of the p
 Plain HTTP on loopback is allowed with SECURE_SSL_REDIRECT=false, the setting production.py reads for
 the compose file's local use."""
 
+import base64
 import contextlib
 import http.client
 import os
@@ -39,6 +40,9 @@ def production_env(static_root: Path, database_url: str = "", **overrides: str) 
         SECURE_SSL_REDIRECT="false",
         STATIC_ROOT=str(static_root),
         PRIVATE_MEDIA_ROOT=str(static_root.parent / "private"),
+        # A channel to ONS (production has no default): a loopback port where nothing listens.
+        ONS_WEBHOOK_URL="http://127.0.0.1:9/ons/webhook",
+        ONS_WEBHOOK_SECRET="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
     )
     if database_url:
         env["DATABASE_URL"] = database_url

@@ -361,31 +361,66 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-CELERY_BEAT_SCHEDULE = {
-    "queued-email-sweep": {"task": "core.tasks.queued_email_sweep_task", "schedule": 60.0},
-    "ons-notification-sweep": {"task": "notifications.tasks.ons_notification_sweep_task", "schedule": 60.0},
-    "panel-vote-reminders": {"task": "panel.tasks.vote_reminders_task", "schedule": 60.0 * 60},
-    "transparency-access-periods": {"task": "transparency.tasks.access_periods_task", "schedule": 60.0 * 60},
+# Three queues, each with its own workers (docker-compose.yml): a slow or absent ONS fills only
+# "ons"; the team's email and the periodic sweeps never wait behind it.
+CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.ons_notification_deliver_task": {"queue": "ons"},
+    "core.tasks.queued_email_send_task": {"queue": "email"},
 }
+#: Every queue, for a worker that takes them all (the tests, a small install).
+WORKER_QUEUES = ("ons", "email", "housekeeping")
 
 # --- ONS ------------------------------------------------------------------------------------------
 ONS_WEBHOOK_URL = env.str("ONS_WEBHOOK_URL", default="")
 ONS_WEBHOOK_SECRET = env.str("ONS_WEBHOOK_SECRET", default="")  # "whsec_" + base64, Standard Webhooks
-ONS_NOTIFY_EMAIL = env.str("ONS_NOTIFY_EMAIL", default="srs-access@ons.example.gov.uk")
-ONS_WEBHOOK_TIMEOUT = env.float("ONS_WEBHOOK_TIMEOUT", default=10.0)  # connect and read, each
-# Seconds before each retry of a failed delivery (then the notification is failed), with +/- jitter.
+# Where ONS is emailed a readable copy of each event with its JSON. No default is guessed: the
+# address comes from ONS (production refuses a reserved example address).
+ONS_NOTIFY_EMAIL = env.str("ONS_NOTIFY_EMAIL", default="")
+# Seconds to connect, and to wait for ONS's answer (Standard Webhooks asks receivers to answer within
+# 15 to 30 s): a slow answer is waited for rather than sent twice.
+ONS_WEBHOOK_CONNECT_TIMEOUT = env.float("ONS_WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+ONS_WEBHOOK_TIMEOUT = env.float("ONS_WEBHOOK_TIMEOUT", default=30.0)
+# Seconds before each retry of a failed delivery, with +/- jitter; past the end of the table its last
+# entry repeats, and a notification fails once the table's total (about 27.6 h) has passed since it
+# was first sent or resent.
 ONS_RETRY_DELAYS = env.list(
     "ONS_RETRY_DELAYS", cast=float, default=[5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
 )
 ONS_RETRY_JITTER = env.float("ONS_RETRY_JITTER", default=0.2)
+# The longest ONS's Retry-After (on 429 or 503) is believed.
+ONS_RETRY_AFTER_MAX_SECONDS = env.float("ONS_RETRY_AFTER_MAX_SECONDS", default=6 * 3600.0)
 # A claimed notification belongs to its worker this long (more than one attempt can take: the
-# delivery task's hard time limit is 2 x timeout + 10 s); after it the sweep hands it to another.
-ONS_LEASE_SECONDS = env.float("ONS_LEASE_SECONDS", default=60.0)
+# delivery task's hard time limit is connect + read timeout + 10 s); after it the sweep resends it,
+# marking the attempt "outcome unknown".
+ONS_LEASE_SECONDS = env.float(
+    "ONS_LEASE_SECONDS", default=ONS_WEBHOOK_CONNECT_TIMEOUT + ONS_WEBHOOK_TIMEOUT + 30.0
+)
+# How often beat runs the ONS sweep (lost dispatches, backoffs falling due, probes, the heartbeat).
+ONS_SWEEP_SECONDS = env.float("ONS_SWEEP_SECONDS", default=5.0)
 # The sweep leaves a due row this long to its own dispatch before dispatching it again.
 ONS_SWEEP_GRACE_SECONDS = env.float("ONS_SWEEP_GRACE_SECONDS", default=15.0)
-# Retries due within this many seconds also get a Celery countdown (far below the visibility
-# timeout); longer waits live only in the row's next_attempt_at, for the sweep.
+# Retries due within this many seconds get a Celery countdown of their own (far below the
+# visibility timeout); the sweep dispatches longer waits, with a countdown, as they fall due.
 ONS_COUNTDOWN_MAX_SECONDS = env.float("ONS_COUNTDOWN_MAX_SECONDS", default=30.0)
+# While an endpoint is failing, the sweep retries one of its waiting rows this often (the probe).
+ONS_PROBE_SECONDS = env.float("ONS_PROBE_SECONDS", default=10.0)
+# Staff are told (banner, one email) when a notification has waited longer than this.
+ONS_DELAY_ALERT_SECONDS = env.float("ONS_DELAY_ALERT_SECONDS", default=600.0)
+# /healthz says the scheduler is stale when the sweep has not run for this long.
+ONS_SCHEDULER_STALE_SECONDS = env.float("ONS_SCHEDULER_STALE_SECONDS", default=180.0)
+# An incident closes (one digest email) after delivery has been healthy for this long.
+ONS_INCIDENT_QUIET_SECONDS = env.float("ONS_INCIDENT_QUIET_SECONDS", default=300.0)
+
+CELERY_BEAT_SCHEDULE = {
+    "queued-email-sweep": {"task": "core.tasks.queued_email_sweep_task", "schedule": 60.0},
+    "ons-notification-sweep": {
+        "task": "notifications.tasks.ons_notification_sweep_task",
+        "schedule": ONS_SWEEP_SECONDS,
+    },
+    "panel-vote-reminders": {"task": "panel.tasks.vote_reminders_task", "schedule": 60.0 * 60},
+    "transparency-access-periods": {"task": "transparency.tasks.access_periods_task", "schedule": 60.0 * 60},
+}
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {

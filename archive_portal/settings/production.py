@@ -8,6 +8,7 @@ from .base import (
     LOGGING,
     MAX_REQUEST_BYTES,
     MAX_UPLOAD_BYTES,
+    ONS_NOTIFY_EMAIL,
     SECRET_KEY,
     TRUSTED_PROXY_COUNT,
     env,
@@ -27,6 +28,19 @@ if MAX_REQUEST_BYTES <= MAX_UPLOAD_BYTES:
     raise ImproperlyConfigured(
         "MAX_REQUEST_BYTES must be larger than MAX_UPLOAD_BYTES: a request carries one file and the form "
         "around it (leave MAX_REQUEST_BYTES unset for MAX_UPLOAD_BYTES + 1 MB)."
+    )
+
+#: Domains reserved for examples and tests (RFC 2606, RFC 6761): mail to them never reaches ONS.
+_RESERVED_DOMAINS = ("example", "example.com", "example.net", "example.org", "invalid", "test", "localhost")
+_ons_domain = ONS_NOTIFY_EMAIL.rpartition("@")[2].lower().rstrip(".")
+if ONS_NOTIFY_EMAIL and (
+    "@" not in ONS_NOTIFY_EMAIL
+    or any(_ons_domain == d or _ons_domain.endswith("." + d) for d in _RESERVED_DOMAINS)
+    or ".example." in f".{_ons_domain}."
+):
+    raise ImproperlyConfigured(
+        f"ONS_NOTIFY_EMAIL is {ONS_NOTIFY_EMAIL!r}, a placeholder that can never reach ONS: set it to the "
+        "address ONS gave for access instructions, or leave it empty and use ONS_WEBHOOK_URL."
     )
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

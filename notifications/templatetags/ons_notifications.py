@@ -4,23 +4,23 @@ from django import template
 from django.db import DatabaseError
 
 from core.text import one_line_escaped
-from notifications.selectors import ons_failed_count_for
+from notifications.selectors import StaffBanner, ons_staff_banner_for
 
 register = template.Library()
 logger = logging.getLogger(__name__)
 
 
 @register.simple_tag(takes_context=True)
-def ons_failed_count(context) -> int:
-    """Failed ONS notifications, for the staff banner: one count for staff, no query for others.
+def ons_staff_banner(context) -> StaffBanner | None:
+    """What the staff banner says about delivery to ONS: for staff only, no query for others.
     Never breaks the page it sits on (the 500 page included)."""
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     try:
-        return ons_failed_count_for(user)
+        return ons_staff_banner_for(user)
     except DatabaseError:
-        logger.warning("ONS banner: could not count failed notifications", exc_info=True)
-        return 0
+        logger.warning("ONS banner: could not read the delivery health", exc_info=True)
+        return None
 
 
 @register.filter

@@ -21,7 +21,7 @@ from core.models import QueuedEmail
 from deposits import services as deposits_services
 from deposits.models import SensitiveUse
 from notifications.models import OnsNotification
-from notifications.services import ons_notification_deliver
+from notifications.services import ons_incidents_review, ons_notification_deliver
 from panel import services as panel_services
 from panel.services import application_revoke
 from tests.factories.accounts import ResearcherFactory, StaffFactory
@@ -150,13 +150,19 @@ def _use_conditions_change():
     )
 
 
-def _ons_failed(settings):
+def _ons_incident_opened(settings):
     settings.ONS_NOTIFY_EMAIL = ""
     settings.ONS_WEBHOOK_URL = "http://127.0.0.1:9/ons"  # nothing listens: the delivery fails
     settings.ONS_WEBHOOK_SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-    settings.ONS_RETRY_DELAYS = []
+    settings.ONS_RETRY_DELAYS = []  # no retry window: the first failure fails the notification
     decision = decision_record_for_test(application=OnsApplicationFactory())
     ons_notification_deliver(notification_id=OnsNotification.objects.get(decision=decision).pk)
+
+
+def _ons_incident_closed(settings):
+    _ons_incident_opened(settings)
+    settings.ONS_INCIDENT_QUIET_SECONDS = 0
+    ons_incidents_review()
 
 
 def _ons_notification(settings):
@@ -250,7 +256,8 @@ DRIVERS = {
     "applications/withdrawn": _withdrawn,
     "deposits/awaiting_approval": _awaiting_approval,
     "deposits/use_conditions_change_proposed": _use_conditions_change,
-    "notifications/ons_failed": _ons_failed,
+    "notifications/ons_incident_opened": _ons_incident_opened,
+    "notifications/ons_incident_closed": _ons_incident_closed,
     "notifications/ons_notification": _ons_notification,
     "notifications/access_revoked": _access_revoked,
     "panel/review_opened": _review_opened,
@@ -280,7 +287,8 @@ DESTINATIONS = {
     "applications/withdrawn": {"applications:detail"},
     "deposits/awaiting_approval": {"deposits:staff_approve"},
     "deposits/use_conditions_change_proposed": {"deposits:staff_change_approve"},
-    "notifications/ons_failed": {"notifications:detail"},
+    "notifications/ons_incident_opened": {"notifications:log"},
+    "notifications/ons_incident_closed": {"notifications:log", "notifications:detail"},
     "notifications/ons_notification": set(),
     "notifications/access_revoked": {"applications:detail"},
     "panel/review_opened": {"panel:review"},

@@ -22,7 +22,14 @@ from django.urls import reverse
 
 from tests.celery_support import free_port
 from tests.factories.accounts import PASSWORD
-from tests.production_support import ROOT, get, gunicorn_server, production_env, server_database_url
+from tests.production_support import (
+    ROOT,
+    get,
+    gunicorn_server,
+    production_env,
+    run_with_production_settings,
+    server_database_url,
+)
 
 PAGES = [
     "/",
@@ -220,3 +227,32 @@ def test_sign_in_sign_up_and_reset_work_in_production_while_redis_is_unreachable
     noted = AuditEvent.objects.filter(action=CoreAuditAction.RATE_LIMIT_UNAVAILABLE)
     assert [event.data["scope"] for event in noted] == ["login"]
     assert "Internal Server Error" not in (tmp_path / "gunicorn.log").read_text()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "srs-access@ons.example.gov.uk",
+        "access@example.org",
+        "ons@srs.test",
+        "ons@ons.demo.invalid",
+        "ons@localhost",
+        "not-an-address",
+    ],
+)
+def test_production_refuses_a_placeholder_ons_email_address(address):
+    result = run_with_production_settings("import django; django.setup()", ONS_NOTIFY_EMAIL=address)
+    assert result.returncode != 0
+    assert "ONS_NOTIFY_EMAIL" in result.stderr
+    assert "placeholder" in result.stderr
+
+
+def test_production_starts_with_a_real_ons_address_or_none():
+    for address in ("srs.access@ons.gov.uk", None):
+        result = run_with_production_settings(
+            "import django; django.setup(); from django.conf import settings; "
+            "print(repr(settings.ONS_NOTIFY_EMAIL))",
+            ONS_NOTIFY_EMAIL=address,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == repr(address or "")

@@ -6,10 +6,32 @@ from notifications.checks import ons_channels_check
 from notifications.tasks import ons_notification_deliver_task, ons_notification_sweep_task
 
 
-def test_the_sweep_runs_every_minute_from_beat():
+def test_the_sweep_runs_every_five_seconds_from_beat():
     entry = django_settings.CELERY_BEAT_SCHEDULE["ons-notification-sweep"]
     assert entry["task"] == ons_notification_sweep_task.name
-    assert entry["schedule"] == 60.0
+    assert entry["schedule"] == django_settings.ONS_SWEEP_SECONDS == 5.0
+
+
+def test_ons_delivery_email_and_housekeeping_have_their_own_queues():
+    from archive_portal.celery import app
+    from core.tasks import queued_email_send_task, queued_email_sweep_task
+
+    router = app.amqp.router
+    route = lambda task: router.route({}, task.name)["queue"].name  # noqa: E731 (a one-line lookup)
+    assert route(ons_notification_deliver_task) == "ons"
+    assert route(queued_email_send_task) == "email"
+    assert route(ons_notification_sweep_task) == "housekeeping"
+    assert route(queued_email_sweep_task) == "housekeeping"
+    assert set(django_settings.WORKER_QUEUES) == {"ons", "email", "housekeeping"}
+
+
+def test_the_timeout_waits_thirty_seconds_for_ons_and_the_lease_outlasts_an_attempt():
+    s = django_settings
+    assert s.ONS_WEBHOOK_TIMEOUT == 30.0  # Standard Webhooks: receivers answer within 15 to 30 s
+    assert (
+        ons_notification_deliver_task.soft_time_limit > s.ONS_WEBHOOK_CONNECT_TIMEOUT + s.ONS_WEBHOOK_TIMEOUT
+    )
+    assert ons_notification_deliver_task.time_limit < s.ONS_LEASE_SECONDS
 
 
 def test_celery_is_configured_for_at_least_once_delivery():

@@ -128,7 +128,9 @@ def test_broker_down_at_commit_then_the_sweep_delivers(live_celery, receiver, pr
     assert [d.webhook_id for d in receiver.deliveries] == [notification.webhook_id]
 
 
-def test_worker_killed_mid_delivery_is_delivered_after_restart_under_one_id(live_celery, receiver):
+def test_worker_killed_mid_delivery_is_delivered_after_restart_under_one_id(
+    live_celery, receiver, client_for, staff
+):
     worker = live_celery
     receiver.hold_next = True
     decision = decision_record_for_test(application=OnsApplicationFactory())
@@ -150,7 +152,11 @@ def test_worker_killed_mid_delivery_is_delivered_after_restart_under_one_id(live
     ids = [d.webhook_id for d in receiver.for_reference(decision.application.reference)]
     assert set(ids) == {notification.webhook_id}  # one distinct id, however many copies
     lost = notification.delivery_attempts.get(number=1)
+    assert lost.outcome == "unknown"
     assert "worker stopped" in lost.error
+    # Issue 16, acceptance 2: the staff log says what happened to the attempt ONS may have had.
+    page = client_for(staff).get(reverse("notifications:detail", args=[notification.pk])).content.decode()
+    assert "Outcome unknown — resent with the same id" in page
 
 
 def test_400_fails_at_once_alerts_staff_and_resend_delivers(

@@ -82,7 +82,8 @@ def test_a_line_break_in_an_organisation_adds_no_researcher_to_what_ons_is_sent(
     assert researcher["organisation"] == one_line_clean(FORGED)
     assert researcher["organisation"].startswith("University of Leeds ")
     assert not {"\r", "\n"} & set(researcher["organisation"])
-    assert researcher["email"] == application.lead.email
+    assert "email" not in researcher  # ONS identifies researchers by accreditation, never by address
+    assert application.lead.email not in body
     assert researcher["role"] == "lead"
     assert "attached JSON file is the authority" in body
 
@@ -102,7 +103,10 @@ def test_every_value_in_the_ons_email_stays_on_its_line_shown_escaped(ons_by_ema
         "Conditions:       No linkage.\\u000d\\u000a- Mallory Evil <mallory@evil.example> also needs access."
         in (lines)
     )
-    assert "  Title:                  Moving On\\u202e study\\u200b" in lines
+    # The deposit's title is put under the one-line policy in the JSON, like every researcher value.
+    clean_title = one_line_clean("Moving On\u202e study\u200b")
+    assert payload["data"]["deposits"][0]["title"] == clean_title
+    assert "  Title:                  " + clean_title in lines
     assert payload["data"]["researchers"][0]["accreditation_number"] == "ARN-1[2J"
     assert "  Accreditation number:   ARN-1[2J" in lines
     for character in ("\r", "\x07", "\x1b", "\u202e", "\u200b"):
@@ -127,8 +131,11 @@ def test_access_end_and_revocation_tell_ons_the_team_the_decision_recorded(ons_b
     for application, notification in ((ended, expired), (revoked, withdrawn)):
         researchers = notification.payload["data"]["researchers"]
         recorded = application.decision.team
-        assert [r["email"] for r in researchers] == [m["email"] for m in recorded]
-        assert [r["role"] for r in researchers] == ["lead", "researcher"]
-        assert [r["organisation"] for r in researchers] == ["University of Bristol"] * 2
+        # What ONS needs to find its own record: each accreditation number and role, as decided.
+        assert [r["accreditation_number"] for r in researchers] == [
+            m["accreditation_number"] for m in recorded
+        ]
+        assert [r["role"] for r in researchers] == ["lead", "co_applicant"]
+        assert all(set(r) == {"role", "accreditation_number"} for r in researchers)
         assert "ARN-CHANGED" not in json.dumps(notification.payload)
         assert "Moved On Ltd" not in json.dumps(notification.payload)

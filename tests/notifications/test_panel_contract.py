@@ -60,7 +60,8 @@ def test_the_panels_decision_record_writes_the_ons_rows_and_dispatches_on_commit
     assert data["outcome"] == "approved_with_conditions"
     assert data["conditions"] == "Outputs checked twice."
     assert data["access_end"] == decision.access_end.isoformat()
-    assert data["researchers"][0]["email"] == application.lead.email
+    assert data["researchers"][0]["name"] == application.lead.full_name
+    assert data["researchers"][0]["role"] == "lead"
     assert len(callbacks) >= 1  # the delivery dispatch is among the decision's on-commit work
 
 

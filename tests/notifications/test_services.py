@@ -11,10 +11,11 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from applications.enums import ApplicationStatus
+from applications.models import Application
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.models import AuditEvent, QueuedEmail
 from notifications.enums import NotificationsAuditAction, OnsChannel, OnsEventType, OnsNotificationStatus
-from notifications.models import OnsDeliveryAttempt, OnsNotification
+from notifications.models import OnsDeliveryAttempt, OnsIncident, OnsNotification
 from notifications.services import (
     ons_body,
     ons_notification_claim,
@@ -91,18 +92,22 @@ def test_decision_rolled_back_leaves_no_notification(ons_settings, django_captur
 def test_payload_carries_exactly_the_agreed_facts(ons_settings):
     deposit = OnsDepositFactory(datasets=["X1", "X2"])
     application = OnsApplicationFactory(deposits=[deposit])
+    Application.objects.filter(pk=application.pk).update(ons_project_reference="2001234")
     decision = decision_record_for_test(
         application=application, outcome=DecisionOutcome.APPROVED_WITH_CONDITIONS, conditions="No linkage."
     )
     payload = OnsNotification.objects.get(decision=decision, channel=OnsChannel.WEBHOOK).payload
-    assert set(payload) == {"type", "timestamp", "data"}
+    assert set(payload) == {"type", "timestamp", "schema_version", "data"}
     assert payload["type"] == "access.approved"
+    assert payload["schema_version"] == "2"
     data = payload["data"]
     assert set(data) == {
         "sequence",
         "application_reference",
+        "ons_project_reference",
+        "project_title",
         "outcome",
-        "decided_at",
+        "occurred_at",
         "conditions",
         "access_start",
         "access_end",
@@ -111,6 +116,8 @@ def test_payload_carries_exactly_the_agreed_facts(ons_settings):
     }
     assert data["sequence"] == 1
     assert data["application_reference"] == application.reference
+    assert data["ons_project_reference"] == "2001234"
+    assert data["project_title"] == application.title
     assert data["outcome"] == "approved_with_conditions"
     assert data["conditions"] == "No linkage."
     assert data["access_start"] == application.access_start.isoformat()
@@ -121,13 +128,15 @@ def test_payload_carries_exactly_the_agreed_facts(ons_settings):
     profile = application.lead.researcher_profile
     assert lead == {
         "name": application.lead.full_name,
-        "email": application.lead.email,
         "organisation": profile.organisation,
-        "accreditation_number": profile.accreditation_number,
-        "accreditation_expires_on": profile.accreditation_expires_on.isoformat(),
         "role": "lead",
+        "team_role": "lead",
+        "accreditation_number": profile.accreditation_number,
+        "accreditation_status": profile.accreditation_status,
+        "accreditation_expires_on": profile.accreditation_expires_on.isoformat(),
     }
-    assert data["researchers"][1]["role"] == "researcher"
+    assert data["researchers"][1]["role"] == "co_applicant"
+    assert data["researchers"][1]["team_role"] == "researcher"
     assert data["deposits"] == [
         {
             "reference": deposit.reference,
@@ -135,18 +144,36 @@ def test_payload_carries_exactly_the_agreed_facts(ons_settings):
             "srs_dataset_ids": [f"SRS-{deposit.reference}-X1", f"SRS-{deposit.reference}-X2"],
         }
     ]
-    text = json.dumps(payload)
-    for private in (application.lay_summary, application.public_benefit, "rationale", "invited-"):
-        assert private not in text
+    assert "@" not in json.dumps(payload)  # no email address, in any event
 
 
-def test_rejection_is_access_rejected_without_period_or_conditions(ons_settings):
+def test_rejection_carries_only_what_ons_needs_to_match_its_record(ons_settings):
     decision = decision_record_for_test(application=OnsApplicationFactory(), outcome=DecisionOutcome.REJECTED)
     payload = OnsNotification.objects.filter(decision=decision).first().payload
     assert payload["type"] == "access.rejected"
-    assert payload["data"]["outcome"] == "rejected"
-    assert payload["data"]["access_start"] is None
-    assert payload["data"]["access_end"] is None
+    data = payload["data"]
+    assert data["outcome"] == "rejected"
+    assert set(data) == {
+        "sequence",
+        "application_reference",
+        "ons_project_reference",
+        "outcome",
+        "occurred_at",
+        "researchers",
+    }
+    team = decision.team
+    assert data["researchers"] == [
+        {
+            "role": "lead" if m["role"] == "lead" else "co_applicant",
+            "accreditation_number": m["accreditation_number"],
+        }
+        for m in team
+    ]
+    text = json.dumps(payload)
+    assert "@" not in text
+    for member in team:
+        assert member["name"] not in text
+        assert member["email"] not in text
 
 
 def test_no_channel_configured_refuses_the_decision_with_a_clear_message(settings):
@@ -223,22 +250,27 @@ def test_retryable_answer_schedules_the_next_attempt_from_the_table(ons_settings
     assert ons_notification_claim(notification_id=notification.pk) is None
 
 
-def test_schedule_used_up_fails_and_alerts_staff(ons_settings, receiver):
+def test_retry_window_used_up_fails_each_and_staff_get_one_email_for_all(ons_settings, receiver):
     ons_settings.ONS_NOTIFY_EMAIL = ""
-    ons_settings.ONS_RETRY_DELAYS = [0, 0]
+    ons_settings.ONS_RETRY_DELAYS = [0, 0]  # a window of no time: the first failure is the last
     receiver.script = [500, 502, 504]
-    decision = decision_record_for_test(application=OnsApplicationFactory())
-    notification = OnsNotification.objects.get(decision=decision)
-    for _ in range(3):
+    decisions = [decision_record_for_test(application=OnsApplicationFactory()) for _ in range(3)]
+    notifications = [OnsNotification.objects.get(decision=d) for d in decisions]
+    for notification in notifications:
         ons_notification_deliver(notification_id=notification.pk)
-    notification.refresh_from_db()
-    assert notification.status == Status.FAILED
-    assert notification.attempts == 3
-    assert list(notification.delivery_attempts.values_list("status_code", flat=True)) == [500, 502, 504]
-    alert = QueuedEmail.objects.get(topic="notifications/ons_failed")
+    for notification in notifications:
+        notification.refresh_from_db()
+        assert notification.status == Status.FAILED
+        assert notification.attempts == 1
+        assert notification.incident is not None
+    assert [d.answered for d in receiver.deliveries] == [500, 502, 504]
+    # Three failures, one incident, one email (not one per notification).
+    assert OnsIncident.objects.count() == 1
+    (alert,) = QueuedEmail.objects.filter(topic__startswith="notifications/ons_incident")
+    assert alert.topic == "notifications/ons_incident_opened"
     assert alert.to == [ons_settings.STAFF_ALERT_EMAIL]
-    assert decision.application.reference in alert.subject
-    assert AuditEvent.objects.filter(action=NotificationsAuditAction.FAILED).count() == 1
+    assert decisions[0].application.reference in alert.body
+    assert AuditEvent.objects.filter(action=NotificationsAuditAction.FAILED).count() == 3
 
 
 def test_claim_skips_a_row_another_worker_holds_and_takes_over_an_expired_lease(ons_settings):
@@ -257,6 +289,8 @@ def test_claim_skips_a_row_another_worker_holds_and_takes_over_an_expired_lease(
     assert again is not None
     assert again[1].number == 2
     lost = OnsDeliveryAttempt.objects.get(notification=notification, number=1)
+    assert lost.outcome == "unknown"
+    assert lost.get_outcome_display() == "Outcome unknown — resent with the same id"
     assert "worker stopped" in lost.error
 
 

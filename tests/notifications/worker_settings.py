@@ -6,3 +6,11 @@ from archive_portal.settings.base import EMAIL_CONFIG
 from archive_portal.settings.test import *  # noqa: F403 (extends the test settings)
 
 EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+
+# Beat started by the tests sends only the two outbox sweeps: the hourly reminders and the end of
+# access periods would act on the other tests' rows.
+CELERY_BEAT_SCHEDULE = {
+    name: entry
+    for name, entry in CELERY_BEAT_SCHEDULE.items()  # noqa: F405 (from the test settings)
+    if name in {"ons-notification-sweep", "queued-email-sweep"}
+}

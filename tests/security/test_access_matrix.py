@@ -148,6 +148,7 @@ EXPECTED: dict[str, Row] = {
     "applications:submit": team_only(post="200"),  # refused on the form: the draft is not ready
     "applications:resubmit": team_only(post="200"),  # under review, not queried: refused on the form
     "applications:withdraw": team_only(post="302*"),
+    "applications:ons_reference": team_only(post="302*"),
     "applications:version": team_only(),
     "applications:queries": team_only(),
     "applications:query_answer": team_only(post="200"),  # under review, not queried: refused on the form
@@ -175,6 +176,7 @@ EXPECTED: dict[str, Row] = {
     "notifications:log": staff_only(),
     "notifications:detail": staff_only(),
     "notifications:resend": staff_only(get="405", post="302"),  # delivered already: nothing to resend
+    "notifications:endpoint_enable": staff_only(get="405", post="302"),  # in use: nothing to re-enable
     "notifications:revoke": staff_only(post="302*"),
     # --- oversight (staff)
     "transparency:dashboard": staff_only(),
@@ -215,6 +217,7 @@ ARGS = {
     "applications:submit": lambda w: {"pk": w.draft.pk},
     "applications:resubmit": lambda w: {"pk": w.review.pk},
     "applications:withdraw": lambda w: {"pk": w.draft.pk},
+    "applications:ons_reference": lambda w: {"pk": w.draft.pk},
     "applications:version": lambda w: {"pk": w.review.pk, "number": 1},
     "applications:queries": lambda w: {"pk": w.review.pk},
     "applications:query_answer": lambda w: {"pk": w.review.pk, "query_pk": w.query.pk},
@@ -233,6 +236,7 @@ ARGS = {
     "panel:staff_member_chair": lambda w: {"pk": w.membership.pk},
     "notifications:detail": lambda w: {"pk": w.notification.pk},
     "notifications:resend": lambda w: {"pk": w.notification.pk},
+    "notifications:endpoint_enable": lambda w: {"pk": w.notification.endpoint_id},
     "transparency:page": lambda w: {"slug": "privacy"},
     "transparency:page_history": lambda w: {"slug": "privacy"},
     "transparency:page_version": lambda w: {"slug": "privacy", "number": 1},
@@ -280,6 +284,7 @@ POST_BODIES = {
     },
     "applications:member_invite": lambda w: {"email": "second@example.org", "role": "researcher"},
     "applications:withdraw": lambda w: {"reason": "We found the answer elsewhere."},
+    "applications:ons_reference": lambda w: {"ons_project_reference": "2004417"},
     "applications:query_answer": lambda w: {"answer": "To model school moves."},
     "panel:vote": lambda w: {
         "project_vote": "reject",

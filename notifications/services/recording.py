@@ -1,0 +1,174 @@
+"""Recording events: one OnsNotification row per configured channel, in the transaction of the event
+(a decision, a revocation, the end of an access period), dispatched only once it commits. The body
+is built by notifications.contract and fixed here; every attempt sends it as stored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from applications.models import Application
+from core.errors import DomainError
+from core.services import audit_record
+
+from .. import contract
+from ..enums import NotificationsAuditAction, OnsChannel, OnsEventType
+from ..models import OnsEndpoint, OnsNotification
+
+#: Decision outcomes (panel.enums.DecisionOutcome values) and the event ONS is sent for each.
+DECISION_EVENTS = {
+    "approved": OnsEventType.APPROVED,
+    "approved_with_conditions": OnsEventType.APPROVED,
+    "rejected": OnsEventType.REJECTED,
+}
+
+
+def ons_channels_configured() -> list[tuple[str, str]]:
+    """The channels ONS is told on, each with its target, from settings."""
+    channels = []
+    if settings.ONS_WEBHOOK_URL:
+        channels.append((OnsChannel.WEBHOOK, settings.ONS_WEBHOOK_URL))
+    if settings.ONS_NOTIFY_EMAIL:
+        channels.append((OnsChannel.EMAIL, settings.ONS_NOTIFY_EMAIL))
+    return channels
+
+
+def ons_endpoint_for(*, channel: str, target: str) -> OnsEndpoint:
+    """The endpoint row of a channel's target, created the first time it is used."""
+    endpoint, _ = OnsEndpoint.objects.get_or_create(channel=channel, target=target)
+    return endpoint
+
+
+def _enqueue(
+    *,
+    application: Application,
+    team: list[dict],
+    event_type: str,
+    outcome: str,
+    occurred_at: datetime,
+    conditions: str = "",
+    access_start=None,
+    access_end=None,
+    decision=None,
+    revocation=None,
+) -> list[OnsNotification]:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ONS notifications are recorded inside the transaction of their event.")
+    channels = ons_channels_configured()
+    if not channels:
+        raise DomainError(
+            "ONS cannot be told: no notification channel is configured (set ONS_WEBHOOK_URL and "
+            "ONS_WEBHOOK_SECRET, or ONS_NOTIFY_EMAIL). Nothing was recorded."
+        )
+    # Every event of an application locks it first, so sequence numbers never collide.
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    sequence = (app.ons_notifications.aggregate(last=Max("sequence"))["last"] or 0) + 1
+    payload = contract.payload_build(
+        event_type=event_type,
+        sequence=sequence,
+        occurred_at=occurred_at,
+        application_reference=app.reference,
+        ons_project_reference=app.ons_project_reference,
+        project_title=app.title,
+        team=team,
+        datasets=[]
+        if event_type == OnsEventType.REJECTED
+        else contract.dataset_entries(app.deposits.prefetch_related("srs_datasets")),
+        outcome=outcome,
+        conditions=conditions,
+        access_start=access_start,
+        access_end=access_end,
+    )
+    now = timezone.now()
+    notifications = [
+        OnsNotification.objects.create(
+            application=app,
+            decision=decision,
+            revocation=revocation,
+            event_type=event_type,
+            channel=channel,
+            sequence=sequence,
+            target=target,
+            endpoint=ons_endpoint_for(channel=channel, target=target),
+            payload=payload,
+            next_attempt_at=now,
+        )
+        for channel, target in channels
+    ]
+    audit_record(
+        actor=None,
+        action=NotificationsAuditAction.QUEUED,
+        target=app,
+        data={"event": event_type, "sequence": sequence, "notifications": [n.pk for n in notifications]},
+    )
+    ons_notifications_dispatch_on_commit(ids=[n.pk for n in notifications])
+    return notifications
+
+
+def ons_notifications_dispatch_on_commit(*, ids: list[int]) -> None:
+    """Hand the ids to the delivery task once the transaction commits. A broker error then is
+    logged, not raised: the rows stay pending and the sweep sends them."""
+    from ..tasks import ons_notification_deliver_task  # inline: tasks imports this package
+
+    def dispatch():
+        for notification_id in ids:
+            ons_notification_deliver_task.delay(notification_id)
+
+    transaction.on_commit(dispatch, robust=True)
+
+
+def ons_notifications_enqueue_for_decision(*, decision) -> list[OnsNotification]:
+    """Write one OnsNotification row per configured channel for ``decision`` inside the caller's
+    transaction, and dispatch delivery only on commit."""
+    event_type = DECISION_EVENTS[decision.outcome]
+    approved = event_type == OnsEventType.APPROVED
+    return _enqueue(
+        application=decision.application,
+        team=decision.team,
+        event_type=event_type,
+        outcome=decision.outcome,
+        occurred_at=decision.decided_at,
+        conditions=decision.conditions if approved else "",
+        access_start=decision.access_start if approved else None,
+        access_end=decision.access_end if approved else None,
+        decision=decision,
+    )
+
+
+def ons_notifications_enqueue_for_access_end(*, application: Application) -> list[OnsNotification]:
+    """Tell ONS that an approved application's access period has ended (``access.expired``). The
+    caller moves the application to *access ended* in the same transaction. The researchers are
+    the team the decision recorded."""
+    decision = application.decision
+    return _enqueue(
+        application=application,
+        team=decision.team,
+        event_type=OnsEventType.EXPIRED,
+        outcome="expired",
+        occurred_at=timezone.now(),
+        access_start=decision.access_start,
+        access_end=decision.access_end or timezone.localdate(),
+        decision=None,
+    )
+
+
+def ons_notifications_enqueue_for_revocation(*, revocation) -> list[OnsNotification]:
+    """Tell ONS that an approved application's access was revoked (``access.revoked``), in the
+    panel's revocation transaction (notifications/receivers.py). The researchers are the team the
+    decision recorded."""
+    app = revocation.application
+    decision = getattr(app, "decision", None)
+    return _enqueue(
+        application=app,
+        team=decision.team if decision is not None else [],
+        event_type=OnsEventType.REVOKED,
+        outcome="revoked",
+        occurred_at=revocation.revoked_at,
+        access_start=getattr(decision, "access_start", None),
+        access_end=timezone.localdate(),
+        revocation=revocation,
+    )
