@@ -11,8 +11,11 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 
 
+WORKERS = ("worker-ons", "worker-email", "worker-housekeeping")
+
+
 def test_compose_has_the_full_stack():
-    assert {"postgres", "redis", "web", "worker", "beat", "mailpit"} <= set(SERVICES)
+    assert {"postgres", "redis", "web", *WORKERS, "beat", "mailpit"} <= set(SERVICES)
     assert any("postgres" in volume for volume in SERVICES["postgres"]["volumes"])
 
 
@@ -31,15 +34,41 @@ def test_each_django_service_names_a_module_that_exists():
     assert "archive_portal.wsgi:application" in web
     assert _module_exists("archive_portal.wsgi")
     assert "manage.py migrate" in web
-    for name in ("worker", "beat"):
+    for name in (*WORKERS, "beat"):
         command = SERVICES[name]["command"]
         assert command[:3] == ["celery", "-A", "archive_portal"]
-        assert command[3] == name
+        assert command[3] == name.partition("-")[0]
         assert _module_exists("archive_portal.celery")
 
 
+def test_each_queue_has_its_own_worker_and_every_routed_queue_is_taken(settings):
+    taken = {}
+    for name in WORKERS:
+        command = SERVICES[name]["command"]
+        queues = command[command.index("--queues") + 1].split(",")
+        taken[name] = queues
+    assert taken == {
+        "worker-ons": ["ons"],
+        "worker-email": ["email"],
+        "worker-housekeeping": ["housekeeping"],
+    }
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} == set(settings.WORKER_QUEUES)
+    assert set(settings.WORKER_QUEUES) == {q for queues in taken.values() for q in queues}
+
+
+def test_the_web_process_is_health_checked_so_a_stopped_scheduler_is_noticed():
+    check = " ".join(SERVICES["web"]["healthcheck"]["test"])
+    assert "/healthz" in check
+
+
+def test_no_placeholder_address_for_ons_is_guessed():
+    value = SERVICES["web"]["environment"]["ONS_NOTIFY_EMAIL"]
+    assert _compose_default(value) == ""
+
+
 def test_web_worker_and_beat_share_image_and_settings():
-    django_services = [SERVICES[name] for name in ("web", "worker", "beat")]
+    django_services = [SERVICES[name] for name in ("web", *WORKERS, "beat")]
     assert len({str(s.get("build")) for s in django_services}) == 1
     assert len({s.get("image") for s in django_services}) == 1
     environments = [s["environment"] for s in django_services]
