@@ -99,6 +99,9 @@ class Receiver:
     down: bool = False
     #: Seconds every signed delivery waits before it is answered (a slow ONS).
     delay: float = 0.0
+    #: What an answer that is not 2xx says (its body), and headers every answer carries (Retry-After).
+    error_body: bytes = b""
+    answer_headers: dict = field(default_factory=dict)
     keep_alive: bool = False
     ping_url: str = ""
     pings: dict[str, float] = field(default_factory=dict)
@@ -209,13 +212,20 @@ class Receiver:
                 )
             )
             self.arrived.notify_all()
-        _answer(request, status)
+        body = self.error_body if status >= 400 else b""
+        _answer(request, status, body=body, headers=self.answer_headers)
 
 
-def _answer(request: BaseHTTPRequestHandler, status: int) -> None:
+def _answer(
+    request: BaseHTTPRequestHandler, status: int, *, body: bytes = b"", headers: dict | None = None
+) -> None:
     request.send_response(status)
-    request.send_header("Content-Length", "0")
+    for name, value in (headers or {}).items():
+        request.send_header(name, value)
+    request.send_header("Content-Length", str(len(body)))
     request.end_headers()
+    if body:
+        request.wfile.write(body)
     request.wfile.flush()
 
 
