@@ -4,7 +4,6 @@ rule, writes the change and its audit event (and any email) in one transaction."
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError

@@ -25,8 +25,8 @@ from .forms import (
     AttachmentForm,
     ConfirmForm,
     MemberInviteForm,
-    QueryAnswerForm,
     OnsProjectReferenceForm,
+    QueryAnswerForm,
     WithdrawForm,
     section_form_class,
 )

@@ -51,6 +51,13 @@ def test_production_settings_refuse_a_request_limit_below_the_file_limit():
     assert "MAX_REQUEST_BYTES must be larger than MAX_UPLOAD_BYTES" in result.stderr
 
 
+#: A channel to ONS: production has none by default, and the checks refuse a portal without one.
+ONS_CHANNEL = {
+    "ONS_WEBHOOK_URL": "https://ons-webhook.internal/access-instructions",
+    "ONS_WEBHOOK_SECRET": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+}
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = run_django(
         "check",
@@ -59,9 +66,18 @@ def test_check_deploy_is_clean_with_production_settings():
         "WARNING",
         SECRET_KEY=GOOD_SECRET,
         ALLOWED_HOSTS="portal.example.org",
+        **ONS_CHANNEL,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_refuses_production_without_a_channel_to_ons():
+    result = run_django(
+        "check", "--deploy", SECRET_KEY=GOOD_SECRET, ALLOWED_HOSTS="portal.example.org", ONS_NOTIFY_EMAIL=""
+    )
+    assert result.returncode != 0
+    assert "notifications.E001" in result.stdout + result.stderr
 
 
 def test_embedded_default_needs_no_server():
