@@ -373,7 +373,26 @@ def private_redis(tmp_path_factory):
 # --- The Celery worker -----------------------------------------------------------------------------
 
 
-class Worker:
+class _Subprocess:
+    """What the worker and beat share: a process group of their own, stopped warm then hard."""
+
+    process: subprocess.Popen | None
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+
+    def ensure_running(self):
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+
+
+class Worker(_Subprocess):
     """A real ``celery worker`` subprocess (prefork) with ``env``, logging to ``log_dir``, taking
     ``queues`` (all three by default, as one small install would). The tests run 2 processes;
     scripts/bench chooses ``concurrency``, loads its baseline task module with ``include`` and names
@@ -445,21 +464,8 @@ class Worker:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
 
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
 
-    def ensure_running(self):
-        if self.process is None or self.process.poll() is not None:
-            self.start()
-
-
-class Beat:
+class Beat(_Subprocess):
     """A real ``celery beat`` subprocess with ``env``: it sends the schedule's tasks to the broker
     (the ONS sweep every ONS_SWEEP_SECONDS), as in production."""
 
@@ -496,19 +502,6 @@ class Beat:
         )
         if self.process.poll() is not None:
             raise RuntimeError(f"Beat exited:\n{log.read_text()[-3000:]}")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-
-    def ensure_running(self):
-        if self.process is None or self.process.poll() is not None:
-            self.start()
 
 
 def worker_environment(*, database_url: str, redis_url: str, smtp_port: int, ons: dict) -> dict:

@@ -4,8 +4,10 @@
 application, move it to approved or rejected, create the Decision, enqueue the ONS notifications,
 all in one transaction) without the panel's votes and quorum, which these tests are not about."""
 
+import threading
+
 import factory
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from applications.enums import ApplicationStatus, MemberRole, MemberStatus
@@ -90,3 +92,26 @@ def decision_record_for_test(
         )
         ons_notifications_enqueue_for_decision(decision=decision)
     return decision
+
+
+def decisions_recorded_in_threads(applications, *, threads: int = 8) -> None:
+    """Approve each application, from ``threads`` threads at once (each its own connection), as
+    the panel's chairs would; raises the first error any thread met."""
+    errors = []
+
+    def decide(batch):
+        try:
+            for application in batch:
+                decision_record_for_test(application=application)
+        except Exception as exc:  # raised below, in the caller's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=decide, args=(applications[i::threads],)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if errors:
+        raise errors[0]

@@ -6,12 +6,10 @@ receiver that verifies every signature; the SMTP sink. Nothing under test is pat
 
 The figures each test measures are printed (``-s`` shows them)."""
 
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +29,12 @@ from tests.celery_support import (
     worker_environment,
 )
 from tests.factories.applications import ApplicationFactory
-from tests.factories.notifications import OnsApplicationFactory, OnsDepositFactory, decision_record_for_test
+from tests.factories.notifications import (
+    OnsApplicationFactory,
+    OnsDepositFactory,
+    decision_record_for_test,
+    decisions_recorded_in_threads,
+)
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.xdist_group("celery_worker")]
 Status = OnsNotificationStatus
@@ -86,32 +89,12 @@ def stack(production_processes, private_redis, receiver, smtp_sink, settings, tr
     app.conf.update(saved)
 
 
-def _decide_in_threads(applications, threads: int = 8) -> None:
-    errors = []
-
-    def decide(batch):
-        try:
-            for application in batch:
-                decision_record_for_test(application=application)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=decide, args=(applications[i::threads],)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert errors == []
-
-
 def test_acceptance_1_ons_down_for_two_minutes_during_100_decisions_all_arrive_within_30_s_of_its_return(
     stack, receiver
 ):
     receiver.down = True
     deposit = OnsDepositFactory()
-    _decide_in_threads([OnsApplicationFactory(team=False, deposits=[deposit]) for _ in range(100)])
+    decisions_recorded_in_threads([OnsApplicationFactory(team=False, deposits=[deposit]) for _ in range(100)])
     ids = {n.webhook_id for n in OnsNotification.objects.all()}
     assert len(ids) == 100
     # Every row fails at once and again 5 s later, and then waits out the table's 5 minutes.

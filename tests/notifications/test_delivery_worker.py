@@ -4,11 +4,10 @@ Standard Webhooks signature, and an SMTP sink for the email channel. Nothing und
 
 import json
 import logging
-import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 
 from notifications.enums import OnsChannel, OnsNotificationStatus
@@ -16,7 +15,12 @@ from notifications.models import OnsNotification
 from notifications.tasks import ons_notification_sweep_task
 from panel.enums import DecisionOutcome
 from panel.services import application_revoke
-from tests.factories.notifications import OnsApplicationFactory, OnsDepositFactory, decision_record_for_test
+from tests.factories.notifications import (
+    OnsApplicationFactory,
+    OnsDepositFactory,
+    decision_record_for_test,
+    decisions_recorded_in_threads,
+)
 
 from .conftest import wait_for
 
@@ -184,24 +188,8 @@ def test_400_fails_at_once_alerts_staff_and_resend_delivers(
 def test_200_concurrent_decisions_are_all_delivered_once(live_celery, receiver):
     deposit = OnsDepositFactory()
     applications = [OnsApplicationFactory(team=False, deposits=[deposit]) for _ in range(200)]
-    errors = []
-
-    def decide(batch):
-        try:
-            for application in batch:
-                decision_record_for_test(application=application)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=decide, args=(applications[i::8],)) for i in range(8)]
     started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    decisions_recorded_in_threads(applications)
     ids = list(OnsNotification.objects.values_list("pk", flat=True))
     assert len(ids) == 200
     _wait_delivered(*ids, timeout=120)
