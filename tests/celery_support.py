@@ -9,6 +9,7 @@ with an extra task module, a Redis database number)."""
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -522,20 +524,22 @@ def worker_environment(*, database_url: str, redis_url: str, smtp_port: int, ons
     return env
 
 
-def test_database_url() -> str:
+def server_database_url() -> str:
+    """The URL of the PostgreSQL test database pytest created, for a process of its own (a worker,
+    beat, a production server); the caller needs ``transactional_db`` for it to see what the test
+    wrote."""
     from django.db import connection
 
     db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    user = quote(db["USER"] or "postgres", safe="")
+    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, private_redis, smtp_sink, tmp_path_factory):
     env = worker_environment(
-        database_url=test_database_url(),
+        database_url=server_database_url(),
         redis_url=private_redis.url,
         smtp_port=smtp_sink.port,
         ons=WORKER_ONS_ENV,
@@ -550,24 +554,43 @@ def celery_worker_process(django_db_setup, django_db_blocker, private_redis, smt
 def live_celery(celery_worker_process, private_redis, smtp_sink, receiver, settings, transactional_db):
     """The test process publishes to the worker's broker (no eager tasks) and tells ONS at the
     receiver; each test starts with an empty queue and an empty mailbox."""
+    with publishing_to_workers(
+        broker_url=private_redis.url,
+        processes=[celery_worker_process],
+        private_redis=private_redis,
+        smtp_sink=smtp_sink,
+        receiver=receiver,
+        settings=settings,
+    ):
+        yield celery_worker_process
+
+
+@contextlib.contextmanager
+def publishing_to_workers(*, broker_url: str, processes, private_redis, smtp_sink, receiver, settings):
+    """The test process as the web process of a real stack: it publishes to ``broker_url`` (no
+    eager tasks) for ``processes`` (started again if one stopped) and tells ONS at the receiver;
+    the queue and the mailbox start empty. The broker settings are put back afterwards."""
     from archive_portal.celery import app
 
     if not private_redis.ping():
         private_redis.start()
     private_redis.flush()
-    celery_worker_process.ensure_running()
+    for process in processes:
+        process.ensure_running()
     smtp_sink.clear()
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=private_redis.url, task_always_eager=False)
+    app.conf.update(broker_url=broker_url, task_always_eager=False)
     reset_broker_pool(app)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.ONS_WEBHOOK_URL = receiver.url
     settings.ONS_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.ONS_NOTIFY_EMAIL = ""
     settings.STAFF_ALERT_EMAIL = "archive-staff@example.org"
-    yield celery_worker_process
-    reset_broker_pool(app)
-    app.conf.update(saved)
+    try:
+        yield
+    finally:
+        reset_broker_pool(app)
+        app.conf.update(saved)
 
 
 def reset_broker_pool(app):

@@ -15,9 +15,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
-
-from django.db import connection
 
 from tests.celery_support import free_port, wait_for
 
@@ -48,15 +45,6 @@ def production_env(static_root: Path, database_url: str = "", **overrides: str) 
         env["DATABASE_URL"] = database_url
     env.update(overrides)
     return env
-
-
-def server_database_url() -> str:
-    """The URL of the PostgreSQL test database pytest created (the caller needs ``transactional_db``
-    for a server process to see what the test wrote)."""
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    user = quote(db["USER"] or "postgres", safe="")
-    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def get(port: int, path: str) -> tuple[int, str, bytes]:

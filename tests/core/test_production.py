@@ -20,7 +20,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from tests.celery_support import free_port
+from tests.celery_support import free_port, server_database_url
 from tests.factories.accounts import PASSWORD
 from tests.production_support import (
     ROOT,
@@ -28,7 +28,6 @@ from tests.production_support import (
     gunicorn_server,
     production_env,
     run_with_production_settings,
-    server_database_url,
 )
 
 PAGES = [

@@ -20,7 +20,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.production_support import gunicorn_server, production_env, server_database_url
+from tests.celery_support import server_database_url
+from tests.production_support import gunicorn_server, production_env
 
 MB = 1024 * 1024
 BOUNDARY = "portal-limit-test-boundary"

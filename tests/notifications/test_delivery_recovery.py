@@ -23,8 +23,8 @@ from tests.celery_support import (
     WEBHOOK_SECRET,
     Beat,
     Worker,
-    reset_broker_pool,
-    test_database_url,
+    publishing_to_workers,
+    server_database_url,
     wait_for,
     worker_environment,
 )
@@ -50,7 +50,7 @@ def production_processes(django_db_setup, django_db_blocker, private_redis, smtp
     /healthz meets a scheduler that stopped with this module."""
     broker = private_redis.url.rsplit("/", 1)[0] + "/1"
     env = worker_environment(
-        database_url=test_database_url(), redis_url=broker, smtp_port=smtp_sink.port, ons=PRODUCTION_ONS_ENV
+        database_url=server_database_url(), redis_url=broker, smtp_port=smtp_sink.port, ons=PRODUCTION_ONS_ENV
     )
     logs = tmp_path_factory.mktemp("production-workers")
     processes = {
@@ -68,25 +68,15 @@ def production_processes(django_db_setup, django_db_blocker, private_redis, smtp
 
 @pytest.fixture
 def stack(production_processes, private_redis, receiver, smtp_sink, settings, transactional_db):
-    from archive_portal.celery import app
-
-    if not private_redis.ping():
-        private_redis.start()
-    private_redis.flush()
-    for name in ("ons", "email", "beat"):
-        production_processes[name].ensure_running()
-    smtp_sink.clear()
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=production_processes["broker"], task_always_eager=False)
-    reset_broker_pool(app)
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.ONS_WEBHOOK_URL = receiver.url
-    settings.ONS_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.ONS_NOTIFY_EMAIL = ""
-    settings.STAFF_ALERT_EMAIL = "archive-staff@example.org"
-    yield production_processes
-    reset_broker_pool(app)
-    app.conf.update(saved)
+    with publishing_to_workers(
+        broker_url=production_processes["broker"],
+        processes=[production_processes[name] for name in ("ons", "email", "beat")],
+        private_redis=private_redis,
+        smtp_sink=smtp_sink,
+        receiver=receiver,
+        settings=settings,
+    ):
+        yield production_processes
 
 
 def test_acceptance_1_ons_down_for_two_minutes_during_100_decisions_all_arrive_within_30_s_of_its_return(
