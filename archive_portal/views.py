@@ -8,7 +8,6 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from notifications.selectors import scheduler_state
 from notifications.services import ons_watch_without_scheduler
 
 from .celery import app
@@ -42,8 +41,8 @@ def _scheduler_state() -> str:
     """ "ok", "stale" (the sweep has not run for ONS_SCHEDULER_STALE_SECONDS: staff are emailed once,
     since the sweep cannot do it) or "not yet run" (a fresh install with nothing waiting)."""
     try:
-        stale = ons_watch_without_scheduler()
-        return "stale" if stale else ("ok" if scheduler_state().last_run else "not yet run")
+        state = ons_watch_without_scheduler()
+        return "stale" if state.stale else ("ok" if state.last_run else "not yet run")
     except Exception:  # the health check answers whatever fails
         logger.exception("health check: could not read the scheduler's heartbeat")
         return "unknown"

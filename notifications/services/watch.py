@@ -38,6 +38,7 @@ from ..models import OnsEndpoint, OnsIncident, OnsNotification
 from ..selectors import (
     SCHEDULER_HEARTBEAT,
     DeliveryHealth,
+    SchedulerState,
     ons_delivery_health,
     scheduler_state,
 )
@@ -243,13 +244,13 @@ def _incident_close_if_quiet(*, now: datetime, health: DeliveryHealth) -> OnsInc
 # --- The scheduler, seen from outside it -----------------------------------------------------------
 
 
-def ons_watch_without_scheduler(*, now: datetime | None = None) -> bool:
+def ons_watch_without_scheduler(*, now: datetime | None = None) -> SchedulerState:
     """What /healthz does besides answering: if the scheduler is stale, raise the incident (one
-    email) the sweep cannot raise itself. Returns whether the scheduler is stale."""
+    email) the sweep cannot raise itself. Returns the scheduler's state, as read."""
     now = now or timezone.now()
     state = scheduler_state(now=now)
     if not state.stale:
-        return False
+        return state
     last = state.last_run
     since = f"since {timezone.localtime(last):%d %B %Y %H:%M:%S}" if last else "since it was installed"
     health = ons_delivery_health(now=now)
@@ -263,4 +264,4 @@ def ons_watch_without_scheduler(*, now: datetime | None = None) -> bool:
             f"{settings.ONS_DELAY_ALERT_SECONDS // 60:.0f} minutes."
         )
     ons_incident_join(notification=None, because=because)
-    return True
+    return state
