@@ -209,6 +209,19 @@ _COMMON_DATA = {
     "occurred_at": {**_DATETIME, "description": "When the event happened in the portal (UTC)."},
 }
 
+
+def _access_ending(outcome: str, access_end: dict) -> dict:
+    """The data of an event that ends access (the shape ``payload_build`` gives every event but an
+    approval or a rejection): the period, who loses access and to which datasets."""
+    return {
+        "outcome": {"const": outcome},
+        "access_start": _NULLABLE(_DATE),
+        "access_end": access_end,
+        "researchers": {"type": "array", "items": _RESEARCHER_FOR_MATCHING},
+        "deposits": {"type": "array", "items": _DATASET},
+    }
+
+
 _EVENT_DATA: dict[str, dict] = {
     OnsEventType.APPROVED: {
         "description": "PROVIDE ACCESS: the panel approved the project, with or without conditions.",
@@ -231,23 +244,13 @@ _EVENT_DATA: dict[str, dict] = {
     },
     OnsEventType.REVOKED: {
         "description": "REMOVE ACCESS NOW: the archive staff revoked an approved project's access.",
-        "properties": {
-            "outcome": {"const": "revoked"},
-            "access_start": _NULLABLE(_DATE),
-            "access_end": {**_DATE, "description": "The day access ends: the day of the revocation."},
-            "researchers": {"type": "array", "items": _RESEARCHER_FOR_MATCHING},
-            "deposits": {"type": "array", "items": _DATASET},
-        },
+        "properties": _access_ending(
+            "revoked", {**_DATE, "description": "The day access ends: the day of the revocation."}
+        ),
     },
     OnsEventType.EXPIRED: {
         "description": "REMOVE ACCESS: the approved access period has ended.",
-        "properties": {
-            "outcome": {"const": "expired"},
-            "access_start": _NULLABLE(_DATE),
-            "access_end": _DATE,
-            "researchers": {"type": "array", "items": _RESEARCHER_FOR_MATCHING},
-            "deposits": {"type": "array", "items": _DATASET},
-        },
+        "properties": _access_ending("expired", _DATE),
     },
 }
 
