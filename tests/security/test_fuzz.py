@@ -194,6 +194,7 @@ FUZZ_FORMS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "applications:resubmit": ("team", None, ()),
     "applications:withdraw": ("team", "applications:withdraw", ()),
     "applications:query_answer": ("team", "applications:query_answer", ()),
+    "applications:ons_reference": ("team", "applications:ons_reference", ()),
     "panel:declare": ("member", "panel:declare", ()),
     "panel:vote": ("member", "panel:vote", ()),
     "panel:decide": (
@@ -221,6 +222,7 @@ SHOWN_ON = {
         ("transparency:page_history", "anonymous"),
     ],
     "applications:section": [("applications:detail", "team")],
+    "applications:ons_reference": [("applications:detail", "team")],
     "panel:interests": [("panel:interest_register", "chair")],
     "deposits:staff_edit": [("deposits:detail", "anonymous")],
     "accounts:staff_invite": [("accounts:staff_users", "staff")],
