@@ -8,7 +8,16 @@ from core.models import TimeStampedModel
 from core.text import OneLineCharField
 from deposits.models import Deposit, SensitiveUse
 
-from .enums import AccessRoute, ApplicationStatus, MemberRole, MemberStatus
+from .enums import (
+    CHANGE_REQUEST_OPEN,
+    AccessRoute,
+    ApplicationStatus,
+    ChangeRequestStatus,
+    ChangeRoute,
+    GrantStatus,
+    MemberRole,
+    MemberStatus,
+)
 
 
 class Application(TimeStampedModel):
@@ -99,6 +108,14 @@ class ApplicationMember(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     responded_at = models.DateTimeField(null=True, blank=True)
+    change_request = models.ForeignKey(
+        "ChangeRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proposed_members",
+        help_text="The change request on a live grant that invited them (empty: invited before submission).",
+    )
 
     class Meta:
         ordering = ["application", "created_at"]
@@ -191,3 +208,123 @@ class ApplicationUserObjectPermission(UserObjectPermissionBase):
     """django-guardian grants on applications, with a direct foreign key (fast, no orphans)."""
 
     content_object = models.ForeignKey(Application, on_delete=models.CASCADE)
+
+
+class Grant(TimeStampedModel):
+    """A grant of access as it stands: grant 1 is what the panel's decision approved; each approved
+    change request issues grant n+1, which supersedes grant n. What a grant says is frozen when it is
+    issued (the team as ``applications.selectors.application_team_snapshot`` gives it, the datasets
+    with their SRS identifiers, the period, the purpose and outputs); only its status moves on
+    (``GRANT_TRANSITIONS``). ONS and the register read the grant in force, never the live profiles."""
+
+    reference = models.CharField(max_length=30, unique=True, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="grants")
+    number = models.PositiveIntegerField()
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    change_request = models.OneToOneField(
+        "ChangeRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resulting_grant",
+        help_text="The change request that issued it; empty for grant 1, issued by the panel's decision.",
+    )
+    status = models.CharField(
+        max_length=20, choices=GrantStatus.choices, default=GrantStatus.LIVE, db_index=True
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    team = models.JSONField(default=list, blank=True, help_text="The team, lead first (as Decision.team).")
+    deposits = models.ManyToManyField(Deposit, blank=True, related_name="grants")
+    datasets = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The deposits covered, frozen: [{reference, title, srs_dataset_ids}].",
+    )
+    purpose = models.TextField("purpose (research questions)", blank=True)
+    outputs_plan = models.TextField("outputs and publication plan", blank=True)
+    access_start = models.DateField(null=True, blank=True)
+    access_end = models.DateField(null=True, blank=True)
+    conditions = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="uniq_grant_number"),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=~models.Q(status=GrantStatus.SUPERSEDED),
+                name="uniq_grant_in_force",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(access_start__isnull=True)
+                | models.Q(access_end__isnull=True)
+                | models.Q(access_end__gte=models.F("access_start")),
+                name="grant_access_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.get_status_display().lower()})"
+
+    @property
+    def lead(self) -> dict:
+        first = (self.team or [{}])[0]
+        return first if first.get("role") == MemberRole.LEAD else {}
+
+
+class ChangeRequest(TimeStampedModel):
+    """The lead asks to change a live grant: team members added (invited, and accepting, as at
+    submission) or removed, deposits added (screened against their use conditions) or removed, a new
+    purpose or outputs plan, a later access end. Empty fields mean "unchanged". It is routed by
+    ``panel.rules.change_request_route`` and decided by staff, the chair, or the panel and the chair;
+    an approval issues the next grant."""
+
+    reference = models.CharField(max_length=30, unique=True, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="change_requests")
+    number = models.PositiveIntegerField()
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="change_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=20,
+        choices=ChangeRequestStatus.choices,
+        default=ChangeRequestStatus.AWAITING_TEAM,
+        db_index=True,
+    )
+    reason = models.TextField("why the change is needed")
+    purpose = models.TextField("new purpose (research questions)", blank=True)
+    outputs_plan = models.TextField("new outputs and publication plan", blank=True)
+    access_end = models.DateField("new access end", null=True, blank=True)
+    deposits_added = models.ManyToManyField(Deposit, blank=True, related_name="change_requests_adding")
+    deposits_removed = models.ManyToManyField(Deposit, blank=True, related_name="change_requests_removing")
+    members_removed = models.ManyToManyField(ApplicationMember, blank=True, related_name="removal_requests")
+    route = models.CharField(max_length=10, choices=ChangeRoute.choices, blank=True)
+    route_reason = models.TextField(blank=True)
+    refusal_reason = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    voting_deadline = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rationale = models.TextField(blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="uniq_change_request_number"),
+            models.UniqueConstraint(
+                fields=["grant"],
+                condition=models.Q(status__in=sorted(CHANGE_REQUEST_OPEN)),
+                name="uniq_change_request_open_per_grant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.get_status_display().lower()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in CHANGE_REQUEST_OPEN

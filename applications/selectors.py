@@ -392,16 +392,28 @@ def application_use_condition_matches(*, application: Application) -> list[UseCo
     uses, and the organisation sector of each accepted team member. A match means automatic
     rejection on submission; the draft shows each one as a warning first."""
     deposits = list(application.deposits.prefetch_related("excluded_uses").order_by("reference"))
-    uses = list(application.sensitive_uses.all())
+    return use_condition_matches(
+        deposits=deposits,
+        sensitive_uses=list(application.sensitive_uses.all()),
+        users=[m.user for m in application_accepted_members(application=application)],
+    )
+
+
+def use_condition_matches(*, deposits, sensitive_uses, users) -> list[UseConditionMatch]:
+    """The one screening rule, for a new application and for a change request on a live grant
+    alike: every way ``sensitive_uses`` or the organisation sector of any of ``users`` breaks the use
+    conditions of one of ``deposits`` (``excluded_uses`` prefetched), without repeats."""
     sectors = []
-    for member in application_accepted_members(application=application):
-        profile = getattr(member.user, "researcher_profile", None) if member.user else None
+    for user in users:
+        profile = getattr(user, "researcher_profile", None) if user is not None else None
         sector = profile.sector if profile is not None else ""
         if sector not in sectors:
             sectors.append(sector)
     matches: list[UseConditionMatch] = []
     for sector in sectors or [""]:
-        matches.extend(deposit_use_condition_matches(deposits=deposits, sensitive_uses=uses, sector=sector))
+        matches.extend(
+            deposit_use_condition_matches(deposits=deposits, sensitive_uses=sensitive_uses, sector=sector)
+        )
     return list(dict.fromkeys(matches))
 
 

@@ -28,6 +28,7 @@ from .enums import (
     WITHDRAWABLE,
     ApplicationsAuditAction,
     ApplicationStatus,
+    ChangeRequestStatus,
     MemberRole,
     MemberStatus,
 )
@@ -37,6 +38,7 @@ from .models import (
     ApplicationMember,
     ApplicationQuery,
     ApplicationVersion,
+    ChangeRequest,
 )
 from .permissions import TEAM_PERMISSIONS, can_respond_to_invitation, can_view_application
 from .sections import SECTION_FIELDS
@@ -247,13 +249,28 @@ def application_update(*, application: Application, actor, section: str, data: d
 # --- The team --------------------------------------------------------------------------------------
 
 
+def _ensure_change_request_awaits_team(app: Application, change_request: ChangeRequest) -> None:
+    if change_request.application_id != app.pk or change_request.status != ChangeRequestStatus.AWAITING_TEAM:
+        raise InvalidTransition(
+            f"{change_request.reference} is {change_request.get_status_display().lower()}: "
+            "its team can no longer change."
+        )
+
+
 @transaction.atomic
-def application_member_invite(*, application: Application, actor, email: str, role: str) -> ApplicationMember:
-    """The lead invites a co-applicant by email. They join once they accept."""
+def application_member_invite(
+    *, application: Application, actor, email: str, role: str, change_request: ChangeRequest | None = None
+) -> ApplicationMember:
+    """The lead invites a co-applicant by email. They join once they accept. With
+    ``change_request`` (a change request on a live grant, waiting for its team), the invited person
+    joins only when that change request is approved (``applications.grant_services``)."""
 
     app = application_lock(application=application)
     _ensure_lead(app, actor, "invite co-applicants")
-    _ensure_editable(app)
+    if change_request is None:
+        _ensure_editable(app)
+    else:
+        _ensure_change_request_awaits_team(app, change_request)
     if role not in {MemberRole.RESEARCHER, MemberRole.SUPERVISOR}:
         raise DomainError("A co-applicant is a researcher or a supervisor.", field="role")
     email = email_canonical(email)
@@ -276,6 +293,7 @@ def application_member_invite(*, application: Application, actor, email: str, ro
     member.invited_by = actor
     member.accepted_at = None
     member.responded_at = None
+    member.change_request = change_request
     member.full_clean(validate_unique=False, validate_constraints=False)
     member.save()
     audit_record(
@@ -292,6 +310,7 @@ def application_member_invite(*, application: Application, actor, email: str, ro
             "member": member,
             "inviter": actor,
             "has_account": existing_user is not None,
+            "change_request": change_request,
             "invitation_url": absolute_url("applications:invitation", member_pk=member.pk),
             "sign_up_url": absolute_url("accounts:sign_up"),
         },
@@ -307,13 +326,23 @@ def _lock_membership(membership: ApplicationMember) -> tuple[Application, Applic
 
 @transaction.atomic
 def application_member_accept(*, membership: ApplicationMember, user) -> ApplicationMember:
-    """The invited researcher joins the team and gets the team's object permissions."""
+    """The invited researcher joins the team and gets the team's object permissions. Invited by a
+    change request on a live grant, they are *proposed* instead: they join, and get the
+    permissions, when the change request is approved (``grant_services.change_request_member_accept``
+    calls this, then submits the change request once nobody is left to answer)."""
     app, member = _lock_membership(membership)
     if not can_respond_to_invitation(user, member):
         raise NotPermitted("This invitation is not yours to answer, or it has been answered already.")
     if user.role != Role.RESEARCHER:
         raise NotPermitted("Only researchers can join an application's team.")
-    if app.status not in EDITABLE:
+    change_request = (
+        ChangeRequest.objects.select_for_update().get(pk=member.change_request_id)
+        if member.change_request_id
+        else None
+    )
+    if change_request is not None:
+        _ensure_change_request_awaits_team(app, change_request)
+    elif app.status not in EDITABLE:
         raise InvalidTransition(
             f"{app.reference} is {app.get_status_display().lower()}: its team can no longer change."
         )
@@ -328,18 +357,31 @@ def application_member_accept(*, membership: ApplicationMember, user) -> Applica
         raise DomainError("You are already on this team.")
     now = timezone.now()
     member.user = user
-    member.status = MemberStatus.ACCEPTED
+    member.status = MemberStatus.ACCEPTED if change_request is None else MemberStatus.PROPOSED
     member.accepted_at = now
     member.responded_at = now
     member.save(update_fields=["user", "status", "accepted_at", "responded_at", "updated_at"])
-    _grant_team_permissions(user, app)
+    if change_request is None:
+        _grant_team_permissions(user, app)
     audit_record(
-        actor=user, action=ApplicationsAuditAction.MEMBER_ACCEPTED, target=app, data={"email": member.email}
+        actor=user,
+        action=ApplicationsAuditAction.MEMBER_ACCEPTED,
+        target=app,
+        data={
+            "email": member.email,
+            **({"change_request": change_request.reference} if change_request else {}),
+        },
     )
     email_queue(
         to=[app.lead.email],
         template="applications/member_accepted",
-        context={"application": app, "member": member, "user": user, "url": _application_url(app)},
+        context={
+            "application": app,
+            "member": member,
+            "user": user,
+            "change_request": change_request,
+            "url": _application_url(app),
+        },
     )
     return member
 

@@ -11,3 +11,9 @@ application_submitted = Signal()
 
 #: The lead withdrew the application. Arguments: ``application``, ``actor``, ``previous_status``.
 application_withdrawn = Signal()
+
+#: A change request on a live grant is complete (every co-applicant it invites has accepted) and
+#: waits for a decision. Arguments: ``change_request``, ``actor``. The panel screens it against the
+#: use conditions (it may refuse it at once) and routes it (panel/receivers.py), so the sender reads
+#: the status again after sending.
+change_request_submitted = Signal()

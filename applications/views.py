@@ -19,7 +19,14 @@ from core.views_support import DomainErrorFormMixin
 from deposits.selectors import deposit_get_available
 
 from . import services
-from .enums import EDITABLE, WITHDRAWABLE, ApplicationSection, ApplicationStatus
+from .enums import (
+    CHANGE_REQUEST_OPEN,
+    EDITABLE,
+    WITHDRAWABLE,
+    ApplicationSection,
+    ApplicationStatus,
+    GrantStatus,
+)
 from .forms import (
     ApplicationStartForm,
     AttachmentForm,
@@ -30,6 +37,7 @@ from .forms import (
     WithdrawForm,
     section_form_class,
 )
+from .grant_selectors import change_requests_for_application, grant_history, grant_in_force, grant_team_lines
 from .models import ApplicationMember
 from .permissions import can_respond_to_invitation
 from .selectors import (
@@ -173,8 +181,24 @@ class ApplicationDetailView(TeamApplicationMixin, TemplateView):
             attachments=app.attachments.select_related("uploaded_by"),
             versions=application_versions(application=app),
             queries=list(application_queries(application=app)),
+            **self._grant_context(app),
             **kwargs,
         )
+
+    def _grant_context(self, app) -> dict:
+        """The grant in force, its history and the change requests (approved projects only)."""
+        grant = grant_in_force(application=app)
+        if grant is None:
+            return {}
+        return {
+            "grant": grant,
+            "grants": grant_history(application=app),
+            "grant_team": grant_team_lines(grant.team),
+            "change_requests": list(change_requests_for_application(application=app)),
+            "can_request_change": self.is_lead
+            and grant.status == GrantStatus.LIVE
+            and not app.change_requests.filter(status__in=CHANGE_REQUEST_OPEN).exists(),
+        }
 
 
 class ApplicationSectionView(TeamApplicationMixin, FormView):

@@ -28,6 +28,7 @@ from core.permissions import (
 from core.views_support import domain_action, domain_errors_on
 
 from . import selectors, services
+from .change_selectors import panel_change_queue
 from .enums import Recommendation
 from .filters import StaffApplicationFilter
 from .forms import (
@@ -119,6 +120,7 @@ class QueueView(PanelRequiredMixin, View):
             "queue": queue,
             "search": search,
             "pager_queries": _pager_queries(request, QUEUE_PAGE_PARAMS.values()),
+            "change_queue": panel_change_queue(user=request.user),
         }
         return render(request, "panel/queue.html", context)
 

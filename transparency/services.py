@@ -6,7 +6,9 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from applications.enums import ApplicationStatus
+from applications.enums import ApplicationStatus, GrantStatus
+from applications.grant_selectors import grant_in_force
+from applications.grant_services import grant_close
 from applications.models import Application
 from applications.selectors import application_team_emails
 from applications.services import application_lock, application_transition
@@ -80,6 +82,10 @@ ACCESS_REMINDER_DAYS = 30
 
 
 def _access_end(application: Application) -> date | None:
+    """The end of the grant in force (an extension moves it), else the decision's or the request's."""
+    grant = grant_in_force(application=application)
+    if grant is not None and grant.access_end:
+        return grant.access_end
     decision = getattr(application, "decision", None)
     return (decision.access_end if decision else None) or application.access_end
 
@@ -143,6 +149,7 @@ def access_period_end(*, application: Application, today: date) -> Application |
         data={"access_end": end.isoformat()},
     )
     AccessNotice.objects.create(application=app, kind=AccessNoticeKind.ENDED, access_end=end)
+    grant_close(application=app, to=GrantStatus.ENDED, actor=None)
     ons_notifications_enqueue_for_access_end(application=app)
     email_queue(
         to=application_team_emails(application=app),

@@ -4,15 +4,17 @@ from datetime import date, timedelta
 
 from django.db.models import (
     F,
+    OuterRef,
     Prefetch,
     QuerySet,
+    Subquery,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.enums import ApplicationStatus
-from applications.models import Application
+from applications.enums import GRANT_IN_FORCE, ApplicationStatus
+from applications.models import Application, Grant
 from core.home import NextAction
 from core.permissions import is_staff_member
 from deposits.models import Deposit
@@ -45,7 +47,12 @@ def export_decisions_queryset(applications: QuerySet[Application]) -> QuerySet[D
 
 
 def _access_end_expression():
-    return Coalesce(F("decision__access_end"), F("access_end"))
+    """The end of the grant in force (an approved extension moves it), else the decision's, else the
+    end the team asked for (the same order as ``transparency.services._access_end``)."""
+    grant_end = Grant.objects.filter(application=OuterRef("pk"), status__in=GRANT_IN_FORCE).values(
+        "access_end"
+    )[:1]
+    return Coalesce(Subquery(grant_end), F("decision__access_end"), F("access_end"))
 
 
 def access_reminders_due(*, today: date, days: int = 30) -> QuerySet[Application]:
