@@ -444,14 +444,14 @@ def change_request_grant_next(*, change_request: ChangeRequest, actor) -> Grant:
             f"{grant.reference} is {grant.get_status_display().lower()}: it cannot be changed."
         )
     for member in (
-        ApplicationMember.objects.select_for_update()
+        ApplicationMember.objects.select_for_update(of=("self",))
         .filter(change_request=change_request, status=MemberStatus.PROPOSED)
         .select_related("user")
     ):
         member.status = MemberStatus.ACCEPTED
         member.save(update_fields=["status", "updated_at"])
         _grant_team_permissions(member.user, app)
-    for member in change_request.members_removed.select_for_update().select_related("user"):
+    for member in change_request.members_removed.select_for_update(of=("self",)).select_related("user"):
         if member.status != MemberStatus.ACCEPTED:
             continue
         if member.user_id:
