@@ -152,6 +152,10 @@ EXPECTED: dict[str, Row] = {
     "applications:version": team_only(),
     "applications:queries": team_only(),
     "applications:query_answer": team_only(post="200"),  # under review, not queried: refused on the form
+    # the approved project's grant has an open change request already: a second is refused on the form
+    "applications:change_request_create": team_only(post="200"),
+    "applications:change_request": team_only(),
+    "applications:change_request_withdraw": team_only(get="405", post="302*"),
     # --- panel: the member and chair declared no conflict, the conflicted member declared one
     "panel:queue": _row("L 403 403 200 200 200 403", "L 403 403 405 405 405 403"),
     "panel:declare": _row("L 403 403 200 200 200 403", "L 403 403 302* 400 302* 403"),
@@ -162,6 +166,13 @@ EXPECTED: dict[str, Row] = {
     "panel:decide": _row("L 403 403 403 403 200 403", "L 403 403 403 403 400 403"),  # voting still open
     "panel:query": _row("L 404 404 403 403 200 200", "L 404 404 403 403 302* 302*"),
     "panel:decision_letter": _row("L 200 404 404 404 404 200", "L 405 405 405 405 405 405"),
+    # --- change requests on live grants: the same conflict-first rows as applications under review
+    "panel:change_declare": _row("L 403 403 200 200 200 403", "L 403 403 302* 400 302* 403"),
+    "panel:change_review": _row("L 403 403 200 403 200 403", "L 403 403 405 403 405 403"),
+    "panel:change_vote": _row("L 403 403 200 403 200 403", "L 403 403 302* 403 302* 403"),
+    "panel:change_decide": _row("L 403 403 403 403 200 403", "L 403 403 403 403 400 403"),  # no quorum yet
+    "panel:staff_change_requests": staff_only(),
+    "panel:staff_change_request": staff_only(post="302*"),  # the delegated extension is approved
     "panel:interests": _row("L 403 403 200 200 200 403", "L 403 403 302* 302* 302* 403"),
     "panel:interest_withdraw": _row("L 403 403 405 405 405 403", "L 403 403 302* 404 404 403"),
     "panel:interest_register": _row("L 403 403 403 403 200 200", "L 403 403 403 403 405 405"),
@@ -230,6 +241,14 @@ ARGS = {
     "panel:query": lambda w: {"reference": w.review.reference},
     "panel:decision_letter": lambda w: {"reference": w.approved.reference},
     "panel:interest_withdraw": lambda w: {"pk": w.interest.pk},
+    "applications:change_request_create": lambda w: {"pk": w.approved.pk},
+    "applications:change_request": lambda w: {"pk": w.approved.pk, "number": w.change.number},
+    "applications:change_request_withdraw": lambda w: {"pk": w.approved.pk, "number": w.change.number},
+    "panel:change_declare": lambda w: {"reference": w.change.reference},
+    "panel:change_review": lambda w: {"reference": w.change.reference},
+    "panel:change_vote": lambda w: {"reference": w.change.reference},
+    "panel:change_decide": lambda w: {"reference": w.change.reference},
+    "panel:staff_change_request": lambda w: {"reference": w.delegated_change.reference},
     "panel:staff_application": lambda w: {"reference": w.review.reference},
     "panel:staff_attachment": lambda w: {"reference": w.review.reference, "pk": w.review_attachment.pk},
     "panel:staff_member_end": lambda w: {"pk": w.membership.pk},
@@ -293,6 +312,11 @@ POST_BODIES = {
         "researcher_fit_comment": "No.",
     },
     "panel:query": lambda w: {"questions": "Please explain the linkage."},
+    "applications:change_request_create": lambda w: {"reason": "More time.", "access_end": "2099-12-31"},
+    "panel:change_declare": lambda w: {"has_conflict": "yes", "reason": "Changed my mind"},
+    "panel:change_vote": lambda w: {"project_vote": "reject", "researcher_fit": "unsuitable"},
+    "panel:change_decide": lambda w: {"outcome": "approve", "rationale": "Fine."},
+    "panel:staff_change_request": lambda w: {"outcome": "approve", "rationale": "Within the delegation."},
     "panel:decide": lambda w: {"outcome": "approved", "rationale": "Fine.", "public_rationale": "Fine."},
     "panel:interests": lambda w: {"description": "Adviser to a local authority"},
     "panel:declare": lambda w: {"has_conflict": "yes", "reason": "Changed my mind"},

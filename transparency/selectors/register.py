@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.enums import OrganisationSector
 from applications.enums import GRANTED, ApplicationStatus
-from applications.models import Application
+from applications.grant_selectors import change_request_summary
+from applications.models import Application, Grant
 from deposits.models import Deposit
 from panel.enums import APPROVALS
 
@@ -45,6 +46,9 @@ class RegisterEntry:
     access_end: date | None
     public_rationale: str
     revoked_on: date | None = None
+    grant: str = ""
+    #: The grants before the one in force, as lines ("G1 issued 3 March 2026, superseded by G2 on ...").
+    grant_history: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -61,6 +65,7 @@ class RegisterEntry:
         for key in ("decision_date", "access_start", "access_end", "revoked_on"):
             data[key] = data[key].isoformat() if data[key] else None
         data["deposits"] = [asdict(d) for d in self.deposits]
+        data.pop("grant_history")
         return data
 
 
@@ -79,6 +84,7 @@ REGISTER_FIELDS = [
     "access_end",
     "public_rationale",
     "revoked_on",
+    "grant",
 ]
 
 
@@ -100,7 +106,12 @@ def register_queryset() -> QuerySet[Application]:
             Prefetch(
                 "deposits",
                 queryset=Deposit.objects.only("id", "reference", "title").order_by("reference"),
-            )
+            ),
+            Prefetch(
+                "grants",
+                queryset=Grant.objects.select_related("change_request").order_by("number"),
+                to_attr="grant_chain",
+            ),
         )
         .order_by("-decision__decided_at", "-pk")
     )
@@ -111,22 +122,49 @@ def register_entry(application: Application) -> RegisterEntry:
     decision recorded (``Decision.team``), not the profile's today."""
     decision = application.decision
     lead = decision.team_lead
+    chain = getattr(application, "grant_chain", None)
+    if chain is None:
+        chain = list(application.grants.select_related("change_request").order_by("number"))
+    grant = chain[-1] if chain else None
+    if grant is not None:  # the grant in force says which datasets and until when
+        deposits = tuple(RegisterDeposit(d["reference"], d["title"]) for d in grant.datasets)
+        access_start, access_end = grant.access_start, grant.access_end
+    else:
+        deposits = tuple(RegisterDeposit(d.reference, d.title) for d in application.deposits.all())
+        access_start = decision.access_start or application.access_start
+        access_end = decision.access_end or application.access_end
     return RegisterEntry(
         reference=application.reference,
         title=application.title,
         lay_summary=application.lay_summary,
         lead_organisation=lead.get("organisation") or "",
         sector=_SECTORS.get(lead.get("sector") or "", ""),
-        deposits=tuple(RegisterDeposit(d.reference, d.title) for d in application.deposits.all()),
+        deposits=deposits,
         decision_date=timezone.localtime(decision.decided_at).date(),
         outcome=decision.get_outcome_display(),
         status=application.get_status_display(),
         status_code=application.status,
-        access_start=decision.access_start or application.access_start,
-        access_end=decision.access_end or application.access_end,
+        access_start=access_start,
+        access_end=access_end,
         public_rationale=decision.public_rationale,
         revoked_on=_revoked_on(application),
+        grant=grant.reference if grant else "",
+        grant_history=tuple(_grant_line(past, chain) for past in chain[:-1]),
     )
+
+
+def _grant_line(grant: Grant, chain: list[Grant]) -> str:
+    """One superseded grant, as the public reads it: when it was issued and what replaced it, and
+    why in the change request's own terms (its kinds, never the team's free text)."""
+    successor = next((g for g in chain if g.supersedes_id == grant.pk), None)
+    line = f"{grant.reference} issued {timezone.localtime(grant.created_at):%d %B %Y}"
+    if successor is not None:
+        line += f", superseded by {successor.reference}"
+        if grant.status_changed_at:
+            line += f" on {timezone.localtime(grant.status_changed_at):%d %B %Y}"
+        if successor.change_request is not None:
+            line += f" ({change_request_summary(successor.change_request).lower()})"
+    return line + "."
 
 
 def _revoked_on(application: Application) -> date | None:
