@@ -18,7 +18,7 @@ from core.permissions import ResearcherRequiredMixin
 from core.views_support import DomainErrorFormMixin
 from deposits.selectors import deposit_get_available
 
-from . import services
+from . import grant_services, services
 from .enums import (
     CHANGE_REQUEST_OPEN,
     EDITABLE,
@@ -343,7 +343,14 @@ class InvitationView(ResearcherRequiredMixin, TemplateView):
 
     def post(self, request, member_pk: int):
         accept = request.POST.get("decision") == "accept"
-        service = services.application_member_accept if accept else services.application_member_decline
+        if self.member.change_request_id:  # invited by a change request on a live grant
+            service = (
+                grant_services.change_request_member_accept
+                if accept
+                else grant_services.change_request_member_decline
+            )
+        else:
+            service = services.application_member_accept if accept else services.application_member_decline
         try:
             service(membership=self.member, user=request.user)
         except NotPermitted as exc:
@@ -351,6 +358,13 @@ class InvitationView(ResearcherRequiredMixin, TemplateView):
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("applications:invitation", member_pk=self.member.pk)
+        if accept and self.member.change_request_id:
+            messages.success(
+                request,
+                f"You accepted: you join the team of {self.member.application.reference} "
+                "when the change is approved.",
+            )
+            return redirect("applications:my_list")
         if accept:
             messages.success(request, f"You are on the team of {self.member.application.reference}.")
             return redirect("applications:detail", pk=self.member.application_id)
