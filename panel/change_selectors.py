@@ -3,6 +3,7 @@ rule reads, who may see which change request, conflicts, votes and the decider's
 
 from datetime import date, datetime
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from .enums import ProjectVote, ResearcherFit
 from .models import ChangeConflictDeclaration, ChangeVote
 from .rules import DELEGATED_EXTENSION_MONTHS, ChangeFacts, Tally, quorum_met
-from .selectors import rules_current
+from .selectors import PAGE_SIZE, rules_current
 
 
 def change_request_facts(change_request: ChangeRequest, *, today: date | None = None) -> ChangeFacts:
@@ -172,12 +173,14 @@ def change_request_decider_refusal(
 # --- lists -------------------------------------------------------------------------------------------
 
 
-def panel_change_queue(*, user: User) -> list[ChangeRequest]:
-    """The change requests waiting on this member or chair (open ones routed to them), each annotated
-    with ``has_declared``, ``has_conflict`` and ``has_voted``; a fixed number of queries."""
+def panel_change_queue(*, user: User, page: object = None) -> Page:
+    """The change requests waiting on this member or chair (open ones routed to them), nearest
+    deadline first, one page (``panel.selectors.PAGE_SIZE``) of them: ``page`` is the page number
+    wanted (the first when absent or invalid). Each is annotated with ``has_declared``,
+    ``has_conflict`` and ``has_voted``; two queries (the count and the page) whatever the number."""
     mine = ChangeConflictDeclaration.objects.filter(change_request=OuterRef("pk"), member=user)
     voted = ChangeVote.objects.filter(change_request=OuterRef("pk"), member=user)
-    return list(
+    waiting = (
         change_requests_seen_by(user)
         .filter(status=ChangeRequestStatus.SUBMITTED)
         .exclude(route=ChangeRoute.STAFF)
@@ -187,8 +190,9 @@ def panel_change_queue(*, user: User) -> list[ChangeRequest]:
             has_conflict=Exists(mine.filter(has_conflict=True)),
             has_voted=Exists(voted),
         )
-        .order_by("voting_deadline", "submitted_at", "pk")[:200]
+        .order_by("voting_deadline", "submitted_at", "pk")
     )
+    return Paginator(waiting, PAGE_SIZE).get_page(page)
 
 
 def staff_change_request_list(*, open_only: bool = True) -> QuerySet[ChangeRequest]:

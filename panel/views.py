@@ -106,6 +106,8 @@ QUEUE_PAGE_PARAMS = {
     "in_progress": "progress_page",
     "decided": "decided_page",
 }
+#: The query-string parameter of the page of the queue's change requests.
+CHANGE_QUEUE_PAGE_PARAM = "changes_page"
 
 
 class QueueView(PanelRequiredMixin, View):
@@ -119,8 +121,10 @@ class QueueView(PanelRequiredMixin, View):
         context = {
             "queue": queue,
             "search": search,
-            "pager_queries": _pager_queries(request, QUEUE_PAGE_PARAMS.values()),
-            "change_queue": panel_change_queue(user=request.user),
+            "pager_queries": _pager_queries(request, [*QUEUE_PAGE_PARAMS.values(), CHANGE_QUEUE_PAGE_PARAM]),
+            "change_queue": panel_change_queue(
+                user=request.user, page=request.GET.get(CHANGE_QUEUE_PAGE_PARAM)
+            ),
         }
         return render(request, "panel/queue.html", context)
 
