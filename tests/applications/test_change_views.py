@@ -13,7 +13,7 @@ from applications.models import ApplicationMember, ChangeRequest
 from panel.models import PanelRules
 from tests.factories.accounts import ResearcherFactory, StaffFactory
 from tests.factories.deposits import AvailableDepositFactory
-from tests.factories.grants import live_grant
+from tests.factories.grants import change_requested, live_grant
 from tests.factories.panel import panel_member
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +123,24 @@ def test_acceptance_2_through_the_pages_staff_approve_a_short_extension_a_long_o
     assert refused.status_code == 400  # "Only a panel chair decides this change", on the form
     longer.refresh_from_db()
     assert longer.status == ChangeRequestStatus.SUBMITTED
+
+
+def test_the_change_request_pages_answer_the_team_and_404_to_a_researcher_not_on_it(client_for):
+    """The team-only check of tests/applications/test_views_urls_and_lists.py, on an approved project
+    (change requests exist only there)."""
+    grant = live_grant()
+    app = grant.application
+    change = change_requested(grant, access_end=grant.access_end + timedelta(days=30))
+    create = reverse("applications:change_request_create", args=[app.pk])
+    detail = reverse("applications:change_request", args=[app.pk, change.number])
+    withdraw = reverse("applications:change_request_withdraw", args=[app.pk, change.number])
+    stranger = client_for(ResearcherFactory())
+    for url in (create, detail, withdraw):
+        assert stranger.get(url).status_code == 404, url
+        assert stranger.post(url, {"reason": "x"}).status_code == 404, url
+    lead = client_for(app.lead)
+    assert lead.get(create).status_code == 200
+    assert change.reference in lead.get(detail).content.decode()
+    assert lead.get(withdraw).status_code == 405  # a button, not a page
+    change.refresh_from_db()
+    assert change.status == ChangeRequestStatus.SUBMITTED  # the stranger changed nothing

@@ -26,6 +26,7 @@ MUST_REACH = {
         "transparency:export_applications",
         "transparency:export_decisions",
         "core:audit_log",
+        "panel:staff_change_requests",
     ],
     "staff2@example.org": ["transparency:dashboard"],
 }
