@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0006_grants_and_change_requests'),
+        ('applications', '0007_grants_and_change_requests'),
         ('panel', '0005_revocation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

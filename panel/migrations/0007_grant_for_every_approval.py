@@ -46,7 +46,7 @@ def create_grants(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0006_grants_and_change_requests"),
+        ("applications", "0007_grants_and_change_requests"),
         ("deposits", "0005_one_line_text_policy"),
         ("panel", "0006_change_request_conflicts_and_votes"),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0005_one_line_text_policy'),
+        ('applications', '0006_ons_project_reference'),
         ('deposits', '0005_one_line_text_policy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
