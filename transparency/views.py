@@ -11,6 +11,7 @@ from core.csv import csv_response
 from core.errors import DomainError
 from core.filters import filter_values, filters_refused
 from core.permissions import StaffRequiredMixin, is_staff_member
+from core.rendering import markdown_to_safe_html
 
 from . import selectors
 from .exports import (
@@ -22,7 +23,6 @@ from .exports import (
 )
 from .filters import DashboardFilter, RegisterFilter
 from .forms import InfoPageForm
-from .rendering import markdown_to_safe_html
 from .services import export_record, info_page_update
 
 # --- information pages ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Markdown from staff, rendered safely, in two layers:
+"""Markdown from staff, rendered safely (the public information pages, the terms of access), in two
+layers:
 
 1. Python-Markdown without its raw-HTML handling: HTML in the source is shown as text, never
    interpreted (a page may talk about ``<script>``; nothing runs).
