@@ -63,6 +63,12 @@ DECIDED = frozenset({S.APPROVED, S.REJECTED, S.REVOKED, S.ACCESS_ENDED})
 CLOSED = DECIDED | {S.WITHDRAWN}
 #: Access was granted at some point (it may since have been revoked or ended): the public register's.
 GRANTED = frozenset({S.APPROVED, S.REVOKED, S.ACCESS_ENDED})
+#: Access granted and running (neither revoked nor ended): the "live teams" a new version of the
+#: terms of access asks to accept again within its period.
+LIVE = frozenset({S.APPROVED})
+#: The team must hold an acceptance of the terms of access in force: from the draft until access
+#: ends (every status but those closed for good other than a live grant).
+TERMS_REQUIRED = frozenset(ALLOWED_TRANSITIONS) - (CLOSED - LIVE)
 
 
 class MemberRole(models.TextChoices):
@@ -192,3 +198,6 @@ class ApplicationsAuditAction:
     CHANGE_SUBMITTED = "applications.change_request.submitted"
     CHANGE_WITHDRAWN = "applications.change_request.withdrawn"
     CHANGE_STATUS_CHANGED = "applications.change_request.status_changed"
+    TERMS_PUBLISHED = "applications.terms.published"
+    TERMS_ACCEPTED = "applications.terms.accepted"
+    TERMS_ACCEPTANCE_REQUESTED = "applications.terms.acceptance_requested"

@@ -1,10 +1,11 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from guardian.models import UserObjectPermissionBase
 
-from core.models import TimeStampedModel
+from core.models import AppendOnlyModel, TimeStampedModel
 from core.text import OneLineCharField
 from deposits.models import Deposit, SensitiveUse
 
@@ -328,3 +329,87 @@ class ChangeRequest(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in CHANGE_REQUEST_OPEN
+
+
+# --- Terms of access ---------------------------------------------------------------------------------
+
+#: The longest acceptance period a version may give live teams, in days.
+TERMS_ACCEPTANCE_PERIOD_MAX_DAYS = 365
+
+
+class TermsOfAccess(AppendOnlyModel):
+    """One published version of the archive's terms of access. Versions are append-only (the model
+    and a database trigger refuse to change or delete one); the version in force is always the
+    latest published (``applications.selectors.terms_in_force``)."""
+
+    append_only_update_message = append_only_delete_message = (
+        "A published version of the terms of access is never changed: publish a new version."
+    )
+
+    number = models.PositiveIntegerField(unique=True, help_text="1, 2, 3 ... in the order published.")
+    label = OneLineCharField(max_length=40, unique=True, help_text="How people name it, e.g. 2026.1.")
+    text = models.TextField(help_text="Markdown. HTML is not allowed and is shown as text.")
+    summary_of_changes = models.TextField(blank=True)
+    acceptance_period_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(TERMS_ACCEPTANCE_PERIOD_MAX_DAYS)],
+        help_text="Live teams accept this version within this many days of being asked.",
+    )
+    published_at = models.DateTimeField(db_index=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = "terms of access version"
+        verbose_name_plural = "terms of access versions"
+
+    def __str__(self) -> str:
+        return f"Terms of access version {self.number} ({self.label})"
+
+
+class TermsAcceptance(AppendOnlyModel):
+    """A team member accepted a version of the terms of access for one application: once per
+    user, version and application (a constraint), never changed or deleted."""
+
+    append_only_update_message = append_only_delete_message = "Acceptances of the terms are append-only."
+
+    terms = models.ForeignKey(TermsOfAccess, on_delete=models.PROTECT, related_name="acceptances")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="terms_acceptances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["application", "accepted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["terms", "application", "user"], name="uniq_terms_acceptance_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} accepted terms version {self.terms.number} for {self.application.reference}"
+
+
+class TermsAcceptanceRequest(models.Model):
+    """A team member was asked (by email) to accept a version for one application, by ``due_on``:
+    once per user, version and application (a constraint), so nobody is asked twice."""
+
+    terms = models.ForeignKey(TermsOfAccess, on_delete=models.PROTECT, related_name="requests")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="terms_acceptance_requests"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField()
+    due_on = models.DateField()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["terms", "application", "user"], name="uniq_terms_request_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user} asked to accept terms version {self.terms.number} for {self.application.reference}"
+        )
