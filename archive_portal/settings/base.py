@@ -420,6 +420,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "panel-vote-reminders": {"task": "panel.tasks.vote_reminders_task", "schedule": 60.0 * 60},
     "transparency-access-periods": {"task": "transparency.tasks.access_periods_task", "schedule": 60.0 * 60},
+    "applications-terms-acceptance-requests": {
+        "task": "applications.tasks.terms_acceptance_requests_task",
+        "schedule": 60.0 * 60,
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------

@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from .services import terms_acceptance_requests_send
+
+
+@shared_task(name="applications.tasks.terms_acceptance_requests_task", ignore_result=True)
+def terms_acceptance_requests_task() -> None:
+    """Hourly (celery beat): ask the members of live teams who have neither accepted the terms of
+    access in force nor been asked (a team approved, or a member joined, since the version was
+    published). Safe to run any number of times: nobody is asked twice."""
+    terms_acceptance_requests_send()
