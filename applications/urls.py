@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import change_views, views
+from . import change_views, terms_views, views
 
 app_name = "applications"
 
@@ -43,4 +43,5 @@ urlpatterns = [
         change_views.ChangeRequestWithdrawView.as_view(),
         name="change_request_withdraw",
     ),
+    path("<int:pk>/terms/", terms_views.TermsAcceptView.as_view(), name="terms_accept"),
 ]
