@@ -30,7 +30,7 @@ from notifications.services import ons_notifications_enqueue_for_decision
 from panel.models import ChangeConflictDeclaration, ConflictDeclaration, MemberInterest, PanelMembership
 from tests.conftest import sign_in_fully
 from tests.factories.accounts import ResearcherFactory, StaffFactory
-from tests.factories.applications import ApplicationFactory, complete_application
+from tests.factories.applications import ApplicationFactory, complete_application, terms_published
 from tests.factories.deposits import (
     PDF_BYTES,
     AvailableDepositFactory,
@@ -68,7 +68,7 @@ def build_world() -> World:
     """Real rows for every URL argument. The team researcher leads a draft, an application under
     review (with an attachment and an open question) and an approved one (decision, ONS
     notification, register entry); the member and chair declared no conflict on the one under
-    review, the conflicted member declared one."""
+    review, the conflicted member declared one. Version 1 of the terms of access is in force."""
     w = World()
     staff = StaffFactory()
     team = ResearcherFactory()
@@ -149,6 +149,8 @@ def build_world() -> World:
     grant_too = grant_in_force(application=approved_too)
     o["delegated_change"] = change_requested(grant_too, access_end=grant_too.access_end + timedelta(days=30))
 
+    # The terms of access in force (version 1): every team in the world was asked to accept them.
+    o["terms"] = terms_published(actor=staff, label="2026.1")
     o["interest"] = MemberInterest.objects.create(member=member, description="Trustee of a care charity")
     o["membership"] = PanelMembership.objects.get(user=member, ended_at__isnull=True)
     o["lockout"] = AccessAttempt.objects.create(

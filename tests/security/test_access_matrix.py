@@ -156,6 +156,14 @@ EXPECTED: dict[str, Row] = {
     "applications:change_request_create": team_only(post="200"),
     "applications:change_request": team_only(),
     "applications:change_request_withdraw": team_only(get="405", post="302*"),
+    "applications:terms_accept": team_only(post="302*"),  # the lead accepts the version in force
+    # --- the terms of access: public on purpose (read before applying), then staff
+    "terms:current": everyone(),
+    "terms:version": everyone(),
+    "terms:staff_list": staff_only(),
+    "terms:staff_publish": staff_only(post="302*"),
+    "terms:staff_version": staff_only(),
+    "terms:staff_not_accepted": staff_only(),
     # --- panel: the member and chair declared no conflict, the conflicted member declared one
     "panel:queue": _row("L 403 403 200 200 200 403", "L 403 403 405 405 405 403"),
     "panel:declare": _row("L 403 403 200 200 200 403", "L 403 403 302* 400 302* 403"),
@@ -232,6 +240,9 @@ ARGS = {
     "applications:version": lambda w: {"pk": w.review.pk, "number": 1},
     "applications:queries": lambda w: {"pk": w.review.pk},
     "applications:query_answer": lambda w: {"pk": w.review.pk, "query_pk": w.query.pk},
+    "applications:terms_accept": lambda w: {"pk": w.draft.pk},
+    "terms:version": lambda w: {"number": w.terms.number},
+    "terms:staff_version": lambda w: {"number": w.terms.number},
     "panel:declare": lambda w: {"reference": w.review.reference},
     "panel:review": lambda w: {"reference": w.review.reference},
     "panel:attachment": lambda w: {"reference": w.review.reference, "pk": w.review_attachment.pk},
@@ -294,7 +305,19 @@ POST_BODIES = {
     },
     "deposits:staff_status": lambda w: {"action": "withdraw", "reason": "Data owner request"},
     "applications:create": lambda w: {"title": "A brand new study"},
-    "applications:invitation": lambda w: {"decision": "accept"},
+    "applications:invitation": lambda w: {
+        "decision": "accept",
+        "accept": "on",
+        "terms_number": w.terms.number,
+    },
+    "applications:terms_accept": lambda w: {"accept": "on", "terms_number": w.terms.number},
+    "terms:staff_publish": lambda w: {
+        "label": "2026.2",
+        "text": "Rewritten by whoever posted this.",
+        "summary_of_changes": "Everything.",
+        "acceptance_period_days": "30",
+        "base_number": str(w.terms.number),
+    },
     "applications:section": lambda w: {
         "title": "Renamed study",
         "lay_summary": "Changed by whoever posted this.",

@@ -195,6 +195,7 @@ FUZZ_FORMS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "applications:withdraw": ("team", "applications:withdraw", ()),
     "applications:query_answer": ("team", "applications:query_answer", ()),
     "applications:ons_reference": ("team", "applications:ons_reference", ()),
+    "applications:terms_accept": ("team", "applications:terms_accept", ()),
     "panel:declare": ("member", "panel:declare", ()),
     "panel:vote": ("member", "panel:vote", ()),
     "panel:decide": (
@@ -213,6 +214,7 @@ FUZZ_FORMS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "notifications:resend": ("staff", None, ()),
     "notifications:revoke": ("staff", "notifications:revoke", ()),
     "transparency:page_edit": ("staff", "transparency:page_edit", ()),
+    "terms:staff_publish": ("staff", "terms:staff_publish", ()),
 }
 
 #: Pages (URL name, role) where what a form stored is shown, besides the page it redirects to.
@@ -223,6 +225,7 @@ SHOWN_ON = {
     ],
     "applications:section": [("applications:detail", "team")],
     "applications:ons_reference": [("applications:detail", "team")],
+    "terms:staff_publish": [("terms:current", "anonymous"), ("terms:staff_list", "staff")],
     "panel:interests": [("panel:interest_register", "chair")],
     "deposits:staff_edit": [("deposits:detail", "anonymous")],
     "accounts:staff_invite": [("accounts:staff_users", "staff")],
