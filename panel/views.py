@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 
 from applications.enums import AWAITING_SCREENING, PANEL_VISIBLE
@@ -15,6 +16,7 @@ from applications.selectors import (
     application_accepted_members,
     application_team_users,
     application_version_diff,
+    terms_team_status,
 )
 from core.files import private_file_response
 from core.permissions import (
@@ -449,6 +451,8 @@ class StaffApplicationView(StaffRequiredMixin, View):
             "accreditations": selectors.accreditation_checks(application),
             "matches": selectors.automatic_checks(application),
             "decision": getattr(application, "decision", None) if hasattr(application, "decision") else None,
+            "terms_status": terms_team_status(application=application),
+            "today": timezone.localdate(),
         }
         return render(request, "panel/staff_application.html", context, status=status)
 

@@ -217,3 +217,18 @@ def test_declining_needs_no_box_ticked(client_for, researcher):
     )
     assert response.status_code == 302
     assert ApplicationMember.objects.get(pk=invitation.pk).status == MemberStatus.DECLINED
+
+
+def test_staff_see_on_an_approved_project_that_its_team_has_not_all_accepted(client_for, staff):
+    live = decided_application(access_start=timezone.localdate() + timedelta(days=20))
+    co = co_applicant(live, ResearcherFactory(full_name="Dr Ada Obi"))
+    terms = terms_published()
+    terms_accept(application=live, user=live.lead, terms=terms)
+    url = reverse("panel:staff_application", kwargs={"reference": live.reference})
+    standing = _text(client_for(staff).get(url)).split('id="terms-standing"')[1].split("</section>")[0]
+    assert "Not every team member has accepted version 1" in standing
+    assert "although the project has access from" in standing
+    assert "Dr Ada Obi" in standing
+    assert live.lead.get_full_name() not in standing
+    terms_accept(application=live, user=co, terms=terms)
+    assert "Every team member has accepted version 1" in _text(client_for(staff).get(url))
