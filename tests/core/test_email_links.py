@@ -30,6 +30,7 @@ from tests.factories.applications import (
     SubmittedApplicationFactory,
     UnderReviewApplicationFactory,
     complete_application,
+    terms_published,
 )
 from tests.factories.deposits import AvailableDepositFactory, DepositFactory, governance_documents
 from tests.factories.notifications import OnsApplicationFactory, decision_record_for_test
@@ -127,6 +128,12 @@ def _withdrawn():
     applications_services.application_withdraw(
         application=application, actor=application.lead, reason="Moved"
     )
+
+
+def _terms_to_accept():
+    decided_application()  # a live team, asked within the version's period
+    ApplicationFactory()  # a team in progress, asked before it can submit
+    terms_published()
 
 
 def _awaiting_approval():
@@ -254,6 +261,7 @@ DRIVERS = {
     "applications/submitted": _submitted,
     "applications/resubmitted": _resubmitted,
     "applications/withdrawn": _withdrawn,
+    "applications/terms_to_accept": _terms_to_accept,
     "deposits/awaiting_approval": _awaiting_approval,
     "deposits/use_conditions_change_proposed": _use_conditions_change,
     "notifications/ons_incident_opened": _ons_incident_opened,
@@ -281,6 +289,7 @@ DESTINATIONS = {
     "accounts/invitation": {"accounts:password_reset_confirm"},
     "accounts/password_reset": {"accounts:password_reset_confirm"},
     "applications/member_invited": {"applications:invitation", "accounts:sign_up"},
+    "applications/terms_to_accept": {"applications:terms_accept", "terms:version"},
     "applications/member_accepted": {"applications:detail"},
     "applications/submitted": {"applications:detail"},
     "applications/resubmitted": {"applications:detail"},
