@@ -8,6 +8,7 @@ from core.permissions import is_researcher
 
 from .enums import ApplicationStatus
 from .permissions import applications_visible_to, invitations_for
+from .selectors import terms_applications_to_accept
 
 
 def researcher_next_actions(user) -> list:
@@ -22,6 +23,23 @@ def researcher_next_actions(user) -> list:
                 reverse("applications:my_list"),
                 "A lead applicant invited you as a co-applicant.",
                 invitations,
+                urgent=True,
+            )
+        )
+    to_accept = terms_applications_to_accept(user=user)
+    count = to_accept.count()
+    if count:
+        only = to_accept.first() if count == 1 else None
+        actions.append(
+            NextAction(
+                "Accept the terms of access",
+                reverse("applications:terms_accept", kwargs={"pk": only.pk})
+                if only
+                else reverse("applications:my_list"),
+                "A version of the terms of access is in force that you have not accepted for "
+                + (only.reference if only else "some of your applications (each shows it)")
+                + ".",
+                count,
                 urgent=True,
             )
         )

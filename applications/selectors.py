@@ -697,3 +697,18 @@ def terms_team_status(*, application: Application, user=None) -> TermsTeamStatus
         mine=mine,
         request_to_me=request,
     )
+
+
+def terms_applications_to_accept(*, user) -> QuerySet[Application]:
+    """The applications on ``user``'s team for which they have not accepted the version in force
+    (none while nothing is published): what their home page asks them to do."""
+    terms = terms_in_force()
+    if terms is None:
+        return Application.objects.none()
+    accepted = TermsAcceptance.objects.filter(terms=terms, application=OuterRef("pk"), user_id=user.pk)
+    return (
+        applications_visible_to(user)
+        .filter(status__in=TERMS_REQUIRED)
+        .exclude(Exists(accepted))
+        .order_by("reference")
+    )

@@ -232,3 +232,15 @@ def test_staff_see_on_an_approved_project_that_its_team_has_not_all_accepted(cli
     assert live.lead.get_full_name() not in standing
     terms_accept(application=live, user=co, terms=terms)
     assert "Every team member has accepted version 1" in _text(client_for(staff).get(url))
+
+
+def test_the_home_page_asks_a_member_to_accept_the_terms(client_for, researcher):
+    application = ApplicationFactory(lead=researcher)
+    client = client_for(researcher)
+    assert "Accept the terms of access" not in _text(client.get(reverse("core:home")))
+    terms = terms_published()
+    home = _text(client.get(reverse("core:home")))
+    assert "Accept the terms of access" in home
+    assert reverse("applications:terms_accept", kwargs={"pk": application.pk}) in home
+    terms_accept(application=application, user=researcher, terms=terms)
+    assert "Accept the terms of access" not in _text(client.get(reverse("core:home")))
