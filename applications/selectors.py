@@ -518,26 +518,14 @@ def terms_versions_for_staff() -> QuerySet[TermsOfAccess]:
     )
 
 
-def terms_accepted_by(*, application: Application, terms: TermsOfAccess | None) -> set[int]:
-    """The ids of the users who accepted ``terms`` for ``application``."""
-    if terms is None or application.pk is None:
-        return set()
-    return set(
-        TermsAcceptance.objects.filter(terms=terms, application=application).values_list("user_id", flat=True)
-    )
-
-
 def terms_outstanding(*, application: Application, terms: TermsOfAccess | None = None) -> list:
     """The rule "every team member has accepted the version in force", in one place: the members of
     ``application_team_users`` (lead first) who have not accepted ``terms`` (by default the version
     in force) for this application. Empty when no version is published. Submission and resubmission
-    refuse while it is not empty (``application_problems``), the team's pages ask each of them to
-    accept, and staff see the members of live teams on it (``terms_not_accepted``)."""
-    terms = terms if terms is not None else terms_in_force()
-    if terms is None:
-        return []
-    accepted = terms_accepted_by(application=application, terms=terms)
-    return [user for user in application_team_users(application=application) if user.pk not in accepted]
+    refuse while it is not empty (``application_problems``); the team's pages and the staff
+    application page read it through ``terms_team_status``, and staff's list of live teams through
+    ``terms_not_accepted_queryset``, its queryset mirror (tested to agree)."""
+    return [member.user for member in terms_team_status(application=application, terms=terms).outstanding]
 
 
 def _terms_problems(*, application: Application) -> list[Problem]:
@@ -555,7 +543,7 @@ def _terms_problems(*, application: Application) -> list[Problem]:
 
 def terms_due_on(terms: TermsOfAccess) -> date:
     """When a member asked at publication must have accepted ``terms``."""
-    return terms.published_at.date() + timedelta(days=terms.acceptance_period_days)
+    return timezone.localdate(terms.published_at) + timedelta(days=terms.acceptance_period_days)
 
 
 def terms_members_to_ask(*, terms: TermsOfAccess, statuses=LIVE) -> QuerySet[ApplicationMember]:
@@ -665,6 +653,9 @@ class TermsTeamStatus:
 
     @property
     def outstanding(self) -> list[ApplicationMember]:
+        """The members who have not accepted ``terms`` (nobody while no version is published)."""
+        if self.terms is None:
+            return []
         return [member for member, acceptance in self.members if acceptance is None]
 
     @property
@@ -672,11 +663,14 @@ class TermsTeamStatus:
         return self.required and self.mine is None
 
 
-def terms_team_status(*, application: Application, user=None) -> TermsTeamStatus:
-    """The version in force and, for each member of the team, their acceptance of it for this
-    application (None: not accepted); the same rule as ``terms_outstanding``. With ``user`` (a team
-    member reading the page), their own acceptance and the request that asked them."""
-    terms = terms_in_force()
+def terms_team_status(
+    *, application: Application, user=None, terms: TermsOfAccess | None = None
+) -> TermsTeamStatus:
+    """``terms`` (by default the version in force) and, for each member of ``application_team_users``
+    (lead first), their acceptance of it for this application (None: not accepted): what
+    ``terms_outstanding`` answers from. With ``user`` (a team member reading the page), their own
+    acceptance and the request that asked them."""
+    terms = terms if terms is not None else terms_in_force()
     members = [m for m in application_accepted_members(application=application) if m.user is not None]
     acceptances = (
         {a.user_id: a for a in TermsAcceptance.objects.filter(terms=terms, application=application)}

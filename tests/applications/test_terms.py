@@ -9,7 +9,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from applications.enums import ApplicationsAuditAction, ApplicationStatus, MemberRole
+from applications.enums import LIVE, ApplicationsAuditAction, ApplicationStatus, MemberRole
 from applications.models import Application, TermsAcceptance, TermsAcceptanceRequest, TermsOfAccess
 from applications.selectors import (
     terms_in_force,
@@ -371,7 +371,7 @@ def test_a_member_never_asked_is_due_from_publication(staff):
     (member,) = terms_not_accepted_queryset(terms=terms)
     assert (member.user, member.terms_due_on_date, member.terms_asked_at) == (
         live.lead,
-        terms.published_at.date() + timedelta(days=7),
+        timezone.localdate(terms.published_at) + timedelta(days=7),
         None,
     )
 
@@ -379,3 +379,33 @@ def test_a_member_never_asked_is_due_from_publication(staff):
 def test_an_inactive_staff_account_cannot_publish():
     with pytest.raises(NotPermitted):
         terms_published(actor=StaffFactory(is_active=False))
+
+
+def test_the_staff_list_agrees_with_the_rule_for_every_live_team():
+    """``terms_not_accepted_queryset`` is the set-based mirror of ``terms_outstanding``."""
+    live = [decided_application() for _ in range(3)]
+    for application in live:
+        co_applicant(application)
+    in_review = SubmittedApplicationFactory()
+    terms = terms_published()
+    terms_accept(application=live[0], user=live[0].lead, terms=terms)
+    for user in terms_outstanding(application=live[1]):
+        terms_accept(application=live[1], user=user, terms=terms)
+    expected = {
+        (application.pk, user.pk)
+        for application in [*live, in_review]
+        if application.status in LIVE
+        for user in terms_outstanding(application=application)
+    }
+    found = {(m.application_id, m.user_id) for m in terms_not_accepted_queryset(terms=terms)}
+    assert found == expected
+    assert len(found) == 3  # live[0]'s co-applicant, live[2]'s lead and co-applicant
+
+
+def test_with_no_version_published_the_team_status_asks_nothing(researcher):
+    application = ApplicationFactory(lead=researcher)
+    status = terms_team_status(application=application, user=researcher)
+    assert status.terms is None
+    assert status.outstanding == []
+    assert not status.required
+    assert not status.i_must_accept
