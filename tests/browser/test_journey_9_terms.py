@@ -1,4 +1,4 @@
-"""Journey 8 (issue 17, acceptance 5): staff publish a version of the terms of access through the
+"""Journey 9 (issue 17, acceptance 5): staff publish a version of the terms of access through the
 form; the lead reads and accepts it from the application page, but submitting is refused, naming
 the co-applicant who has not; the co-applicant opens the emailed link, reads and accepts the terms;
 the lead then submits. And an invited researcher reads the terms on the emailed invitation and
@@ -43,7 +43,7 @@ def _publish(office, *, label: str, text: str, days: str) -> None:
     office.check("version published")
 
 
-def test_journey_8_a_new_version_must_be_accepted_by_every_member_before_submission(
+def test_journey_9_a_new_version_must_be_accepted_by_every_member_before_submission(
     journey, live_server, settings
 ):
     settings.SITE_URL = live_server.url
@@ -114,7 +114,7 @@ def test_journey_8_a_new_version_must_be_accepted_by_every_member_before_submiss
     anyone.check("public terms")
 
 
-def test_journey_8_an_invited_researcher_accepts_the_terms_on_joining(journey, live_server, settings):
+def test_journey_9_an_invited_researcher_accepts_the_terms_on_joining(journey, live_server, settings):
     settings.SITE_URL = live_server.url
     office = journey("staff", user=StaffFactory())
     _publish(office, label="2026.1", text=TERMS, days="30")

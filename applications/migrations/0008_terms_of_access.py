@@ -16,7 +16,7 @@ from core.migration_operations import append_only_trigger
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0005_one_line_text_policy'),
+        ('applications', '0007_grants_and_change_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
