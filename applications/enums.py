@@ -63,9 +63,14 @@ DECIDED = frozenset({S.APPROVED, S.REJECTED, S.REVOKED, S.ACCESS_ENDED})
 CLOSED = DECIDED | {S.WITHDRAWN}
 #: Access was granted at some point (it may since have been revoked or ended): the public register's.
 GRANTED = frozenset({S.APPROVED, S.REVOKED, S.ACCESS_ENDED})
-#: Access granted and running (neither revoked nor ended): the "live teams" a new version of the
-#: terms of access asks to accept again within its period.
-LIVE = frozenset({S.APPROVED})
+#: The team records and edits outputs: the project was approved (publications come late, so also
+#: after access ended or was revoked).
+OUTPUTS_RECORDABLE = GRANTED
+#: Access is live (granted and running, neither revoked nor ended): progress reports fall due, the
+#: lead may close the project early (both move to ACCESS_ENDED, the one way a live project closes,
+#: at its end date or at the team's request), and a new version of the terms of access asks these
+#: teams to accept again within its period.
+LIVE = frozenset(s for s, targets in ALLOWED_TRANSITIONS.items() if S.ACCESS_ENDED in targets)
 #: The team must hold an acceptance of the terms of access in force: from the draft until access
 #: ends (every status but those closed for good other than a live grant).
 TERMS_REQUIRED = frozenset(ALLOWED_TRANSITIONS) - (CLOSED - LIVE)
@@ -201,3 +206,37 @@ class ApplicationsAuditAction:
     TERMS_PUBLISHED = "applications.terms.published"
     TERMS_ACCEPTED = "applications.terms.accepted"
     TERMS_ACCEPTANCE_REQUESTED = "applications.terms.acceptance_requested"
+    OUTPUT_RECORDED = "applications.output.recorded"
+    OUTPUT_CHANGED = "applications.output.changed"
+    OUTPUT_REMOVED = "applications.output.removed"
+    REPORT_SCHEDULED = "applications.report.scheduled"
+    REPORT_SUPERSEDED = "applications.report.superseded"
+    REPORT_SUBMITTED = "applications.report.submitted"
+    REPORT_REMINDER_SENT = "applications.report.reminder_sent"
+    CLOSED_EARLY = "applications.application.closed_early"
+
+
+class OutputKind(models.TextChoices):
+    """What a project produced, as the team records it."""
+
+    PUBLICATION = "publication", "Publication"
+    REPORT = "report", "Report"
+    DATASET = "dataset", "Dataset"
+    PRESENTATION = "presentation", "Presentation"
+    OTHER = "other", "Other"
+
+
+class ReportKind(models.TextChoices):
+    PROGRESS = "progress", "Annual progress report"
+    CLOSING = "closing", "Closing report"
+
+
+class ReportReminderKind(models.TextChoices):
+    """The reminders before a report's deadline (``days`` before it)."""
+
+    DAYS_30 = "30_days", "30 days before"
+    DAYS_7 = "7_days", "7 days before"
+
+    @property
+    def days(self) -> int:
+        return {"30_days": 30, "7_days": 7}[self.value]

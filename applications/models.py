@@ -3,12 +3,14 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
 from core.models import AppendOnlyModel, TimeStampedModel
 from core.text import OneLineCharField
 from deposits.models import Deposit, SensitiveUse
 
+from .after_approval.dois import validate_doi
 from .enums import (
     CHANGE_REQUEST_OPEN,
     AccessRoute,
@@ -18,6 +20,9 @@ from .enums import (
     GrantStatus,
     MemberRole,
     MemberStatus,
+    OutputKind,
+    ReportKind,
+    ReportReminderKind,
 )
 
 
@@ -263,6 +268,34 @@ class Grant(TimeStampedModel):
                 | models.Q(access_end__isnull=True)
                 | models.Q(access_end__gte=models.F("access_start")),
                 name="grant_access_period_ordered",
+
+
+# --- After approval: outputs, reports, closure (services in applications/after_approval/) ----------
+
+
+class ApplicationOutput(TimeStampedModel):
+    """Something an approved project produced (a paper, a report, a dataset ...), recorded by its
+    team. Public: the register entry and the page of each deposit it used show it."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="outputs")
+    kind = models.CharField(max_length=20, choices=OutputKind.choices, default=OutputKind.PUBLICATION)
+    title = OneLineCharField(max_length=300)
+    published_on = models.DateField("date")
+    doi = models.CharField(
+        "DOI", max_length=300, blank=True, validators=[validate_doi], help_text="Bare and lower-cased."
+    )
+    url = models.URLField("link", max_length=500, blank=True)
+    citation = models.TextField("authors and citation", blank=True)
+    deposits = models.ManyToManyField(Deposit, blank=True, related_name="application_outputs")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["application", "-published_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "doi"],
+                condition=~models.Q(doi=""),
+                name="uniq_application_output_doi",
             ),
         ]
 
@@ -413,3 +446,89 @@ class TermsAcceptanceRequest(models.Model):
         return (
             f"{self.user} asked to accept terms version {self.terms.number} for {self.application.reference}"
         )
+
+
+        return f"{self.title} ({self.get_kind_display().lower()}, {self.application.reference})"
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+
+class ApplicationReport(TimeStampedModel):
+    """A report the team owes: the annual progress report (``period`` = the year of access, from 1)
+    or the closing report (``period`` 0). The row exists from when it is scheduled, with its due
+    date; the team's answers and ``submitted_at`` fill it in. A progress report that the end of
+    access overtook before it was due is ``superseded`` (the closing report covers it)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    period = models.PositiveSmallIntegerField(default=0)
+    due_on = models.DateField(db_index=True)
+    summary = models.TextField("summary of progress", blank=True)
+    problems = models.TextField("problems met", blank=True)
+    changes_needed = models.TextField("changes needed", blank=True)
+    outputs_listed = models.JSONField(
+        default=list, blank=True, help_text="The outputs recorded when the report was submitted."
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind", "period"], name="uniq_application_report"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.get_kind_display()
+        if self.kind == ReportKind.PROGRESS:
+            label = f"{label}, year {self.period}"
+        return f"{label} ({self.application.reference})"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class ReportReminder(models.Model):
+    """A reminder sent to the team before a report's deadline: one per report and threshold,
+    enforced by the database (like transparency's AccessNotice)."""
+
+    report = models.ForeignKey(ApplicationReport, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=ReportReminderKind.choices)
+    due_on = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind"], name="uniq_report_reminder_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder: {self.report}"
+
+
+class ApplicationClosure(models.Model):
+    """How a live project's access ended: at the end of its access period, or early at the team's
+    request (``early``, with the lead's reason). One per application; the status is ACCESS_ENDED
+    either way."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="closure")
+    closed_at = models.DateTimeField()
+    early = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-closed_at"]
+
+    def __str__(self) -> str:
+        how = "closed early" if self.early else "access period ended"
+        return f"{self.application.reference} {how}"

@@ -17,3 +17,11 @@ application_withdrawn = Signal()
 #: use conditions (it may refuse it at once) and routes it (panel/receivers.py), so the sender reads
 #: the status again after sending.
 change_request_submitted = Signal()
+
+#: A live project's access ended, after the status *access ended*, the ApplicationClosure row and
+#: the closing report are written, inside that transaction: early at the lead's request
+#: (``early=True``, with the lead's ``reason``; ``applications.after_approval.services:
+#: application_close_early``) or at the end of its access period (``early=False``, from
+#: ``transparency.services.access_period_end``, which tells ONS ``access.expired`` itself).
+#: Arguments: ``application``, ``closed_at`` (a datetime), ``reason`` (may be empty), ``early``.
+access_closed = Signal()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import change_views, terms_views, views
 
@@ -44,4 +44,6 @@ urlpatterns = [
         name="change_request_withdraw",
     ),
     path("<int:pk>/terms/", terms_views.TermsAcceptView.as_view(), name="terms_accept"),
+    # After approval: outputs, reports, closing early (applications/after_approval/urls.py)
+    path("<int:pk>/", include("applications.after_approval.urls")),
 ]

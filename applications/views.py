@@ -23,6 +23,7 @@ from . import grant_services, services
 from .enums import (
     CHANGE_REQUEST_OPEN,
     EDITABLE,
+    OUTPUTS_RECORDABLE,
     WITHDRAWABLE,
     ApplicationSection,
     ApplicationStatus,
@@ -149,6 +150,7 @@ class TeamApplicationMixin(ResearcherRequiredMixin):
             can_submit=self.is_lead and app.status == ApplicationStatus.DRAFT,
             can_resubmit=self.is_lead and app.status == ApplicationStatus.QUERIED,
             can_withdraw=self.is_lead and app.status in WITHDRAWABLE,
+            has_outputs=app.status in OUTPUTS_RECORDABLE,
             sections=ApplicationSection,
             **kwargs,
         )

@@ -193,3 +193,25 @@ def co_applicant(application: Application, user=None, *, role=MemberRole.RESEARC
     for codename in TEAM_PERMISSIONS:
         assign_perm(f"applications.{codename}", user, application)
     return user
+
+
+def record_output(application, *, actor=None, deposits=None, **fields):
+    """An output recorded through the service, as the lead would (every deposit of the project
+    unless ``deposits`` are given)."""
+    from applications.after_approval.services import application_output_record
+
+    values = {
+        "kind": "publication",
+        "title": "Placement moves and school attendance",
+        "published_on": timezone.localdate() - timedelta(days=20),
+        "doi": "",
+        "url": "",
+        "citation": "Smith J, Khan A (2026). Placement moves and school attendance. Child Care Rev 12(3).",
+        **fields,
+    }
+    return application_output_record(
+        application=application,
+        actor=actor or application.lead,
+        deposits=list(application.deposits.all()) if deposits is None else deposits,
+        **values,
+    )
