@@ -6,12 +6,13 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from applications.after_approval.services import application_access_close, closing_report_for
 from applications.enums import ApplicationStatus, GrantStatus
 from applications.grant_selectors import grant_in_force
 from applications.grant_services import grant_close
 from applications.models import Application
 from applications.selectors import application_team_emails
-from applications.services import application_lock, application_transition
+from applications.services import application_lock
 from core.errors import DomainError
 from core.links import absolute_url
 from core.services import audit_record, email_queue
@@ -130,8 +131,9 @@ def access_reminder_send(*, application: Application, today: date) -> AccessNoti
 
 @transaction.atomic
 def access_period_end(*, application: Application, today: date) -> Application | None:
-    """After the last day of access: mark the application *access ended*, tell ONS
-    (``access.expired``, through the outbox) and the team, all in one transaction. Once per
+    """After the last day of access: mark the application *access ended* (the closing report
+    falls due, ``application_access_close``), tell ONS (``access.expired``, through the outbox)
+    and the team, all in one transaction. Once per
     application: the status changes once (under the row lock), the notice and the ONS row are
     unique. None when nothing is due. If ONS cannot be told (no channel configured), nothing
     changes and the next run tries again."""
@@ -141,20 +143,29 @@ def access_period_end(*, application: Application, today: date) -> Application |
     end = _access_end(app)
     if end is None or end >= today:
         return None
-    application_transition(
+    application_access_close(
         application=app,
-        to=ApplicationStatus.ACCESS_ENDED,
         actor=None,
+        early=False,
+        reason="",
+        ended_on=end,
         action=TransparencyAuditAction.ACCESS_ENDED,
         data={"access_end": end.isoformat()},
     )
     AccessNotice.objects.create(application=app, kind=AccessNoticeKind.ENDED, access_end=end)
     grant_close(application=app, to=GrantStatus.ENDED, actor=None)
     ons_notifications_enqueue_for_access_end(application=app)
+    report = closing_report_for(app)
     email_queue(
         to=application_team_emails(application=app),
         template="transparency/access_ended",
-        context={"application": app, "access_end": end, "url": _application_url(app)},
+        context={
+            "application": app,
+            "access_end": end,
+            "url": _application_url(app),
+            "report": report,
+            "report_url": absolute_url("applications:report", pk=app.pk, report_pk=report.pk),
+        },
     )
     return app
 

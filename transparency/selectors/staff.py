@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.after_approval.selectors import reports_late_count
 from applications.enums import GRANT_IN_FORCE, ApplicationStatus
 from applications.models import Application, Grant
 from core.home import NextAction
@@ -78,20 +79,33 @@ def access_ends_due(*, today: date) -> QuerySet[Application]:
 
 
 def next_actions_for_staff(user) -> list[NextAction]:
-    """Staff home page: access periods that end within 30 days."""
+    """Staff home page: access periods that end within 30 days, and reports that are overdue."""
     if not is_staff_member(user):
         return []
-    count = access_ending_soon_count(today=timezone.localdate())
-    if not count:
-        return []
-    return [
-        NextAction(
-            title="Access periods ending within 30 days",
-            url=reverse("transparency:dashboard") + "?status=approved",
-            description="The teams have been or will be reminded; ONS is told when each ends.",
-            count=count,
+    today = timezone.localdate()
+    actions = []
+    count = access_ending_soon_count(today=today)
+    if count:
+        actions.append(
+            NextAction(
+                title="Access periods ending within 30 days",
+                url=reverse("transparency:dashboard") + "?status=approved",
+                description="The teams have been or will be reminded; ONS is told when each ends.",
+                count=count,
+            )
         )
-    ]
+    late = reports_late_count(today=today)
+    if late:
+        actions.append(
+            NextAction(
+                title="Progress and closing reports overdue",
+                url=reverse("transparency:reports_late"),
+                description="The teams were reminded 30 and 7 days before each deadline.",
+                count=late,
+                urgent=True,
+            )
+        )
+    return actions
 
 
 def access_ending_soon_count(*, today: date) -> int:
