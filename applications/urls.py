@@ -45,5 +45,5 @@ urlpatterns = [
     ),
     path("<int:pk>/terms/", terms_views.TermsAcceptView.as_view(), name="terms_accept"),
     # After approval: outputs, reports, closing early (applications/after_approval/urls.py)
-    path("<int:pk>/", include("applications.after_approval.urls")),
+    path("", include("applications.after_approval.urls")),
 ]

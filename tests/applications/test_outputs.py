@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 
 from applications.after_approval.services import (
-    application_output_record,
     application_output_remove,
     application_output_update,
 )
@@ -47,7 +46,7 @@ def _audit(action):
 
 
 def test_the_lead_records_an_output_with_a_normalised_doi_and_it_is_audited(project):
-    first, second = project.deposits.order_by("reference")
+    first, _second = project.deposits.order_by("reference")
     output = record_output(project, doi="https://doi.org/10.1234/ABC.5", deposits=[first], kind="publication")
     assert output.doi == "10.1234/abc.5"
     assert output.doi_url == "https://doi.org/10.1234/abc.5"
@@ -146,8 +145,8 @@ def test_only_the_team_records_edits_or_removes_outputs(project, who):
 
 @pytest.mark.parametrize(
     "status",
-    [ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW, ApplicationStatus.REJECTED,
-     ApplicationStatus.WITHDRAWN],
+    [ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
+     ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN],
 )  # fmt: skip
 def test_outputs_are_recorded_only_for_granted_projects(status):
     application = ApplicationFactory(status=status)

@@ -16,7 +16,9 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.enums import Role
 from applications import services as applications_services
+from applications.after_approval.services import application_close_early, reports_process
 from applications.enums import MemberRole
+from applications.models import Application
 from core.models import QueuedEmail
 from deposits import services as deposits_services
 from deposits.models import SensitiveUse
@@ -248,6 +250,18 @@ def _access_ended():
     access_periods_process(today=application.decision.access_end + timedelta(days=1))
 
 
+def _report_reminder():
+    application = decided_application()
+    today = timezone.localdate()
+    Application.objects.filter(pk=application.pk).update(access_start=today - timedelta(days=365 - 20))
+    reports_process(today=today)
+
+
+def _closed_early():
+    application = decided_application()
+    application_close_early(application=application, actor=application.lead, reason="Finished early.")
+
+
 DRIVERS = {
     "accounts/confirm_email": _sign_up,
     "accounts/sign_up_existing": _sign_up_existing,
@@ -277,6 +291,9 @@ DRIVERS = {
     "panel/withdrawn": _withdrawn_under_review,
     "transparency/access_ending": _access_ending,
     "transparency/access_ended": _access_ended,
+    "applications/report_reminder": _report_reminder,
+    "applications/closed_early": _closed_early,
+    "applications/closed_early_staff": _closed_early,
 }
 
 #: Where each email's links go (URL names); an email without links maps to an empty set.
@@ -308,7 +325,10 @@ DESTINATIONS = {
     "panel/submission_to_screen": {"panel:staff_application"},
     "panel/withdrawn": {"panel:review"},
     "transparency/access_ending": {"applications:detail"},
-    "transparency/access_ended": {"applications:detail"},
+    "transparency/access_ended": {"applications:detail", "applications:report"},
+    "applications/report_reminder": {"applications:report"},
+    "applications/closed_early": {"applications:report"},
+    "applications/closed_early_staff": {"panel:staff_application"},
 }
 
 

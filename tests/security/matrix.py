@@ -19,9 +19,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.enums import MemberRole, MemberStatus
+from applications.enums import MemberRole, MemberStatus, ReportKind
 from applications.grant_selectors import grant_in_force
-from applications.models import ApplicationAttachment, ApplicationMember, ApplicationQuery
+from applications.models import ApplicationAttachment, ApplicationMember, ApplicationQuery, ApplicationReport
 from deposits.enums import UseConditionChangeStatus
 from deposits.models import DepositUseConditionChange
 from notifications.enums import OnsNotificationStatus
@@ -30,7 +30,12 @@ from notifications.services import ons_notifications_enqueue_for_decision
 from panel.models import ChangeConflictDeclaration, ConflictDeclaration, MemberInterest, PanelMembership
 from tests.conftest import sign_in_fully
 from tests.factories.accounts import ResearcherFactory, StaffFactory
-from tests.factories.applications import ApplicationFactory, complete_application, terms_published
+from tests.factories.applications import (
+    ApplicationFactory,
+    complete_application,
+    record_output,
+    terms_published,
+)
 from tests.factories.deposits import (
     PDF_BYTES,
     AvailableDepositFactory,
@@ -67,8 +72,9 @@ class World:
 def build_world() -> World:
     """Real rows for every URL argument. The team researcher leads a draft, an application under
     review (with an attachment and an open question) and an approved one (decision, ONS
-    notification, register entry); the member and chair declared no conflict on the one under
-    review, the conflicted member declared one. Version 1 of the terms of access is in force."""
+    notification, register entry, an output, a progress report due); the member and chair
+    declared no conflict on the one under review, the conflicted member declared one. Version 1
+    of the terms of access is in force."""
     w = World()
     staff = StaffFactory()
     team = ResearcherFactory()
@@ -131,6 +137,13 @@ def build_world() -> World:
         status=OnsNotificationStatus.DELIVERED, delivered_at=timezone.now(), next_attempt_at=None
     )
     o["notification"] = OnsNotification.objects.filter(application=approved).first()
+    o["output"] = record_output(approved, doi="10.1234/world")
+    o["report"] = ApplicationReport.objects.create(
+        application=approved,
+        kind=ReportKind.PROGRESS,
+        period=1,
+        due_on=timezone.localdate() + timedelta(days=20),
+    )
 
     # A change request on the approved project's live grant, routed to the panel (a deposit added):
     # the member and chair declared no conflict on it, the conflicted member declared one.

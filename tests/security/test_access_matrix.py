@@ -164,6 +164,13 @@ EXPECTED: dict[str, Row] = {
     "terms:staff_publish": staff_only(post="302*"),
     "terms:staff_version": staff_only(),
     "terms:staff_not_accepted": staff_only(),
+    # --- applications after approval (the approved project's outputs, reports, closing early)
+    "applications:outputs": team_only(),
+    "applications:output_add": team_only(post="302*"),
+    "applications:output_edit": team_only(post="302*"),
+    "applications:output_remove": team_only(get="405", post="302*"),
+    "applications:report": team_only(post="302*"),
+    "applications:close": team_only(post="302*"),  # the team researcher leads the approved project
     # --- panel: the member and chair declared no conflict, the conflicted member declared one
     "panel:queue": _row("L 403 403 200 200 200 403", "L 403 403 405 405 405 403"),
     "panel:declare": _row("L 403 403 200 200 200 403", "L 403 403 302* 400 302* 403"),
@@ -202,6 +209,7 @@ EXPECTED: dict[str, Row] = {
     "transparency:export_applications": staff_only(),
     "transparency:export_decisions": staff_only(),
     "transparency:staff_pages": staff_only(),
+    "transparency:reports_late": staff_only(),
     "transparency:page_edit": staff_only(post="302*"),
 }
 
@@ -243,6 +251,12 @@ ARGS = {
     "applications:terms_accept": lambda w: {"pk": w.draft.pk},
     "terms:version": lambda w: {"number": w.terms.number},
     "terms:staff_version": lambda w: {"number": w.terms.number},
+    "applications:outputs": lambda w: {"pk": w.approved.pk},
+    "applications:output_add": lambda w: {"pk": w.approved.pk},
+    "applications:output_edit": lambda w: {"pk": w.approved.pk, "output_pk": w.output.pk},
+    "applications:output_remove": lambda w: {"pk": w.approved.pk, "output_pk": w.output.pk},
+    "applications:report": lambda w: {"pk": w.approved.pk, "report_pk": w.report.pk},
+    "applications:close": lambda w: {"pk": w.approved.pk},
     "panel:declare": lambda w: {"reference": w.review.reference},
     "panel:review": lambda w: {"reference": w.review.reference},
     "panel:attachment": lambda w: {"reference": w.review.reference, "pk": w.review_attachment.pk},
@@ -328,6 +342,19 @@ POST_BODIES = {
     "applications:withdraw": lambda w: {"reason": "We found the answer elsewhere."},
     "applications:ons_reference": lambda w: {"ons_project_reference": "2004417"},
     "applications:query_answer": lambda w: {"answer": "To model school moves."},
+    "applications:output_add": lambda w: {
+        "kind": "publication",
+        "title": "A paper by whoever posted this",
+        "published_on": "2026-03-01",
+        "doi": "10.1234/posted",
+    },
+    "applications:output_edit": lambda w: {
+        "kind": "report",
+        "title": "Renamed by whoever posted this",
+        "published_on": "2026-03-01",
+    },
+    "applications:report": lambda w: {"summary": "Progress, by whoever posted this."},
+    "applications:close": lambda w: {"reason": "Closed by whoever posted this.", "confirm": "on"},
     "panel:vote": lambda w: {
         "project_vote": "reject",
         "project_comment": "No.",

@@ -196,6 +196,11 @@ FUZZ_FORMS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "applications:query_answer": ("team", "applications:query_answer", ()),
     "applications:ons_reference": ("team", "applications:ons_reference", ()),
     "applications:terms_accept": ("team", "applications:terms_accept", ()),
+    "applications:output_add": ("team", "applications:output_add", ()),
+    "applications:output_edit": ("team", "applications:output_edit", ()),
+    "applications:output_remove": ("team", "applications:outputs", ()),
+    "applications:report": ("team", "applications:report", ()),
+    "applications:close": ("team", "applications:close", ()),
     "panel:declare": ("member", "panel:declare", ()),
     "panel:vote": ("member", "panel:vote", ()),
     "panel:decide": (
@@ -226,6 +231,15 @@ SHOWN_ON = {
     "applications:section": [("applications:detail", "team")],
     "applications:ons_reference": [("applications:detail", "team")],
     "terms:staff_publish": [("terms:current", "anonymous"), ("terms:staff_list", "staff")],
+    "applications:output_add": [
+        ("transparency:register_detail", "anonymous"),
+        ("deposits:detail", "anonymous"),
+    ],
+    "applications:output_edit": [
+        ("transparency:register_detail", "anonymous"),
+        ("deposits:detail", "anonymous"),
+    ],
+    "applications:report": [("applications:report", "team")],
     "panel:interests": [("panel:interest_register", "chair")],
     "deposits:staff_edit": [("deposits:detail", "anonymous")],
     "accounts:staff_invite": [("accounts:staff_users", "staff")],

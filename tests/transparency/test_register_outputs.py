@@ -94,7 +94,7 @@ def test_the_register_csv_and_json_carry_the_outputs(client, outputs_world):
             "published_on": "2026-04-02",
             "doi": "",
             "url": "https://example.org/slides",
-            "citation": "Smith J, Khan A (2026). Placement moves and school attendance. Child Care Rev 12(3).",
+            "citation": outputs_world["talk"].citation,
             "deposits": [used.reference],
             "doi_url": "",
         },
