@@ -125,16 +125,6 @@ class ReportView(DomainErrorFormMixin, _AfterApprovalMixin, FormView):
             )
         return self._report
 
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        if self.get_report().is_submitted:
-            report = self.get_report()
-            for name, field in form.fields.items():
-                field.disabled = True
-                field.initial = getattr(report, name)
-            form.helper.inputs = []
-        return form
-
     def get_context_data(self, **kwargs):
         report = self.get_report()
         return super().get_context_data(
@@ -160,6 +150,12 @@ class ReportView(DomainErrorFormMixin, _AfterApprovalMixin, FormView):
 class CloseEarlyView(DomainErrorFormMixin, _AfterApprovalMixin, FormView):
     form_class = CloseEarlyForm
     template_name = "applications/close.html"
+
+    def get(self, request, *args, **kwargs):
+        if not can_close_early(self.application, request.user):
+            messages.info(request, "Only the lead applicant can close a project whose access is live.")
+            return self.outputs_page()
+        return super().get(request, *args, **kwargs)
 
     def perform(self, form):
         self.call_service(

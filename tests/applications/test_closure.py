@@ -190,3 +190,9 @@ def test_a_co_applicant_is_refused_the_close_form(client_for, project):
     assert response.status_code == 403
     project.refresh_from_db()
     assert project.status == ApplicationStatus.APPROVED
+
+
+def test_the_close_page_is_not_offered_to_a_co_applicant(client_for, project):
+    response = client_for(project.co).get(reverse("applications:close", kwargs={"pk": project.pk}))
+    assert response.status_code == 302
+    assert response.url == reverse("applications:outputs", kwargs={"pk": project.pk})

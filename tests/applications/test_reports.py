@@ -257,3 +257,13 @@ def test_the_report_form_sends_the_report(client_for):
     assert "sent already" in again.content.decode()
     report.refresh_from_db()
     assert report.summary == "Linked the data."
+
+
+def test_a_sent_report_shows_its_answers_and_no_form(client_for):
+    project = _project(start=date(2026, 1, 10))
+    (report,) = application_reports_schedule(application=project, today=date(2026, 1, 10))
+    application_report_submit(report=report, actor=project.lead, summary="Linked the data.")
+    url = reverse("applications:report", kwargs={"pk": project.pk, "report_pk": report.pk})
+    html = client_for(project.lead).get(url).content.decode()
+    assert "Linked the data." in html.split('id="report-answers"', 1)[1]
+    assert 'method="post"' not in html.split("<main", 1)[-1].split("</main>", 1)[0]
