@@ -1,6 +1,7 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import change_views, terms_views, views
+from .after_approval import urls as after_approval_urls
 
 app_name = "applications"
 
@@ -45,5 +46,5 @@ urlpatterns = [
     ),
     path("<int:pk>/terms/", terms_views.TermsAcceptView.as_view(), name="terms_accept"),
     # After approval: outputs, reports, closing early (applications/after_approval/urls.py)
-    path("", include("applications.after_approval.urls")),
+    *after_approval_urls.urlpatterns,
 ]

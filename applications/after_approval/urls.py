@@ -1,4 +1,4 @@
-"""Under ``applications/``, in the applications namespace (included by applications/urls.py)."""
+"""Under ``applications/``, in the applications namespace (applications/urls.py lists these patterns)."""
 
 from django.urls import path
 

@@ -32,7 +32,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -47,6 +47,17 @@ from tests.security.matrix import ROLES, fingerprint
 from tests.security.test_access_matrix import EXPECTED, path_for
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sessions_outlast_the_module():
+    """The world's sessions are made once, and every fuzzed request is rolled back, session save
+    included, so their idle expiry (SESSION_COOKIE_AGE, 30 minutes) never moves: on a busy machine the
+    forms fuzzed last met a signed-out client. Here (autouse, so before the world is built) they live
+    as long as the module does; tests/security/test_sessions.py covers the expiry itself."""
+    with override_settings(SESSION_COOKIE_AGE=24 * 60 * 60):
+        yield
+
 
 # The access matrix's world (module-scoped, rolled back at the end) and its signed-in clients.
 _private_media = matrix_tests._private_media
