@@ -268,34 +268,6 @@ class Grant(TimeStampedModel):
                 | models.Q(access_end__isnull=True)
                 | models.Q(access_end__gte=models.F("access_start")),
                 name="grant_access_period_ordered",
-
-
-# --- After approval: outputs, reports, closure (services in applications/after_approval/) ----------
-
-
-class ApplicationOutput(TimeStampedModel):
-    """Something an approved project produced (a paper, a report, a dataset ...), recorded by its
-    team. Public: the register entry and the page of each deposit it used show it."""
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="outputs")
-    kind = models.CharField(max_length=20, choices=OutputKind.choices, default=OutputKind.PUBLICATION)
-    title = OneLineCharField(max_length=300)
-    published_on = models.DateField("date")
-    doi = models.CharField(
-        "DOI", max_length=300, blank=True, validators=[validate_doi], help_text="Bare and lower-cased."
-    )
-    url = models.URLField("link", max_length=500, blank=True)
-    citation = models.TextField("authors and citation", blank=True)
-    deposits = models.ManyToManyField(Deposit, blank=True, related_name="application_outputs")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        ordering = ["application", "-published_on", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["application", "doi"],
-                condition=~models.Q(doi=""),
-                name="uniq_application_output_doi",
             ),
         ]
 
@@ -364,90 +336,36 @@ class ChangeRequest(TimeStampedModel):
         return self.status in CHANGE_REQUEST_OPEN
 
 
-# --- Terms of access ---------------------------------------------------------------------------------
-
-#: The longest acceptance period a version may give live teams, in days.
-TERMS_ACCEPTANCE_PERIOD_MAX_DAYS = 365
+# --- After approval: outputs, reports, closure (services in applications/after_approval/) ----------
 
 
-class TermsOfAccess(AppendOnlyModel):
-    """One published version of the archive's terms of access. Versions are append-only (the model
-    and a database trigger refuse to change or delete one); the version in force is always the
-    latest published (``applications.selectors.terms_in_force``)."""
+class ApplicationOutput(TimeStampedModel):
+    """Something an approved project produced (a paper, a report, a dataset ...), recorded by its
+    team. Public: the register entry and the page of each deposit it used show it."""
 
-    append_only_update_message = append_only_delete_message = (
-        "A published version of the terms of access is never changed: publish a new version."
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="outputs")
+    kind = models.CharField(max_length=20, choices=OutputKind.choices, default=OutputKind.PUBLICATION)
+    title = OneLineCharField(max_length=300)
+    published_on = models.DateField("date")
+    doi = models.CharField(
+        "DOI", max_length=300, blank=True, validators=[validate_doi], help_text="Bare and lower-cased."
     )
-
-    number = models.PositiveIntegerField(unique=True, help_text="1, 2, 3 ... in the order published.")
-    label = OneLineCharField(max_length=40, unique=True, help_text="How people name it, e.g. 2026.1.")
-    text = models.TextField(help_text="Markdown. HTML is not allowed and is shown as text.")
-    summary_of_changes = models.TextField(blank=True)
-    acceptance_period_days = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(TERMS_ACCEPTANCE_PERIOD_MAX_DAYS)],
-        help_text="Live teams accept this version within this many days of being asked.",
-    )
-    published_at = models.DateTimeField(db_index=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    url = models.URLField("link", max_length=500, blank=True)
+    citation = models.TextField("authors and citation", blank=True)
+    deposits = models.ManyToManyField(Deposit, blank=True, related_name="application_outputs")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        ordering = ["-number"]
-        verbose_name = "terms of access version"
-        verbose_name_plural = "terms of access versions"
-
-    def __str__(self) -> str:
-        return f"Terms of access version {self.number} ({self.label})"
-
-
-class TermsAcceptance(AppendOnlyModel):
-    """A team member accepted a version of the terms of access for one application: once per
-    user, version and application (a constraint), never changed or deleted."""
-
-    append_only_update_message = append_only_delete_message = "Acceptances of the terms are append-only."
-
-    terms = models.ForeignKey(TermsOfAccess, on_delete=models.PROTECT, related_name="acceptances")
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="terms_acceptances")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    accepted_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["application", "accepted_at"]
+        ordering = ["application", "-published_on", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["terms", "application", "user"], name="uniq_terms_acceptance_per_member"
+                fields=["application", "doi"],
+                condition=~models.Q(doi=""),
+                name="uniq_application_output_doi",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} accepted terms version {self.terms.number} for {self.application.reference}"
-
-
-class TermsAcceptanceRequest(models.Model):
-    """A team member was asked (by email) to accept a version for one application, by ``due_on``:
-    once per user, version and application (a constraint), so nobody is asked twice."""
-
-    terms = models.ForeignKey(TermsOfAccess, on_delete=models.PROTECT, related_name="requests")
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="terms_acceptance_requests"
-    )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    asked_at = models.DateTimeField()
-    due_on = models.DateField()
-
-    class Meta:
-        ordering = ["due_on", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["terms", "application", "user"], name="uniq_terms_request_per_member"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return (
-            f"{self.user} asked to accept terms version {self.terms.number} for {self.application.reference}"
-        )
-
-
         return f"{self.title} ({self.get_kind_display().lower()}, {self.application.reference})"
 
     @property
@@ -532,3 +450,87 @@ class ApplicationClosure(models.Model):
     def __str__(self) -> str:
         how = "closed early" if self.early else "access period ended"
         return f"{self.application.reference} {how}"
+
+
+# --- Terms of access ---------------------------------------------------------------------------------
+
+#: The longest acceptance period a version may give live teams, in days.
+TERMS_ACCEPTANCE_PERIOD_MAX_DAYS = 365
+
+
+class TermsOfAccess(AppendOnlyModel):
+    """One published version of the archive's terms of access. Versions are append-only (the model
+    and a database trigger refuse to change or delete one); the version in force is always the
+    latest published (``applications.selectors.terms_in_force``)."""
+
+    append_only_update_message = append_only_delete_message = (
+        "A published version of the terms of access is never changed: publish a new version."
+    )
+
+    number = models.PositiveIntegerField(unique=True, help_text="1, 2, 3 ... in the order published.")
+    label = OneLineCharField(max_length=40, unique=True, help_text="How people name it, e.g. 2026.1.")
+    text = models.TextField(help_text="Markdown. HTML is not allowed and is shown as text.")
+    summary_of_changes = models.TextField(blank=True)
+    acceptance_period_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(TERMS_ACCEPTANCE_PERIOD_MAX_DAYS)],
+        help_text="Live teams accept this version within this many days of being asked.",
+    )
+    published_at = models.DateTimeField(db_index=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = "terms of access version"
+        verbose_name_plural = "terms of access versions"
+
+    def __str__(self) -> str:
+        return f"Terms of access version {self.number} ({self.label})"
+
+
+class TermsAcceptance(AppendOnlyModel):
+    """A team member accepted a version of the terms of access for one application: once per
+    user, version and application (a constraint), never changed or deleted."""
+
+    append_only_update_message = append_only_delete_message = "Acceptances of the terms are append-only."
+
+    terms = models.ForeignKey(TermsOfAccess, on_delete=models.PROTECT, related_name="acceptances")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="terms_acceptances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["application", "accepted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["terms", "application", "user"], name="uniq_terms_acceptance_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} accepted terms version {self.terms.number} for {self.application.reference}"
+
+
+class TermsAcceptanceRequest(models.Model):
+    """A team member was asked (by email) to accept a version for one application, by ``due_on``:
+    once per user, version and application (a constraint), so nobody is asked twice."""
+
+    terms = models.ForeignKey(TermsOfAccess, on_delete=models.PROTECT, related_name="requests")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="terms_acceptance_requests"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField()
+    due_on = models.DateField()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["terms", "application", "user"], name="uniq_terms_request_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user} asked to accept terms version {self.terms.number} for {self.application.reference}"
+        )

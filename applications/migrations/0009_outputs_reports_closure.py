@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0005_one_line_text_policy'),
+        ('applications', '0008_terms_of_access'),
         ('deposits', '0005_one_line_text_policy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

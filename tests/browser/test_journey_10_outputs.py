@@ -1,4 +1,4 @@
-"""Journey 8 (issue 17, acceptance 4): the lead of an approved project follows the emailed reminder
+"""Journey 10 (issue 17, acceptance 4): the lead of an approved project follows the emailed reminder
 of the progress report, records a publication with its DOI through the form (a mistyped DOI is
 refused first, with what is wrong), and the public sees it on the project's register entry and on
 the page of the deposit it used, under "How your data was used", but not on the page of a deposit
@@ -27,7 +27,7 @@ def _emailed_link(to: str, subject_part: str) -> str:
     return re.search(r"https?://\S+", message.body).group(0)
 
 
-def test_journey_8_the_lead_records_an_output_and_the_public_sees_it(journey, live_server, settings):
+def test_journey_10_the_lead_records_an_output_and_the_public_sees_it(journey, live_server, settings):
     settings.SITE_URL = live_server.url
     used = AvailableDepositFactory(title="Moving On study")
     other = AvailableDepositFactory(title="Kinship survey")
