@@ -7,9 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications.after_approval.services import application_access_close, closing_report_for
-from applications.enums import ApplicationStatus, GrantStatus
+from applications.enums import ApplicationStatus
 from applications.grant_selectors import grant_in_force
-from applications.grant_services import grant_close
 from applications.models import Application
 from applications.selectors import application_team_emails
 from applications.services import application_lock
@@ -153,7 +152,6 @@ def access_period_end(*, application: Application, today: date) -> Application |
         data={"access_end": end.isoformat()},
     )
     AccessNotice.objects.create(application=app, kind=AccessNoticeKind.ENDED, access_end=end)
-    grant_close(application=app, to=GrantStatus.ENDED, actor=None)
     ons_notifications_enqueue_for_access_end(application=app)
     report = closing_report_for(app)
     email_queue(

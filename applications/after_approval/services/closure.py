@@ -12,7 +12,8 @@ from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
 from core.services import audit_record, email_queue
 
-from ...enums import LIVE, ApplicationsAuditAction, ApplicationStatus, ReportKind
+from ...enums import LIVE, ApplicationsAuditAction, ApplicationStatus, GrantStatus, ReportKind
+from ...grant_services import grant_close
 from ...models import Application, ApplicationClosure, ApplicationReport
 from ...selectors import application_team_emails
 from ...services import application_lock, application_transition
@@ -35,11 +36,11 @@ def application_access_close(
     data: dict | None = None,
 ) -> ApplicationClosure:
     """Close a *locked* live project: status *access ended* (audited as ``action``), the closure
-    recorded, the closing report due ``settings.CLOSING_REPORT_DAYS`` after ``ended_on``, any
-    progress report not yet due superseded by it, and ``access_closed`` announced, all in the
-    caller's transaction. The one way a project closes: early at the lead's request
-    (``application_close_early``) or at the end of its access period
-    (``transparency.services.access_period_end``)."""
+    recorded, the grant in force ended (``grant_close``), the closing report due
+    ``settings.CLOSING_REPORT_DAYS`` after ``ended_on``, any progress report not yet due superseded
+    by it, and ``access_closed`` announced, all in the caller's transaction. The one way a project
+    closes: early at the lead's request (``application_close_early``) or at the end of its access
+    period (``transparency.services.access_period_end``)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("application_access_close must run inside a transaction.")
     closed_at = timezone.now()
@@ -72,6 +73,8 @@ def application_access_close(
             target=application,
             data={"report": report.pk, "period": report.period, "due_on": report.due_on.isoformat()},
         )
+    # The grant in force ends with the access (and any open change request on it lapses).
+    grant_close(application=application, to=GrantStatus.ENDED, actor=actor, reason=reason)
     report_schedule(
         application,
         kind=ReportKind.CLOSING,
