@@ -8,6 +8,25 @@ class OnsEventType(models.TextChoices):
     REJECTED = "access.rejected", "Access rejected"
     REVOKED = "access.revoked", "Access revoked"
     EXPIRED = "access.expired", "Access period ended"
+    #: A change request on a live grant was approved: the new grant supersedes the one before.
+    AMENDED = "access.amended", "Access amended"
+    EXTENDED = "access.extended", "Access extended"
+    #: The lead closed the project before its access period ended.
+    CLOSED = "access.closed", "Access closed early"
+
+
+#: The events told once per application (an approval or rejection, and the one way access ends).
+ONCE_PER_APPLICATION = frozenset(
+    {
+        OnsEventType.APPROVED,
+        OnsEventType.REJECTED,
+        OnsEventType.REVOKED,
+        OnsEventType.EXPIRED,
+        OnsEventType.CLOSED,
+    }
+)
+#: The events told once per grant: the approved change that issued it.
+ONCE_PER_GRANT = frozenset({OnsEventType.AMENDED, OnsEventType.EXTENDED})
 
 
 class OnsChannel(models.TextChoices):
