@@ -212,6 +212,12 @@ FUZZ_FORMS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "applications:output_remove": ("team", "applications:outputs", ()),
     "applications:report": ("team", "applications:report", ()),
     "applications:close": ("team", "applications:close", ()),
+    "applications:change_request_create": ("team", "applications:change_request_create", ()),
+    "applications:change_request_withdraw": ("team", "applications:change_request", ()),
+    "panel:change_declare": ("member", "panel:change_declare", ()),
+    "panel:change_vote": ("member", "panel:change_review", ()),
+    "panel:change_decide": ("chair", "panel:change_decide", ()),
+    "panel:staff_change_request": ("staff", "panel:staff_change_request", ()),
     "panel:declare": ("member", "panel:declare", ()),
     "panel:vote": ("member", "panel:vote", ()),
     "panel:decide": (

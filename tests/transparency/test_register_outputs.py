@@ -122,11 +122,11 @@ def test_the_register_csv_and_json_carry_the_outputs(client, outputs_world):
     assert "10.9999/hidden" not in everything
 
 
-def test_the_register_columns_before_outputs_are_unchanged(client, outputs_world):
+def test_the_register_columns_keep_their_order_and_new_ones_are_appended(client, outputs_world):
     header = client.get(reverse("transparency:register_csv")).content.decode().splitlines()[0]
     assert header == (
         "reference,title,lay_summary,lead_organisation,sector,deposits,decision_date,outcome,status,"
-        "access_start,access_end,public_rationale,revoked_on,outputs"
+        "access_start,access_end,public_rationale,revoked_on,grant,outputs"
     )
 
 
