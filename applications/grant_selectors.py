@@ -9,6 +9,7 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
+from deposits.enums import DepositStatus
 from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch
 
@@ -223,3 +224,34 @@ def change_request_use_condition_matches(*, change_request: ChangeRequest) -> li
             m.user for m in change_request_members_after(change_request=change_request) if m.user is not None
         ],
     )
+
+
+# --- the participants' rule on a live grant ----------------------------------------------------------
+
+
+def grants_live_using(*, deposit_id: int) -> list[int]:
+    """The ids of the live grants that use a deposit, oldest first (the re-screen's work list)."""
+    return list(
+        Grant.objects.filter(status=GrantStatus.LIVE, deposits=deposit_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def grant_screening_reasons(*, grant: Grant) -> list[str]:
+    """Why a live grant may no longer be used, by the rule an application is screened with on
+    submission (``selectors.use_condition_matches``: the grant's deposits, the application's declared
+    sensitive uses, the sector of each member of the team now) and the archive's own say: a deposit
+    suspended or withdrawn. Empty when the grant still keeps every participant's condition."""
+    deposits = list(grant.deposits.prefetch_related("excluded_uses").order_by("reference"))
+    reasons = [
+        f"{deposit.reference} ({deposit.title}) was {deposit.get_status_display().lower()} by the archive."
+        for deposit in deposits
+        if deposit.status in (DepositStatus.SUSPENDED, DepositStatus.WITHDRAWN)
+    ]
+    matches = use_condition_matches(
+        deposits=deposits,
+        sensitive_uses=list(grant.application.sensitive_uses.all()),
+        users=[m.user for m in application_accepted_members(application=grant.application)],
+    )
+    return reasons + [match.describe() for match in matches]

@@ -241,6 +241,9 @@ class Grant(TimeStampedModel):
         max_length=20, choices=GrantStatus.choices, default=GrantStatus.LIVE, db_index=True
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(
+        blank=True, help_text="Why it was suspended (shown to the team and staff), as the re-screen found."
+    )
     team = models.JSONField(default=list, blank=True, help_text="The team, lead first (as Decision.team).")
     deposits = models.ManyToManyField(Deposit, blank=True, related_name="grants")
     datasets = models.JSONField(

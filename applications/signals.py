@@ -25,3 +25,9 @@ change_request_submitted = Signal()
 #: ``transparency.services.access_period_end``, which tells ONS ``access.expired`` itself).
 #: Arguments: ``application``, ``closed_at`` (a datetime), ``reason`` (may be empty), ``early``.
 access_closed = Signal()
+
+
+#: The re-screen suspended a live grant: a deposit it uses was suspended or withdrawn, or its use
+#: conditions changed so that the grant now breaks them. Arguments: ``grant`` (now suspended),
+#: ``reasons`` (each a sentence). Sent inside the suspending transaction (ONS: ``access.suspended``).
+grant_suspended = Signal()

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from .after_approval.services import reports_process
+from .grant_screening import grants_rescreen_all, grants_rescreen_for_deposit
 from .services import terms_acceptance_requests_send
 
 
@@ -17,3 +18,15 @@ def reports_process_task() -> None:
     """Hourly (celery beat): schedule the reports live projects owe and remind teams 30 and 7 days
     before each deadline. Safe to run any number of times."""
     reports_process()
+
+
+@shared_task(name="applications.tasks.grants_rescreen_for_deposit_task", ignore_result=True)
+def grants_rescreen_for_deposit_task(deposit_id: int, cause: str) -> None:
+    """After a deposit's conditions changed: screen every live grant using it again."""
+    grants_rescreen_for_deposit(deposit_id=deposit_id, cause=cause)
+
+
+@shared_task(name="applications.tasks.grants_rescreen_all_task", ignore_result=True)
+def grants_rescreen_all_task() -> None:
+    """Hourly (celery beat): every live grant screened again, the safety net for a lost task."""
+    grants_rescreen_all()

@@ -99,6 +99,7 @@ def payload_build(
     conditions: str = "",
     access_start: date | None = None,
     access_end: date | None = None,
+    reasons: list[str] | None = None,
     grant_reference: str = "",
     supersedes_grant_reference: str = "",
     previous_access_end: date | None = None,
@@ -133,6 +134,14 @@ def payload_build(
             "access_start": _iso_date(access_start),
             "access_end": _iso_date(access_end),
             "previous_access_end": _iso_date(previous_access_end),
+            "researchers": [researcher_for_matching(member) for member in team],
+            "deposits": datasets,
+        }
+    elif event_type == OnsEventType.SUSPENDED:
+        data |= {
+            "access_start": _iso_date(access_start),
+            "access_end": _iso_date(access_end),
+            "reasons": [one_line_clean(reason) for reason in reasons or []],
             "researchers": [researcher_for_matching(member) for member in team],
             "deposits": datasets,
         }
@@ -297,6 +306,23 @@ _EVENT_DATA: dict[str, dict] = {
         "properties": _access_ending(
             "closed", {**_DATE, "description": "The day access ends: the day the lead closed it."}
         ),
+    },
+    OnsEventType.SUSPENDED: {
+        "description": "SUSPEND ACCESS NOW: a deposit the grant uses was suspended or withdrawn by "
+        "the archive, or its participants' conditions changed so that the grant now breaks them. Access "
+        "stays suspended until a later event (an amendment that removes the cause, or the end of access).",
+        "properties": {
+            "outcome": {"const": "suspended"},
+            "access_start": _NULLABLE(_DATE),
+            "access_end": _NULLABLE({**_DATE, "description": "The grant's planned last day of access."}),
+            "reasons": {
+                "type": "array",
+                "minItems": 1,
+                "items": {**_ONE_LINE, "description": "Which deposit and which condition, in words."},
+            },
+            "researchers": {"type": "array", "items": _RESEARCHER_FOR_MATCHING},
+            "deposits": {"type": "array", "items": _DATASET},
+        },
     },
     OnsEventType.AMENDED: {
         "description": "CHANGE ACCESS: an approved change to a live project; provide access to exactly "

@@ -13,6 +13,8 @@ class OnsEventType(models.TextChoices):
     EXTENDED = "access.extended", "Access extended"
     #: The lead closed the project before its access period ended.
     CLOSED = "access.closed", "Access closed early"
+    #: A deposit's conditions changed and the grant now breaks them (the re-screen suspended it).
+    SUSPENDED = "access.suspended", "Access suspended"
 
 
 #: The events told once per application (an approval or rejection, and the one way access ends).
@@ -25,8 +27,8 @@ ONCE_PER_APPLICATION = frozenset(
         OnsEventType.CLOSED,
     }
 )
-#: The events told once per grant: the approved change that issued it.
-ONCE_PER_GRANT = frozenset({OnsEventType.AMENDED, OnsEventType.EXTENDED})
+#: The events told once per grant: the approved change that issued it, its suspension.
+ONCE_PER_GRANT = frozenset({OnsEventType.AMENDED, OnsEventType.EXTENDED, OnsEventType.SUSPENDED})
 
 
 class OnsChannel(models.TextChoices):

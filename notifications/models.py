@@ -89,7 +89,8 @@ class OnsNotification(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ons_notifications",
-        help_text="The grant an amendment or extension issued (it names the grant it supersedes).",
+        help_text="The grant an amendment or extension issued (it names the grant it supersedes), or "
+        "the grant suspended.",
     )
     event_type = models.CharField(max_length=30, choices=OnsEventType.choices)
     channel = models.CharField(max_length=10, choices=OnsChannel.choices)
@@ -147,9 +148,9 @@ class OnsNotification(TimeStampedModel):
                 name="uniq_ons_notification_event_channel",
             ),
             models.UniqueConstraint(
-                fields=["grant", "channel"],
+                fields=["grant", "event_type", "channel"],
                 condition=Q(grant__isnull=False),
-                name="uniq_ons_notification_grant_channel",
+                name="uniq_ons_notification_grant_event_channel",
             ),
             models.UniqueConstraint(
                 fields=["application", "sequence", "channel"], name="uniq_ons_notification_sequence"

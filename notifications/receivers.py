@@ -4,7 +4,7 @@ own beyond choosing whether the event is one ONS is told of."""
 
 from django.dispatch import receiver
 
-from applications.signals import access_closed
+from applications.signals import access_closed, grant_suspended
 from panel.signals import access_revoked, decision_recorded, grant_changed
 
 from . import services
@@ -30,3 +30,8 @@ def tell_ons_of_early_closure(sender, *, application, closed_at, early, **kwargs
     # The end of an access period is told as access.expired by transparency.services.access_period_end.
     if early:
         services.ons_notifications_enqueue_for_early_closure(application=application, closed_at=closed_at)
+
+
+@receiver(grant_suspended, dispatch_uid="notifications.ons_told_of_grant_suspension")
+def tell_ons_of_grant_suspension(sender, *, grant, reasons, **kwargs):
+    services.ons_notifications_enqueue_for_grant_suspension(grant=grant, reasons=reasons)

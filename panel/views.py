@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views import View
 
 from applications.enums import AWAITING_SCREENING, PANEL_VISIBLE
+from applications.grant_selectors import grant_history, grant_in_force, grant_team_lines
 from applications.models import Application
 from applications.selectors import (
     application_accepted_members,
@@ -454,6 +455,13 @@ class StaffApplicationView(StaffRequiredMixin, View):
             "terms_status": terms_team_status(application=application),
             "today": timezone.localdate(),
         }
+        grant = grant_in_force(application=application)
+        if grant is not None:  # approved: the grant in force, its history, and why it is suspended
+            context |= {
+                "grant": grant,
+                "grants": grant_history(application=application),
+                "grant_team": grant_team_lines(grant.team),
+            }
         return render(request, "panel/staff_application.html", context, status=status)
 
 

@@ -429,6 +429,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * 60,
     },
     "applications-reports": {"task": "applications.tasks.reports_process_task", "schedule": 60.0 * 60},
+    "applications-grants-rescreen": {
+        "task": "applications.tasks.grants_rescreen_all_task",
+        "schedule": 60.0 * 60,
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------

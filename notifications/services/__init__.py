@@ -40,6 +40,7 @@ from .recording import (
     ons_notifications_enqueue_for_decision,
     ons_notifications_enqueue_for_early_closure,
     ons_notifications_enqueue_for_grant_change,
+    ons_notifications_enqueue_for_grant_suspension,
     ons_notifications_enqueue_for_revocation,
 )
 from .watch import (
@@ -80,6 +81,7 @@ __all__ = [
     "ons_notifications_enqueue_for_decision",
     "ons_notifications_enqueue_for_early_closure",
     "ons_notifications_enqueue_for_grant_change",
+    "ons_notifications_enqueue_for_grant_suspension",
     "ons_notifications_enqueue_for_revocation",
     "ons_notifications_sweep",
     "ons_retry_after_seconds",

@@ -61,6 +61,7 @@ def _enqueue(
     datasets: list[dict] | None = None,
     supersedes_grant_reference: str = "",
     previous_access_end=None,
+    reasons: list[str] | None = None,
 ) -> list[OnsNotification]:
     """One row per channel for one event of ``application``, in the caller's transaction. The
     datasets are ``datasets`` (a grant's frozen entries) when given, else the application's
@@ -99,6 +100,7 @@ def _enqueue(
         grant_reference=named.reference if named is not None and event_type != OnsEventType.REJECTED else "",
         supersedes_grant_reference=supersedes_grant_reference,
         previous_access_end=previous_access_end,
+        reasons=reasons,
     )
     now = timezone.now()
     notifications = [
@@ -245,4 +247,23 @@ def ons_notifications_enqueue_for_early_closure(
         access_start=access_start,
         access_end=timezone.localtime(closed_at).date(),
         datasets=grant.datasets if grant is not None else None,
+    )
+
+
+def ons_notifications_enqueue_for_grant_suspension(
+    *, grant: Grant, reasons: list[str]
+) -> list[OnsNotification]:
+    """Tell ONS that the re-screen suspended ``grant`` (``access.suspended``, with why), in the
+    suspending transaction (notifications/receivers.py): once per grant."""
+    return _enqueue(
+        application=grant.application,
+        team=grant.team,
+        event_type=OnsEventType.SUSPENDED,
+        outcome="suspended",
+        occurred_at=grant.status_changed_at,
+        access_start=grant.access_start,
+        access_end=grant.access_end,
+        grant=grant,
+        datasets=grant.datasets,
+        reasons=reasons,
     )

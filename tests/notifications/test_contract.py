@@ -15,8 +15,11 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
 from applications.after_approval.services import application_close_early
 from applications.enums import MemberRole
+from applications.grant_screening import grant_rescreen
 from applications.grant_selectors import grant_in_force
 from applications.models import Application, ApplicationMember
+from deposits.enums import DepositStatus
+from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch
 from notifications.contract import EVENT_SCHEMAS, SCHEMA_VERSION, schema_file_name
 from notifications.enums import OnsChannel, OnsEventType
@@ -82,6 +85,10 @@ def _every_kind_of_body(staff) -> dict[str, list[dict]]:
     panel_services.change_request_decide(
         change_request=extension, actor=staff, outcome="approve", rationale="Ok."
     )
+    suspended = OnsApplicationFactory()
+    decision_record_for_test(application=suspended)
+    Deposit.objects.filter(pk__in=suspended.deposits.all()).update(status=DepositStatus.SUSPENDED)
+    grant_rescreen(grant_id=grant_in_force(application=suspended).pk, cause="suspended")
     closed = OnsApplicationFactory()
     decision_record_for_test(application=closed)
     application_close_early(application=closed, actor=closed.lead, reason="Finished.")
@@ -94,7 +101,7 @@ def _every_kind_of_body(staff) -> dict[str, list[dict]]:
 def test_every_body_the_portal_builds_validates_against_its_published_schema(staff):
     bodies = _every_kind_of_body(staff)
     assert set(bodies) == {str(e) for e in OnsEventType}  # every event type was made
-    assert len(bodies[OnsEventType.APPROVED]) == 6  # two, and those later revoked, ended, changed, closed
+    assert len(bodies[OnsEventType.APPROVED]) == 7  # two, and those later revoked, ended, changed, ...
     assert len(bodies[OnsEventType.REJECTED]) == 2  # by the panel and by the participants' rule
     for payloads in bodies.values():
         for payload in payloads:
@@ -110,6 +117,7 @@ def test_rejections_revocations_and_expiries_hold_no_email_address_and_no_name(s
         OnsEventType.EXPIRED,
         OnsEventType.CLOSED,
         OnsEventType.EXTENDED,
+        OnsEventType.SUSPENDED,
     ):
         for payload in bodies[event]:
             text = json.dumps(payload, ensure_ascii=False)
