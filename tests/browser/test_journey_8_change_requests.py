@@ -1,10 +1,12 @@
-"""Journey 8, change requests on a live grant (issue 17, acceptance points 1 and 2 without ONS).
+"""Journey 8, change requests on a live grant (issue 17, acceptance points 1 and 2).
 
 1. The lead of an approved project asks, in the browser, to add a co-applicant and a deposit; the
    co-applicant opens the emailed invitation and accepts; a panel member and the chair follow the
    emailed link, sign in with their password and the code from their app, declare no conflict
    before seeing anything, see only what changes and vote; the chair records the approval; the lead
-   follows the decision email, and the public register entry shows the new datasets and grant.
+   follows the decision email; ONS has received one ``access.amended`` naming the superseded grant
+   (the email copy, the channel the tests configure); the public register entry shows the new
+   datasets and grant.
 2. An extension of three months goes to staff under the delegation: staff follow the emailed link,
    sign in with two factors and approve it without any panel vote, and the audit log page shows the
    rule that allowed it; an extension of nine months then waits for the chair."""
@@ -19,6 +21,8 @@ from django.core import mail
 from applications.enums import ChangeRequestStatus, ChangeRoute
 from applications.grant_selectors import grant_in_force
 from applications.models import ChangeRequest
+from notifications.enums import OnsEventType, OnsNotificationStatus
+from notifications.models import OnsNotification
 from panel.enums import PanelAuditAction
 from panel.models import ChangeVote, PanelRules
 from tests.factories.accounts import PASSWORD, ResearcherFactory, StaffFactory
@@ -149,6 +153,17 @@ def test_journey_8_a_co_applicant_and_a_deposit_added_through_the_panel(journey,
     team.goto(_emailed_link(lead.email, f"{change.reference}: approved"))
     assert f"superseded by {new_grant.reference}" in team.page.locator("#change-status").inner_text()
     team.check("the change approved")
+    (told,) = OnsNotification.objects.filter(application=app, event_type=OnsEventType.AMENDED)
+    assert told.status == OnsNotificationStatus.DELIVERED
+    assert (told.payload["data"]["grant_reference"], told.payload["data"]["supersedes_grant_reference"]) == (
+        new_grant.reference,
+        grant.reference,
+    )
+    assert added.reference in [d["reference"] for d in told.payload["data"]["deposits"]]
+    assert "Dr Nia Lewis" in [r["name"] for r in told.payload["data"]["researchers"]]
+    copies = [m for m in mail.outbox if m.to == [settings.ONS_NOTIFY_EMAIL] and "access amended" in m.subject]
+    assert len(copies) == 1
+    assert str(told.webhook_id) in copies[0].extra_headers.get("X-Webhook-Id", "")
     public = journey("public")
     public.goto(f"/register/{app.reference}/")
     entry = public.page.locator("main").inner_text()
