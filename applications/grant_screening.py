@@ -64,12 +64,11 @@ def grant_rescreen(*, grant_id: int, cause: str) -> Grant | None:
     return grant
 
 
-def grants_rescreen_for_deposit(*, deposit_id: int, cause: str) -> list[Grant]:
-    """Screen again every live grant that uses the deposit, one transaction each, so one that cannot
-    be suspended now (ONS cannot be told) neither holds up nor rolls back the others; the hourly
-    sweep (``grants_rescreen_all``) takes it up again."""
+def _rescreen_each(grant_ids, *, cause: str) -> list[Grant]:
+    """``grant_rescreen`` for each id, one transaction each, so one that cannot be suspended now
+    (ONS cannot be told) neither holds up nor rolls back the others; the hourly sweep takes it up."""
     suspended = []
-    for grant_id in grants_live_using(deposit_id=deposit_id):
+    for grant_id in grant_ids:
         try:
             grant = grant_rescreen(grant_id=grant_id, cause=cause)
         except DomainError as exc:
@@ -80,19 +79,16 @@ def grants_rescreen_for_deposit(*, deposit_id: int, cause: str) -> list[Grant]:
     return suspended
 
 
+def grants_rescreen_for_deposit(*, deposit_id: int, cause: str) -> list[Grant]:
+    """Screen again every live grant that uses the deposit."""
+    return _rescreen_each(grants_live_using(deposit_id=deposit_id), cause=cause)
+
+
 def grants_rescreen_all() -> list[Grant]:
     """The safety net (hourly, celery beat): every live grant screened again, in case a re-screen
     was lost with its task (the broker down when the change committed)."""
-    suspended = []
-    for grant_id in Grant.objects.filter(status=GrantStatus.LIVE).order_by("pk").values_list("pk", flat=True):
-        try:
-            grant = grant_rescreen(grant_id=grant_id, cause="sweep")
-        except DomainError as exc:
-            logger.error("grant %s not re-screened: %s", grant_id, exc)
-            continue
-        if grant is not None:
-            suspended.append(grant)
-    return suspended
+    live = Grant.objects.filter(status=GrantStatus.LIVE).order_by("pk").values_list("pk", flat=True)
+    return _rescreen_each(list(live), cause="sweep")
 
 
 def grants_rescreen_on_commit(*, deposit, cause: str) -> None:
