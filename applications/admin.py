@@ -11,6 +11,9 @@ from .models import (
     ApplicationMember,
     ApplicationQuery,
     ApplicationVersion,
+    TermsAcceptance,
+    TermsAcceptanceRequest,
+    TermsOfAccess,
 )
 
 
@@ -53,3 +56,24 @@ class ApplicationAttachmentAdmin(ReadOnlyAdmin):
     list_display = ["application", "description", "original_name", "size", "uploaded_by", "created_at"]
     list_select_related = ["application", "uploaded_by"]
     exclude = ["file"]  # served only by the team's permission-checking view
+
+
+@admin.register(TermsOfAccess)
+class TermsOfAccessAdmin(ReadOnlyAdmin):
+    list_display = ["number", "label", "published_at", "published_by", "acceptance_period_days"]
+    list_select_related = ["published_by"]
+    search_fields = ["label"]
+
+
+@admin.register(TermsAcceptance)
+class TermsAcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ["terms", "application", "user", "accepted_at"]
+    list_select_related = ["terms", "application", "user"]
+    search_fields = ["application__reference", "user__email"]
+
+
+@admin.register(TermsAcceptanceRequest)
+class TermsAcceptanceRequestAdmin(ReadOnlyAdmin):
+    list_display = ["terms", "application", "user", "asked_at", "due_on"]
+    list_select_related = ["terms", "application", "user"]
+    search_fields = ["application__reference", "user__email"]

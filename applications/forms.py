@@ -12,7 +12,7 @@ from core.widgets import DateInput
 from deposits.models import SensitiveUse
 
 from .enums import ApplicationSection, MemberRole
-from .models import Application
+from .models import TERMS_ACCEPTANCE_PERIOD_MAX_DAYS, Application
 from .sections import LAY_SUMMARY_MAX_WORDS, SECTION_FIELDS, WORD_PATTERN
 from .selectors import deposits_selectable_for
 
@@ -59,6 +59,8 @@ HELP_TEXTS = {
     "access_route": "How the team will reach the data in the ONS Secure Research Service.",
     "outputs_plan": "Papers, reports and other outputs, and where you will publish them.",
     "disclosure_control": "How outputs will be checked for disclosure risk before release.",
+    "terms_accepted": "The terms of access are published at /terms/. Besides this declaration, every team "
+    "member accepts the version in force for themselves, on the application's terms of access page.",
 }
 
 
@@ -204,3 +206,58 @@ class WithdrawForm(_HelperMixin, forms.Form):
     reason = forms.CharField(
         label="Reason (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+# --- Terms of access -------------------------------------------------------------------------------
+
+
+class TermsPublishForm(_HelperMixin, forms.Form):
+    """Staff publish a new version (the version in force is the starting text)."""
+
+    submit_label = "Publish this version"
+    label = OneLineFormField(
+        max_length=40, label="Version label", help_text="How people will name this version, e.g. 2026.2."
+    )
+    text = forms.CharField(
+        label="The terms of access (Markdown)",
+        widget=forms.Textarea(attrs={"rows": 20}),
+        max_length=100_000,
+        help_text=(
+            "Markdown: ## for a heading, **bold**, - for a list, 1. for a numbered list, "
+            "[words](https://…) for a link. HTML is shown as text, never used."
+        ),
+    )
+    summary_of_changes = forms.CharField(
+        label="What changed since the version in force",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10_000,
+        help_text="Required after the first version: teams read it in the email asking them to accept again.",
+    )
+    acceptance_period_days = forms.IntegerField(
+        label="Days live teams have to accept it",
+        min_value=1,
+        max_value=TERMS_ACCEPTANCE_PERIOD_MAX_DAYS,
+        help_text="After this, staff see on the “Terms not accepted” page who has not.",
+    )
+    base_number = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, in_force=None, **kwargs):
+        current = {
+            "base_number": in_force.number if in_force else 0,
+            "text": in_force.text if in_force else "",
+            "acceptance_period_days": in_force.acceptance_period_days if in_force else 30,
+        }
+        kwargs["initial"] = {**current, **(kwargs.get("initial") or {})}
+        super().__init__(*args, **kwargs)
+
+
+class TermsAcceptForm(_HelperMixin, forms.Form):
+    """A team member accepts the version shown (``terms_number``: the one they read)."""
+
+    submit_label = "Accept the terms of access"
+    accept = forms.BooleanField(
+        label="I have read these terms of access and accept them",
+        error_messages={"required": "Tick the box to accept the terms of access."},
+    )
+    terms_number = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views
+from . import change_views, terms_views, views
+from .after_approval import urls as after_approval_urls
 
 app_name = "applications"
 
@@ -30,4 +31,20 @@ urlpatterns = [
     path("<int:pk>/versions/<int:number>/", views.VersionDetailView.as_view(), name="version"),
     path("<int:pk>/questions/", views.QueryListView.as_view(), name="queries"),
     path("<int:pk>/questions/<int:query_pk>/answer/", views.QueryAnswerView.as_view(), name="query_answer"),
+    path(
+        "<int:pk>/changes/new/", change_views.ChangeRequestCreateView.as_view(), name="change_request_create"
+    ),
+    path(
+        "<int:pk>/changes/<int:number>/",
+        change_views.ChangeRequestDetailView.as_view(),
+        name="change_request",
+    ),
+    path(
+        "<int:pk>/changes/<int:number>/withdraw/",
+        change_views.ChangeRequestWithdrawView.as_view(),
+        name="change_request_withdraw",
+    ),
+    path("<int:pk>/terms/", terms_views.TermsAcceptView.as_view(), name="terms_accept"),
+    # After approval: outputs, reports, closing early (applications/after_approval/urls.py)
+    *after_approval_urls.urlpatterns,
 ]

@@ -15,11 +15,20 @@ from django.views.generic import FormView, TemplateView
 from core.errors import DomainError, NotPermitted, form_add_domain_error
 from core.files import private_file_response
 from core.permissions import ResearcherRequiredMixin
+from core.rendering import markdown_to_safe_html
 from core.views_support import DomainErrorFormMixin
 from deposits.selectors import deposit_get_available
 
-from . import services
-from .enums import EDITABLE, WITHDRAWABLE, ApplicationSection, ApplicationStatus
+from . import grant_services, services
+from .enums import (
+    CHANGE_REQUEST_OPEN,
+    EDITABLE,
+    OUTPUTS_RECORDABLE,
+    WITHDRAWABLE,
+    ApplicationSection,
+    ApplicationStatus,
+    GrantStatus,
+)
 from .forms import (
     ApplicationStartForm,
     AttachmentForm,
@@ -27,9 +36,11 @@ from .forms import (
     MemberInviteForm,
     OnsProjectReferenceForm,
     QueryAnswerForm,
+    TermsAcceptForm,
     WithdrawForm,
     section_form_class,
 )
+from .grant_selectors import change_requests_for_application, grant_history, grant_in_force, grant_team_lines
 from .models import ApplicationMember
 from .permissions import can_respond_to_invitation
 from .selectors import (
@@ -46,6 +57,9 @@ from .selectors import (
     application_version_diff,
     application_versions,
     invitation_list_for_user,
+    terms_get,
+    terms_in_force,
+    terms_team_status,
 )
 
 
@@ -136,6 +150,7 @@ class TeamApplicationMixin(ResearcherRequiredMixin):
             can_submit=self.is_lead and app.status == ApplicationStatus.DRAFT,
             can_resubmit=self.is_lead and app.status == ApplicationStatus.QUERIED,
             can_withdraw=self.is_lead and app.status in WITHDRAWABLE,
+            has_outputs=app.status in OUTPUTS_RECORDABLE,
             sections=ApplicationSection,
             **kwargs,
         )
@@ -173,8 +188,25 @@ class ApplicationDetailView(TeamApplicationMixin, TemplateView):
             attachments=app.attachments.select_related("uploaded_by"),
             versions=application_versions(application=app),
             queries=list(application_queries(application=app)),
+            **self._grant_context(app),
+            terms_status=terms_team_status(application=app, user=self.request.user),
             **kwargs,
         )
+
+    def _grant_context(self, app) -> dict:
+        """The grant in force, its history and the change requests (approved projects only)."""
+        grant = grant_in_force(application=app)
+        if grant is None:
+            return {}
+        return {
+            "grant": grant,
+            "grants": grant_history(application=app),
+            "grant_team": grant_team_lines(grant.team),
+            "change_requests": list(change_requests_for_application(application=app)),
+            "can_request_change": self.is_lead
+            and grant.status == GrantStatus.LIVE
+            and not app.change_requests.filter(status__in=CHANGE_REQUEST_OPEN).exists(),
+        }
 
 
 class ApplicationSectionView(TeamApplicationMixin, FormView):
@@ -221,6 +253,8 @@ class ApplicationSectionView(TeamApplicationMixin, FormView):
             context["invite_form"] = MemberInviteForm()
         if self.section == ApplicationSection.PROJECT:
             context["attachments"] = app.attachments.all()
+        if self.section == ApplicationSection.DECLARATIONS:
+            context["terms_status"] = terms_team_status(application=app, user=self.request.user)
         return super().get_context_data(**context, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -310,23 +344,57 @@ class InvitationView(ResearcherRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         profile = getattr(self.request.user, "researcher_profile", None)
+        # A change request's invitee is asked for the terms once the change is approved and they join.
+        terms = None if self.member.change_request_id else terms_in_force()
+        terms_form = kwargs.pop("terms_form", None)
+        if terms_form is None and terms is not None:
+            terms_form = TermsAcceptForm(initial={"terms_number": terms.number})
         return super().get_context_data(
             member=self.member,
             application=self.member.application,
             is_accredited=bool(profile and profile.is_accredited),
+            terms=terms,
+            terms_html=markdown_to_safe_html(terms.text) if terms else "",
+            terms_form=terms_form,
             **kwargs,
         )
 
     def post(self, request, member_pk: int):
         accept = request.POST.get("decision") == "accept"
-        service = services.application_member_accept if accept else services.application_member_decline
+        kwargs = {"membership": self.member, "user": request.user}
+        if self.member.change_request_id:  # invited by a change request on a live grant: the terms
+            # are asked of them once the change is approved and they join (terms_acceptance_requests_send)
+            service = (
+                grant_services.change_request_member_accept
+                if accept
+                else grant_services.change_request_member_decline
+            )
+        else:
+            service = services.application_member_accept if accept else services.application_member_decline
+        if accept and not self.member.change_request_id and terms_in_force() is not None:
+            # With terms in force, joining the team is accepting them: one step, both or neither.
+            terms_form = TermsAcceptForm(request.POST)
+            if not terms_form.is_valid():
+                return self.render_to_response(self.get_context_data(terms_form=terms_form), status=200)
+            terms = terms_get(number=terms_form.cleaned_data["terms_number"])
+            if terms is None:
+                terms_form.add_error(None, "That version of the terms of access does not exist.")
+                return self.render_to_response(self.get_context_data(terms_form=terms_form), status=200)
+            service, kwargs["terms"] = services.application_member_accept_with_terms, terms
         try:
-            service(membership=self.member, user=request.user)
+            service(**kwargs)
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("applications:invitation", member_pk=self.member.pk)
+        if accept and self.member.change_request_id:
+            messages.success(
+                request,
+                f"You accepted: you join the team of {self.member.application.reference} "
+                "when the change is approved.",
+            )
+            return redirect("applications:my_list")
         if accept:
             messages.success(request, f"You are on the team of {self.member.application.reference}.")
             return redirect("applications:detail", pk=self.member.application_id)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("deposits/", include("deposits.urls")),
     path("applications/", include("applications.urls")),
+    path("terms/", include("applications.terms_urls")),
     path("panel/", include("panel.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("transparency.urls")),

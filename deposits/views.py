@@ -27,6 +27,7 @@ from .forms import (
     StatusChangeForm,
 )
 from .models import SensitiveUse
+from .public_page import deposit_page_sections
 from .sections import SECTION_TITLES
 
 
@@ -68,6 +69,7 @@ class DepositDetailView(TemplateView):
             deposit=deposit,
             privacy_notices=[d for d in documents if d.kind == DocumentKind.PRIVACY_NOTICE],
             other_documents=[d for d in documents if d.kind != DocumentKind.PRIVACY_NOTICE],
+            page_sections=deposit_page_sections(deposit, request=self.request),
             **kwargs,
         )
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from applications.grant_selectors import datasets_snapshot
 from core.text import one_line_clean
 
 from .enums import OnsEventType
@@ -66,15 +67,21 @@ def researcher_for_matching(member: dict) -> dict:
 
 
 def dataset_entries(deposits) -> list[dict]:
-    """The datasets, each deposit with its SRS dataset ids, in reference order. ``deposits`` is an
-    iterable of Deposit rows with ``srs_datasets`` prefetched (or not: then one query each)."""
+    """The datasets, each deposit with its SRS dataset ids, in reference order (as a grant freezes
+    them: ``applications.grant_selectors.datasets_snapshot``). ``deposits`` is an iterable of
+    Deposit rows with ``srs_datasets`` prefetched (or not: then one query each)."""
+    return datasets_clean(datasets_snapshot(deposits))
+
+
+def datasets_clean(datasets: list[dict]) -> list[dict]:
+    """Frozen dataset entries (a grant's ``datasets``) as ONS gets them: one-line titles."""
     return [
         {
-            "reference": deposit.reference,
-            "title": one_line_clean(deposit.title),
-            "srs_dataset_ids": sorted(dataset.dataset_id for dataset in deposit.srs_datasets.all()),
+            "reference": entry["reference"],
+            "title": one_line_clean(entry["title"]),
+            "srs_dataset_ids": sorted(entry["srs_dataset_ids"]),
         }
-        for deposit in sorted(deposits, key=lambda d: d.reference)
+        for entry in sorted(datasets, key=lambda entry: entry["reference"])
     ]
 
 
@@ -92,16 +99,26 @@ def payload_build(
     conditions: str = "",
     access_start: date | None = None,
     access_end: date | None = None,
+    reasons: list[str] | None = None,
+    grant_reference: str = "",
+    supersedes_grant_reference: str = "",
+    previous_access_end: date | None = None,
 ) -> dict:
-    """The body of one event, under the schema of its type (``EVENT_SCHEMAS[event_type]``)."""
+    """The body of one event, under the schema of its type (``EVENT_SCHEMAS[event_type]``).
+    ``grant_reference`` names the grant the event concerns (G-...: the approval's grant 1, the grant
+    an amendment or extension issued, the grant whose access ends); an amendment or extension also
+    names the grant it supersedes."""
     data: dict = {
         "sequence": sequence,
         "application_reference": application_reference,
         "ons_project_reference": one_line_clean(ons_project_reference) or None,
+        "grant_reference": grant_reference or None,
         "outcome": outcome,
         "occurred_at": _iso_datetime(occurred_at),
     }
-    if event_type == OnsEventType.APPROVED:
+    if event_type in (OnsEventType.AMENDED, OnsEventType.EXTENDED):
+        data["supersedes_grant_reference"] = supersedes_grant_reference
+    if event_type in (OnsEventType.APPROVED, OnsEventType.AMENDED):
         data |= {
             "project_title": one_line_clean(project_title),
             "conditions": conditions,
@@ -112,7 +129,23 @@ def payload_build(
         }
     elif event_type == OnsEventType.REJECTED:
         data |= {"researchers": [researcher_for_matching(member) for member in team]}
-    else:  # revoked, expired: access ends, for these people and these datasets
+    elif event_type == OnsEventType.EXTENDED:
+        data |= {
+            "access_start": _iso_date(access_start),
+            "access_end": _iso_date(access_end),
+            "previous_access_end": _iso_date(previous_access_end),
+            "researchers": [researcher_for_matching(member) for member in team],
+            "deposits": datasets,
+        }
+    elif event_type == OnsEventType.SUSPENDED:
+        data |= {
+            "access_start": _iso_date(access_start),
+            "access_end": _iso_date(access_end),
+            "reasons": [one_line_clean(reason) for reason in reasons or []],
+            "researchers": [researcher_for_matching(member) for member in team],
+            "deposits": datasets,
+        }
+    else:  # revoked, expired, closed: access ends, for these people and these datasets
         data |= {
             "access_start": _iso_date(access_start),
             "access_end": _iso_date(access_end),
@@ -207,6 +240,22 @@ _COMMON_DATA = {
         {**_ONE_LINE, "description": "The team's ONS project reference, if the lead recorded one."}
     ),
     "occurred_at": {**_DATETIME, "description": "When the event happened in the portal (UTC)."},
+    "grant_reference": _NULLABLE(
+        {
+            **_REFERENCE,
+            "description": "The grant of access the event concerns (APP-YYYY-NNNN-Gn): an approval's "
+            "grant 1, the grant an amendment or extension issued, the grant whose access ends; null for "
+            "a rejection.",
+        }
+    ),
+}
+#: Fields added after a schema version was published: optional in that version's schema (bodies
+#: recorded before them lack them), present in every body built now.
+_OPTIONAL_DATA = frozenset({"grant_reference"})
+_SUPERSEDES = {
+    **_REFERENCE,
+    "description": "The grant this one replaces (APP-YYYY-NNNN-Gn): ONS updates that record rather "
+    "than adding one.",
 }
 
 
@@ -252,6 +301,57 @@ _EVENT_DATA: dict[str, dict] = {
         "description": "REMOVE ACCESS: the approved access period has ended.",
         "properties": _access_ending("expired", _DATE),
     },
+    OnsEventType.CLOSED: {
+        "description": "REMOVE ACCESS: the lead closed the project before its access period ended.",
+        "properties": _access_ending(
+            "closed", {**_DATE, "description": "The day access ends: the day the lead closed it."}
+        ),
+    },
+    OnsEventType.SUSPENDED: {
+        "description": "SUSPEND ACCESS NOW: a deposit the grant uses was suspended or withdrawn by "
+        "the archive, or its participants' conditions changed so that the grant now breaks them. Access "
+        "stays suspended until a later event (an amendment that removes the cause, or the end of access).",
+        "properties": {
+            "outcome": {"const": "suspended"},
+            "access_start": _NULLABLE(_DATE),
+            "access_end": _NULLABLE({**_DATE, "description": "The grant's planned last day of access."}),
+            "reasons": {
+                "type": "array",
+                "minItems": 1,
+                "items": {**_ONE_LINE, "description": "Which deposit and which condition, in words."},
+            },
+            "researchers": {"type": "array", "items": _RESEARCHER_FOR_MATCHING},
+            "deposits": {"type": "array", "items": _DATASET},
+        },
+    },
+    OnsEventType.AMENDED: {
+        "description": "CHANGE ACCESS: an approved change to a live project; provide access to exactly "
+        "these researchers for exactly these datasets from now on (the full set, not the difference), "
+        "replacing the superseded grant.",
+        "properties": {
+            "outcome": {"const": "amended"},
+            "supersedes_grant_reference": _SUPERSEDES,
+            "project_title": _ONE_LINE,
+            "conditions": {"type": "string", "description": "The conditions in force (may be empty)."},
+            "access_start": _NULLABLE(_DATE),
+            "access_end": _NULLABLE(_DATE),
+            "researchers": {"type": "array", "minItems": 1, "items": _RESEARCHER_FOR_APPROVAL},
+            "deposits": {"type": "array", "minItems": 1, "items": _DATASET},
+        },
+    },
+    OnsEventType.EXTENDED: {
+        "description": "EXTEND ACCESS: the access period of a live project now ends later; the "
+        "researchers and datasets are unchanged.",
+        "properties": {
+            "outcome": {"const": "extended"},
+            "supersedes_grant_reference": _SUPERSEDES,
+            "access_start": _NULLABLE(_DATE),
+            "access_end": {**_DATE, "description": "The new last day of access."},
+            "previous_access_end": _NULLABLE(_DATE),
+            "researchers": {"type": "array", "items": _RESEARCHER_FOR_MATCHING},
+            "deposits": {"type": "array", "items": _DATASET},
+        },
+    },
 }
 
 
@@ -273,7 +373,7 @@ def _event_schema(event_type: str) -> dict:
             "data": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": sorted(properties),
+                "required": sorted(set(properties) - _OPTIONAL_DATA),
                 "properties": properties,
             },
         },

@@ -8,6 +8,27 @@ class OnsEventType(models.TextChoices):
     REJECTED = "access.rejected", "Access rejected"
     REVOKED = "access.revoked", "Access revoked"
     EXPIRED = "access.expired", "Access period ended"
+    #: A change request on a live grant was approved: the new grant supersedes the one before.
+    AMENDED = "access.amended", "Access amended"
+    EXTENDED = "access.extended", "Access extended"
+    #: The lead closed the project before its access period ended.
+    CLOSED = "access.closed", "Access closed early"
+    #: A deposit's conditions changed and the grant now breaks them (the re-screen suspended it).
+    SUSPENDED = "access.suspended", "Access suspended"
+
+
+#: The events told once per application (an approval or rejection, and the one way access ends).
+ONCE_PER_APPLICATION = frozenset(
+    {
+        OnsEventType.APPROVED,
+        OnsEventType.REJECTED,
+        OnsEventType.REVOKED,
+        OnsEventType.EXPIRED,
+        OnsEventType.CLOSED,
+    }
+)
+#: The events told once per grant: the approved change that issued it, its suspension.
+ONCE_PER_GRANT = frozenset({OnsEventType.AMENDED, OnsEventType.EXTENDED, OnsEventType.SUSPENDED})
 
 
 class OnsChannel(models.TextChoices):

@@ -11,7 +11,14 @@ from django.utils import timezone
 from applications.models import Application
 from core.models import TimeStampedModel
 
-from .enums import OnsAttemptOutcome, OnsChannel, OnsEventType, OnsNotificationStatus
+from .enums import (
+    ONCE_PER_APPLICATION,
+    ONCE_PER_GRANT,
+    OnsAttemptOutcome,
+    OnsChannel,
+    OnsEventType,
+    OnsNotificationStatus,
+)
 
 
 class OnsEndpoint(TimeStampedModel):
@@ -76,6 +83,15 @@ class OnsNotification(TimeStampedModel):
     revocation = models.ForeignKey(
         "panel.Revocation", null=True, blank=True, on_delete=models.PROTECT, related_name="ons_notifications"
     )
+    grant = models.ForeignKey(
+        "applications.Grant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ons_notifications",
+        help_text="The grant an amendment or extension issued (it names the grant it supersedes), or "
+        "the grant suspended.",
+    )
     event_type = models.CharField(max_length=30, choices=OnsEventType.choices)
     channel = models.CharField(max_length=10, choices=OnsChannel.choices)
     sequence = models.PositiveIntegerField(help_text="Per application: ONS applies the highest it has seen.")
@@ -125,9 +141,16 @@ class OnsNotification(TimeStampedModel):
                 name="uniq_ons_notification_revocation_channel",
             ),
             # One approval, rejection, revocation and end of access per application: each event is
-            # told once per channel, whatever its source row.
+            # told once per channel, whatever its source row; an amendment or extension once per grant.
             models.UniqueConstraint(
-                fields=["application", "event_type", "channel"], name="uniq_ons_notification_event_channel"
+                fields=["application", "event_type", "channel"],
+                condition=Q(event_type__in=sorted(str(e) for e in ONCE_PER_APPLICATION)),
+                name="uniq_ons_notification_event_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["grant", "event_type", "channel"],
+                condition=Q(grant__isnull=False),
+                name="uniq_ons_notification_grant_event_channel",
             ),
             models.UniqueConstraint(
                 fields=["application", "sequence", "channel"], name="uniq_ons_notification_sequence"
@@ -140,6 +163,11 @@ class OnsNotification(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(event_type=OnsEventType.REVOKED) | Q(revocation__isnull=False),
                 name="ons_notification_revoked_event_has_revocation",
+            ),
+            models.CheckConstraint(
+                condition=Q(event_type__in=sorted(str(e) for e in ONCE_PER_GRANT), grant__isnull=False)
+                | (~Q(event_type__in=sorted(str(e) for e in ONCE_PER_GRANT)) & Q(grant__isnull=True)),
+                name="ons_notification_grant_event_has_grant",
             ),
             models.CheckConstraint(
                 condition=~Q(status=OnsNotificationStatus.SENDING) | Q(lease_until__isnull=False),

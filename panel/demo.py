@@ -1,7 +1,10 @@
 """Demo data for the panel: member1-4 are panel members and chair@example.org the chair; staff have
 opened applications for review; some votes are cast; one application awaits the chair; others are
 decided (approved with conditions, rejected by the panel, and rejected automatically on submission).
-Everything goes through the services. Idempotent: applications are looked up by lead and title."""
+Two approved projects show change requests on their grant: one whose grant was amended once (a
+deposit added through the panel's vote: G2 supersedes G1), and one with an extension waiting for
+staff under the delegation. Everything goes through the services. Idempotent: applications are looked
+up by lead and title, and a change request is asked for only on a project that has none."""
 
 from datetime import timedelta
 
@@ -9,6 +12,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.demo import _answers, _fill, _start
+from applications.grant_selectors import grant_in_force
+from applications.grant_services import change_request_open
+from applications.models import Application, ChangeRequest
 from applications.services import application_submit
 from deposits.enums import DepositStatus
 from deposits.models import Deposit, SensitiveUse
@@ -16,6 +22,9 @@ from deposits.models import Deposit, SensitiveUse
 from .enums import DecisionOutcome, ProjectVote, ResearcherFit
 from .models import MemberInterest, PanelMembership
 from .services import (
+    change_conflict_declare,
+    change_request_decide,
+    change_vote_cast,
     conflict_declare,
     decision_record,
     member_interest_declare,
@@ -30,6 +39,8 @@ FOSTER = "Foster placement stability study"
 KINSHIP = "Kinship care and school outcomes in Wales"
 PATHWAYS = "Pathways through child protection: a ten-year administrative cohort"
 MOVING_ON = "Moving On: outcomes for care leavers at 18, 21 and 25"
+EARLY_HELP = "Early help before child protection: what works"
+AMENDED = "Kinship care and school attendance"
 
 A, R, X = ProjectVote.APPROVE, ProjectVote.REJECT, ProjectVote.ABSTAIN
 OK, NOT_OK = ResearcherFit.SUITABLE, ResearcherFit.UNSUITABLE
@@ -137,7 +148,7 @@ def load(stdout) -> None:
     # Decided: approved with conditions.
     app = _submitted(
         researcher,
-        "Early help before child protection: what works",
+        EARLY_HELP,
         deposits[PATHWAYS],
         summary="Which kinds of early help are followed by fewer child protection plans? We will compare "
         "pathways to help councils offer support sooner.",
@@ -187,4 +198,68 @@ def load(stdout) -> None:
     if app:
         created += 1
 
-    stdout.write(f"panel: {added} memberships added, {created} applications through the panel")
+    # Approved, then amended once: a second deposit added through the panel (G2 supersedes G1).
+    app = _submitted(
+        researcher,
+        AMENDED,
+        deposits[KINSHIP],
+        summary="Do children in kinship care miss less school than children in foster care? We will "
+        "compare attendance to help councils support kinship carers.",
+    )
+    if app:
+        created += 1
+        _review(app, staff, [*members, chair], [(A, OK), (A, OK), (A, OK), (A, OK), *chair_vote])
+        decision_record(
+            application=app,
+            chair=chair,
+            outcome=DecisionOutcome.APPROVED,
+            rationale="A clear benefit to children in kinship care; the variables are the minimum needed.",
+            public_rationale="Approved: clear benefit to children in kinship care.",
+        )
+    changed = _changes_on_approved(researcher, members, chair, deposits)
+    stdout.write(
+        f"panel: {added} memberships added, {created} applications through the panel, "
+        f"{changed} change requests on approved projects"
+    )
+
+
+def _changes_on_approved(lead, members, chair, deposits) -> int:
+    """The change requests of the demo's approved projects, each asked only once."""
+    changed = 0
+    amended = Application.objects.filter(lead=lead, title=AMENDED).first()
+    grant = grant_in_force(application=amended) if amended else None
+    if grant and not ChangeRequest.objects.filter(application=amended).exists():
+        change = change_request_open(
+            application=amended,
+            actor=lead,
+            reason="The attendance gap may follow placement moves: we need the child protection "
+            "pathways to see which children moved school.",
+            deposits_added=[deposits[PATHWAYS]],
+        )
+        for member in [*members, chair]:
+            change_conflict_declare(change_request=change, member=member, has_conflict=False)
+            change_vote_cast(
+                change_request=change,
+                member=member,
+                project_vote=A,
+                researcher_fit=OK,
+                project_comment="The added deposit answers the same questions; nothing more is needed.",
+            )
+        change_request_decide(
+            change_request=change,
+            actor=chair,
+            outcome="approve",
+            rationale="The pathways deposit is needed to see placement moves; the team is unchanged.",
+        )
+        changed += 1
+    extended = Application.objects.filter(lead=lead, title=EARLY_HELP).first()
+    grant = grant_in_force(application=extended) if extended else None
+    if grant and grant.access_end and not ChangeRequest.objects.filter(application=extended).exists():
+        change_request_open(
+            application=extended,
+            actor=lead,
+            reason="Two local authorities sent their briefings late: we need three more months.",
+            access_end=grant.access_end + timedelta(days=90),
+        )  # within the delegation: it waits for staff (panel/staff/changes/)
+        changed += 1
+    return changed

@@ -61,3 +61,9 @@ class PanelAuditAction:
     QUORUM_REACHED = "panel.quorum.reached"
     #: Named when the notifications app recorded revocations; kept, so old and new rows read alike.
     ACCESS_REVOKED = "notifications.access.revoked"
+    CHANGE_REFUSED = "panel.change_request.refused_automatically"
+    CHANGE_ROUTED = "panel.change_request.routed"
+    CHANGE_CONFLICT_DECLARED = "panel.change_request.conflict_declared"
+    CHANGE_VOTE_CAST = "panel.change_request.vote_cast"
+    CHANGE_VOTE_CHANGED = "panel.change_request.vote_changed"
+    CHANGE_DECIDED = "panel.change_request.decided"

@@ -173,3 +173,20 @@ class QueueSearchForm(forms.Form):
     def text(self) -> str:
         """The valid search text, or "" (nothing typed, or refused: the form shows why)."""
         return self.cleaned_data.get("q", "").strip() if self.is_valid() else ""
+
+
+class ChangeDecisionForm(_CrispyForm):
+    submit_label = "Record the decision"
+    outcome = forms.ChoiceField(
+        label="Decision",
+        choices=[("approve", "Approve the change"), ("reject", "Reject the change")],
+        widget=forms.RadioSelect,
+    )
+    rationale = forms.CharField(
+        label="Rationale (sent to the team)", widget=forms.Textarea(attrs={"rows": 4})
+    )
+    departure_reason = forms.CharField(
+        label="Reason for departing from the panel's recommendation (if you do)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

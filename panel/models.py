@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from applications.enums import MemberRole
-from applications.models import Application
+from applications.models import Application, ChangeRequest
 from core.models import AppendOnlyModel, TimeStampedModel
 
 from .enums import (
@@ -277,3 +277,56 @@ class Revocation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Revocation of {self.application.reference}"
+
+
+class ChangeConflictDeclaration(models.Model):
+    """A member's answer, per change request, to "do you have a conflict of interest?" (the team may
+    have new members): nothing of the change is shown before it exists."""
+
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.CASCADE, related_name="conflict_declarations"
+    )
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    has_conflict = models.BooleanField()
+    reason = models.TextField(blank=True)
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["change_request", "declared_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change_request", "member"], name="uniq_change_conflict_declaration"
+            ),
+            models.CheckConstraint(
+                condition=Q(has_conflict=False) | ~Q(reason=""),
+                name="change_conflict_declaration_reason_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.member} on {self.change_request.reference}: {'conflict' if self.has_conflict else 'none'}"
+        )
+
+
+class ChangeVote(models.Model):
+    """A member's two answers on a change request (the project as changed, and the fit of the team as
+    changed: it matters when members are added), changeable until voting closes."""
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    project_vote = models.CharField(max_length=10, choices=ProjectVote.choices)
+    project_comment = models.TextField(blank=True)
+    researcher_fit = models.CharField(max_length=12, choices=ResearcherFit.choices)
+    researcher_fit_comment = models.TextField(blank=True)
+    cast_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["change_request", "cast_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["change_request", "member"], name="uniq_change_vote"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} on {self.change_request.reference}"

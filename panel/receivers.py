@@ -5,7 +5,7 @@ from django.dispatch import receiver
 
 from accounts.enums import PANEL_ROLES, Role
 from accounts.signals import user_invited
-from applications.signals import application_submitted, application_withdrawn
+from applications.signals import application_submitted, application_withdrawn, change_request_submitted
 
 from . import services
 
@@ -32,3 +32,14 @@ def tell_staff_of_submission(sender, *, application, version, **kwargs):
 @receiver(application_withdrawn, dispatch_uid="panel.reviewers_told_of_withdrawal")
 def tell_reviewers_of_withdrawal(sender, *, application, previous_status, **kwargs):
     services.withdrawal_reviewers_notify(application=application, previous_status=previous_status)
+
+
+# The screening receiver is connected first, so a refused change request is never routed.
+@receiver(change_request_submitted, dispatch_uid="panel.change_request_screened")
+def screen_change_request(sender, *, change_request, **kwargs):
+    services.change_request_screen_use_conditions(change_request=change_request)
+
+
+@receiver(change_request_submitted, dispatch_uid="panel.change_request_routed")
+def route_change_request(sender, *, change_request, **kwargs):
+    services.change_request_route_assign(change_request=change_request)

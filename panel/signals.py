@@ -11,3 +11,9 @@ decision_recorded = Signal()
 #: Staff revoked an approved application's access, after the Revocation row and the status *revoked*
 #: are written. Arguments: ``revocation``.
 access_revoked = Signal()
+
+#: A change request on a live grant was approved: ``grant`` (the new grant) supersedes ``previous``.
+#: Arguments: ``grant``, ``previous``, ``kind`` ("extended" when only the access end changed, else
+#: "amended"), ``change_request``. Sent inside the approving transaction, after the new grant, the
+#: team's changes and the audit event are written (ONS: ``access.amended`` / ``access.extended``).
+grant_changed = Signal()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import change_views, views
 
 app_name = "panel"
 
@@ -18,6 +18,22 @@ urlpatterns = [
     path("applications/<reference:reference>/decide/", views.DecideView.as_view(), name="decide"),
     path("applications/<reference:reference>/query/", views.QueryView.as_view(), name="query"),
     path("decisions/<reference:reference>/", views.DecisionLetterView.as_view(), name="decision_letter"),
+    path(
+        "changes/<reference:reference>/declare/",
+        change_views.ChangeDeclareView.as_view(),
+        name="change_declare",
+    ),
+    path("changes/<reference:reference>/", change_views.ChangeReviewView.as_view(), name="change_review"),
+    path("changes/<reference:reference>/vote/", change_views.ChangeVoteView.as_view(), name="change_vote"),
+    path(
+        "changes/<reference:reference>/decide/", change_views.ChangeDecideView.as_view(), name="change_decide"
+    ),
+    path("staff/changes/", change_views.StaffChangeRequestListView.as_view(), name="staff_change_requests"),
+    path(
+        "staff/changes/<reference:reference>/",
+        change_views.StaffChangeRequestView.as_view(),
+        name="staff_change_request",
+    ),
     path("interests/", views.InterestsView.as_view(), name="interests"),
     path("interests/<int:pk>/withdraw/", views.InterestWithdrawView.as_view(), name="interest_withdraw"),
     path("interests/register/", views.InterestRegisterView.as_view(), name="interest_register"),

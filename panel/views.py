@@ -7,14 +7,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 
 from applications.enums import AWAITING_SCREENING, PANEL_VISIBLE
+from applications.grant_selectors import grant_history, grant_in_force, grant_team_lines
 from applications.models import Application
 from applications.selectors import (
     application_accepted_members,
     application_team_users,
     application_version_diff,
+    terms_team_status,
 )
 from core.files import private_file_response
 from core.permissions import (
@@ -28,6 +31,7 @@ from core.permissions import (
 from core.views_support import domain_action, domain_errors_on
 
 from . import selectors, services
+from .change_selectors import panel_change_queue
 from .enums import Recommendation
 from .filters import StaffApplicationFilter
 from .forms import (
@@ -105,6 +109,8 @@ QUEUE_PAGE_PARAMS = {
     "in_progress": "progress_page",
     "decided": "decided_page",
 }
+#: The query-string parameter of the page of the queue's change requests.
+CHANGE_QUEUE_PAGE_PARAM = "changes_page"
 
 
 class QueueView(PanelRequiredMixin, View):
@@ -118,7 +124,10 @@ class QueueView(PanelRequiredMixin, View):
         context = {
             "queue": queue,
             "search": search,
-            "pager_queries": _pager_queries(request, QUEUE_PAGE_PARAMS.values()),
+            "pager_queries": _pager_queries(request, [*QUEUE_PAGE_PARAMS.values(), CHANGE_QUEUE_PAGE_PARAM]),
+            "change_queue": panel_change_queue(
+                user=request.user, page=request.GET.get(CHANGE_QUEUE_PAGE_PARAM)
+            ),
         }
         return render(request, "panel/queue.html", context)
 
@@ -443,7 +452,16 @@ class StaffApplicationView(StaffRequiredMixin, View):
             "accreditations": selectors.accreditation_checks(application),
             "matches": selectors.automatic_checks(application),
             "decision": getattr(application, "decision", None) if hasattr(application, "decision") else None,
+            "terms_status": terms_team_status(application=application),
+            "today": timezone.localdate(),
         }
+        grant = grant_in_force(application=application)
+        if grant is not None:  # approved: the grant in force, its history, and why it is suspended
+            context |= {
+                "grant": grant,
+                "grants": grant_history(application=application),
+                "grant_team": grant_team_lines(grant.team),
+            }
         return render(request, "panel/staff_application.html", context, status=status)
 
 

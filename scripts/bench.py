@@ -154,6 +154,12 @@ def parse_args(argv=None):
     )
     parser.add_argument("--latency", type=int, default=200, help="decisions timed one by one (200)")
     parser.add_argument("--burst", type=int, default=2000, help="decisions in the burst (2,000)")
+    parser.add_argument(
+        "--fanout",
+        type=int,
+        default=1000,
+        help="live grants of the burst one deposit is added to, then suspended (1,000)",
+    )
     parser.add_argument("--threads", type=int, default=8, help="threads committing the burst (8)")
     parser.add_argument(
         "--concurrency", type=int, default=2, help="worker processes (2, as docker-compose.yml)"
@@ -284,6 +290,9 @@ def main(argv=None) -> int:
         result, burst_ok = bench_delivery.step_burst(
             results, receiver, worker_memory, pool[args.latency :], actors.chair, threads=args.threads
         )
+        fanout = bench_delivery.step_fanout(
+            results, receiver, pool[args.latency : args.latency + args.fanout], actors.staff
+        )
 
         # 5. memory
         results["worker_memory"] = {
@@ -330,6 +339,8 @@ def main(argv=None) -> int:
             f"decision->ONS p50 {latency['p50']:.1f} ms p95 {latency['p95']:.1f} ms {mark(goals[2])}; "
             f"burst {result['deliveries_per_s']:.0f}/s {mark(goals[3])}, "
             f"duplicates {result['duplicates']} lost {result['lost']} {mark(goals[4])}; "
+            f"re-screen fan-out {fanout['grants']} grants to ONS in {fanout['seconds_to_last']:.1f} s "
+            f"({fanout['per_s']:.0f}/s), duplicates {fanout['duplicates']} lost {fanout['lost']}; "
             f"peak RSS web {web_peak:.0f} MB worker {worker_memory.peak_total_kb / 1024:.0f} MB; "
             f"{bench_timing.summary(timing)}; "
             f"{sum(goals)}/{len(goals)} goals met in {elapsed / 60:.1f} min ({note_load(results, 'summary')})"

@@ -413,3 +413,89 @@ def step_burst(
     result["errors"] = len(result["errors"])
     results["burst"] = result
     return result, burst_ok
+
+
+# --- step 4b: the participants' rule after approval ------------------------------------------------
+
+
+def step_fanout(
+    results: dict, receiver: Receiver, applications, staff, *, drain_timeout: float = 240.0
+) -> dict:
+    """Step 4b (issue 17): the burst's applications are approved, each with its live grant 1. One
+    new deposit is added to ``len(applications)`` of those grants, then staff suspend it through the
+    service; the re-screen (a task, in the worker) suspends every grant using it, one transaction
+    each, and ONS is told ``access.suspended`` for each. Timed from the suspension's commit to the
+    receiver's last 2xx, beside the bare burst of step 4."""
+    from applications.grant_selectors import grant_in_force
+    from applications.models import Grant
+    from deposits.services import deposit_suspend
+    from tests.factories.deposits import AvailableDepositFactory
+
+    deposit = AvailableDepositFactory(title="Fan-out deposit")
+    grants = [grant_in_force(application=a) for a in applications]
+    grants = [g for g in grants if g is not None]
+    Through = Grant.deposits.through
+    Through.objects.bulk_create(
+        [Through(grant_id=g.pk, deposit_id=deposit.pk) for g in grants], batch_size=1000
+    )
+    references = {g.application.reference for g in grants}
+
+    def suspended_seen() -> set[str]:
+        with receiver.lock:
+            return {
+                r.webhook_id
+                for r in receiver.receipts
+                if r.payload and r.payload["type"] == "access.suspended" and r.reference in references
+            }
+
+    started = time.perf_counter()
+    deposit_suspend(actor=staff, deposit=deposit, reason="Benchmark: the DPIA is under review.")
+    committed = time.perf_counter()
+    deadline, last, last_change = time.monotonic() + drain_timeout, -1, time.monotonic()
+    while time.monotonic() < deadline:
+        seen = len(suspended_seen())
+        if seen >= len(grants):
+            break
+        if seen != last:
+            last, last_change = seen, time.monotonic()
+        elif time.monotonic() - last_change > 30:
+            break
+        time.sleep(0.05)
+    time.sleep(2.0)  # anything sent twice would arrive now
+    with receiver.lock:
+        mine = [
+            r
+            for r in receiver.receipts
+            if r.payload and r.payload["type"] == "access.suspended" and r.reference in references
+        ]
+    distinct = {r.webhook_id for r in mine}
+    last_arrival = max((r.at for r in mine), default=committed)
+    result = {
+        "grants": len(grants),
+        "suspended_rows": Grant.objects.filter(pk__in=[g.pk for g in grants], status="suspended").count(),
+        "received": len(mine),
+        "distinct": len(distinct),
+        "duplicates": len(mine) - len(distinct),
+        "lost": len(grants) - len(distinct),
+        "seconds_to_last": last_arrival - committed,
+        "per_s": len(distinct) / (last_arrival - started) if mine else 0.0,
+    }
+    bare = results.get("bare_burst", {})
+    print_table(
+        f"4b. Re-screen fan-out: one deposit used by {len(grants):,} live grants suspended",
+        ["figure", "value"],
+        [
+            ["bare hops drained per second (step 4's baseline)", f"{bare.get('per_s', 0):.0f}"],
+            ["grants suspended", result["suspended_rows"]],
+            [
+                "seconds from the suspension's commit to ONS's last access.suspended",
+                f"{result['seconds_to_last']:.1f}",
+            ],
+            ["access.suspended delivered per second", f"{result['per_s']:.0f}"],
+            ["received / distinct webhook-id", f"{result['received']} / {result['distinct']}"],
+            ["duplicates", result["duplicates"]],
+            ["lost", result["lost"]],
+        ],
+    )
+    results["fanout"] = result
+    return result

@@ -6,10 +6,12 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from applications.after_approval.services import application_access_close, closing_report_for
 from applications.enums import ApplicationStatus
+from applications.grant_selectors import grant_in_force
 from applications.models import Application
 from applications.selectors import application_team_emails
-from applications.services import application_lock, application_transition
+from applications.services import application_lock
 from core.errors import DomainError
 from core.links import absolute_url
 from core.services import audit_record, email_queue
@@ -80,6 +82,10 @@ ACCESS_REMINDER_DAYS = 30
 
 
 def _access_end(application: Application) -> date | None:
+    """The end of the grant in force (an extension moves it), else the decision's or the request's."""
+    grant = grant_in_force(application=application)
+    if grant is not None and grant.access_end:
+        return grant.access_end
     decision = getattr(application, "decision", None)
     return (decision.access_end if decision else None) or application.access_end
 
@@ -124,8 +130,9 @@ def access_reminder_send(*, application: Application, today: date) -> AccessNoti
 
 @transaction.atomic
 def access_period_end(*, application: Application, today: date) -> Application | None:
-    """After the last day of access: mark the application *access ended*, tell ONS
-    (``access.expired``, through the outbox) and the team, all in one transaction. Once per
+    """After the last day of access: mark the application *access ended* (the closing report
+    falls due, ``application_access_close``), tell ONS (``access.expired``, through the outbox)
+    and the team, all in one transaction. Once per
     application: the status changes once (under the row lock), the notice and the ONS row are
     unique. None when nothing is due. If ONS cannot be told (no channel configured), nothing
     changes and the next run tries again."""
@@ -135,19 +142,28 @@ def access_period_end(*, application: Application, today: date) -> Application |
     end = _access_end(app)
     if end is None or end >= today:
         return None
-    application_transition(
+    application_access_close(
         application=app,
-        to=ApplicationStatus.ACCESS_ENDED,
         actor=None,
+        early=False,
+        reason="",
+        ended_on=end,
         action=TransparencyAuditAction.ACCESS_ENDED,
         data={"access_end": end.isoformat()},
     )
     AccessNotice.objects.create(application=app, kind=AccessNoticeKind.ENDED, access_end=end)
     ons_notifications_enqueue_for_access_end(application=app)
+    report = closing_report_for(app)
     email_queue(
         to=application_team_emails(application=app),
         template="transparency/access_ended",
-        context={"application": app, "access_end": end, "url": _application_url(app)},
+        context={
+            "application": app,
+            "access_end": end,
+            "url": _application_url(app),
+            "report": report,
+            "report_url": absolute_url("applications:report", pk=app.pk, report_pk=report.pk),
+        },
     )
     return app
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("oversight/", views.DashboardView.as_view(), name="dashboard"),
     path("oversight/applications.csv", views.ApplicationsExportView.as_view(), name="export_applications"),
     path("oversight/decisions.csv", views.DecisionsExportView.as_view(), name="export_decisions"),
+    path("oversight/reports/", views.LateReportsView.as_view(), name="reports_late"),
     path("oversight/pages/", views.StaffInfoPageListView.as_view(), name="staff_pages"),
     path("oversight/pages/<slug:slug>/edit/", views.InfoPageEditView.as_view(), name="page_edit"),
 ]

@@ -1,5 +1,6 @@
 """Thin views: public pages and register, staff editing, dashboard and exports."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -7,10 +8,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from applications.after_approval.selectors import reports_late
 from core.csv import csv_response
 from core.errors import DomainError
 from core.filters import filter_values, filters_refused
 from core.permissions import StaffRequiredMixin, is_staff_member
+from core.rendering import markdown_to_safe_html
 
 from . import selectors
 from .exports import (
@@ -22,7 +25,6 @@ from .exports import (
 )
 from .filters import DashboardFilter, RegisterFilter
 from .forms import InfoPageForm
-from .rendering import markdown_to_safe_html
 from .services import export_record, info_page_update
 
 # --- information pages ----------------------------------------------------------------------------
@@ -186,6 +188,7 @@ def register_csv(request):
     for entry in entries:
         data = entry.as_json()
         data["deposits"] = "; ".join(f"{d.reference} {d.title}" for d in entry.deposits)
+        data["outputs"] = "; ".join(output.as_text() for output in entry.outputs)
         rows.append([data[field] or "" for field in selectors.REGISTER_FIELDS])
     return csv_response(
         filename=f"public-register-{timezone.localdate():%Y-%m-%d}.csv",
@@ -267,4 +270,15 @@ class DecisionsExportView(StaffRequiredMixin, View):
             filename=f"decisions-{timezone.localdate():%Y-%m-%d}.csv",
             header=DECISION_EXPORT_FIELDS,
             rows=(decision_export_row(decision) for decision in rows),
+        )
+
+
+class LateReportsView(StaffRequiredMixin, TemplateView):
+    """Progress and closing reports past their deadline: project, report, due date, days late."""
+
+    template_name = "transparency/reports_late.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            late=reports_late(today=timezone.localdate()), closing_days=settings.CLOSING_REPORT_DAYS, **kwargs
         )

@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 
 from applications.enums import ApplicationSection
+from applications.grant_selectors import change_request_summary
 from applications.sections import QUESTIONS
 
 register = template.Library()
@@ -41,3 +42,9 @@ def answer_display(value, required=True):
             '<ul class="mb-0">{}</ul>', format_html_join("", "<li>{}</li>", ((item,) for item in value))
         )
     return format_html('<span class="text-pre-wrap">{}</span>', value)
+
+
+@register.filter
+def change_summary(change_request) -> str:
+    """What a change request changes, as a short phrase (``grant_selectors.change_request_summary``)."""
+    return change_request_summary(change_request) if change_request else ""

@@ -371,6 +371,10 @@ CELERY_TASK_ROUTES = {
 #: Every queue, for a worker that takes them all (the tests, a small install).
 WORKER_QUEUES = ("ons", "email", "housekeeping")
 
+# --- After approval ---------------------------------------------------------------------------------
+# The closing report is due this many days after a project's access ends (at its end date or early).
+CLOSING_REPORT_DAYS = env.int("CLOSING_REPORT_DAYS", default=90)
+
 # --- ONS ------------------------------------------------------------------------------------------
 ONS_WEBHOOK_URL = env.str("ONS_WEBHOOK_URL", default="")
 ONS_WEBHOOK_SECRET = env.str("ONS_WEBHOOK_SECRET", default="")  # "whsec_" + base64, Standard Webhooks
@@ -420,6 +424,15 @@ CELERY_BEAT_SCHEDULE = {
     },
     "panel-vote-reminders": {"task": "panel.tasks.vote_reminders_task", "schedule": 60.0 * 60},
     "transparency-access-periods": {"task": "transparency.tasks.access_periods_task", "schedule": 60.0 * 60},
+    "applications-terms-acceptance-requests": {
+        "task": "applications.tasks.terms_acceptance_requests_task",
+        "schedule": 60.0 * 60,
+    },
+    "applications-reports": {"task": "applications.tasks.reports_process_task", "schedule": 60.0 * 60},
+    "applications-grants-rescreen": {
+        "task": "applications.tasks.grants_rescreen_all_task",
+        "schedule": 60.0 * 60,
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from ..models import (
     DepositDocument,
     DepositUseConditionChange,
 )
+from ..signals import deposit_conditions_changed
 from ._common import (
     _change_status,
     _ensure_staff,
@@ -167,13 +168,15 @@ def deposit_return_to_draft(*, actor, deposit: Deposit, reason: str) -> Deposit:
 def deposit_suspend(*, actor, deposit: Deposit, reason: str) -> Deposit:
     _ensure_staff(actor)
     deposit = _lock(deposit)
-    return _change_status(
+    deposit = _change_status(
         deposit,
         actor=actor,
         to_status=DepositStatus.SUSPENDED,
         reason=_require_reason(reason),
         action=DepositAuditAction.SUSPENDED,
     )
+    deposit_conditions_changed.send(sender=Deposit, deposit=deposit, cause="suspended")
+    return deposit
 
 
 @transaction.atomic
@@ -193,6 +196,7 @@ def deposit_withdraw(*, actor, deposit: Deposit, reason: str) -> Deposit:
         decided_at=timezone.now(),
         decision_note="The deposit was withdrawn.",
     )
+    deposit_conditions_changed.send(sender=Deposit, deposit=deposit, cause="withdrawn")
     return deposit
 
 
@@ -254,6 +258,7 @@ def deposit_use_conditions_change_approve(
         target=deposit,
         data={"change": change.pk, "approval": approval.pk},
     )
+    deposit_conditions_changed.send(sender=Deposit, deposit=deposit, cause="use_conditions")
     return approval
 
 

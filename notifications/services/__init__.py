@@ -38,6 +38,9 @@ from .recording import (
     ons_notifications_dispatch_on_commit,
     ons_notifications_enqueue_for_access_end,
     ons_notifications_enqueue_for_decision,
+    ons_notifications_enqueue_for_early_closure,
+    ons_notifications_enqueue_for_grant_change,
+    ons_notifications_enqueue_for_grant_suspension,
     ons_notifications_enqueue_for_revocation,
 )
 from .watch import (
@@ -76,6 +79,9 @@ __all__ = [
     "ons_notifications_dispatch_on_commit",
     "ons_notifications_enqueue_for_access_end",
     "ons_notifications_enqueue_for_decision",
+    "ons_notifications_enqueue_for_early_closure",
+    "ons_notifications_enqueue_for_grant_change",
+    "ons_notifications_enqueue_for_grant_suspension",
     "ons_notifications_enqueue_for_revocation",
     "ons_notifications_sweep",
     "ons_retry_after_seconds",

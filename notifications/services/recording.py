@@ -1,5 +1,6 @@
 """Recording events: one OnsNotification row per configured channel, in the transaction of the event
-(a decision, a revocation, the end of an access period), dispatched only once it commits. The body
+(a decision, a revocation, the end of an access period, an approved change to a grant, an early
+closure), dispatched only once it commits. The body
 is built by notifications.contract and fixed here; every attempt sends it as stored."""
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from applications.models import Application
+from applications.grant_selectors import grant_in_force
+from applications.models import Application, Grant
 from core.errors import DomainError
 from core.services import audit_record
 
 from .. import contract
-from ..enums import NotificationsAuditAction, OnsChannel, OnsEventType
+from ..enums import ONCE_PER_GRANT, NotificationsAuditAction, OnsChannel, OnsEventType
 from ..models import OnsEndpoint, OnsNotification
 
 #: Decision outcomes (panel.enums.DecisionOutcome values) and the event ONS is sent for each.
@@ -55,7 +57,15 @@ def _enqueue(
     access_end=None,
     decision=None,
     revocation=None,
+    grant=None,
+    datasets: list[dict] | None = None,
+    supersedes_grant_reference: str = "",
+    previous_access_end=None,
+    reasons: list[str] | None = None,
 ) -> list[OnsNotification]:
+    """One row per channel for one event of ``application``, in the caller's transaction. The
+    datasets are ``datasets`` (a grant's frozen entries) when given, else the application's
+    deposits; the grant named is ``grant``, else the application's grant in force."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ONS notifications are recorded inside the transaction of their event.")
     channels = ons_channels_configured()
@@ -67,6 +77,13 @@ def _enqueue(
     # Every event of an application locks it first, so sequence numbers never collide.
     app = Application.objects.select_for_update().get(pk=application.pk)
     sequence = (app.ons_notifications.aggregate(last=Max("sequence"))["last"] or 0) + 1
+    named = grant if grant is not None else grant_in_force(application=app)
+    if event_type == OnsEventType.REJECTED:
+        datasets = []
+    elif datasets is not None:
+        datasets = contract.datasets_clean(datasets)
+    else:
+        datasets = contract.dataset_entries(app.deposits.prefetch_related("srs_datasets"))
     payload = contract.payload_build(
         event_type=event_type,
         sequence=sequence,
@@ -75,13 +92,15 @@ def _enqueue(
         ons_project_reference=app.ons_project_reference,
         project_title=app.title,
         team=team,
-        datasets=[]
-        if event_type == OnsEventType.REJECTED
-        else contract.dataset_entries(app.deposits.prefetch_related("srs_datasets")),
+        datasets=datasets,
         outcome=outcome,
         conditions=conditions,
         access_start=access_start,
         access_end=access_end,
+        grant_reference=named.reference if named is not None and event_type != OnsEventType.REJECTED else "",
+        supersedes_grant_reference=supersedes_grant_reference,
+        previous_access_end=previous_access_end,
+        reasons=reasons,
     )
     now = timezone.now()
     notifications = [
@@ -89,6 +108,7 @@ def _enqueue(
             application=app,
             decision=decision,
             revocation=revocation,
+            grant=grant if event_type in ONCE_PER_GRANT else None,
             event_type=event_type,
             channel=channel,
             sequence=sequence,
@@ -139,36 +159,111 @@ def ons_notifications_enqueue_for_decision(*, decision) -> list[OnsNotification]
     )
 
 
+def _access_held(application: Application) -> tuple[Grant | None, list[dict], object, object]:
+    """Who held access and for when, as ONS was last told: the grant in force (after any amendment
+    or extension), else the decision's (a project approved before grants existed)."""
+    grant = grant_in_force(application=application)
+    if grant is not None:
+        return grant, grant.team, grant.access_start, grant.access_end
+    decision = getattr(application, "decision", None)
+    if decision is None:
+        return None, [], None, None
+    return None, decision.team, decision.access_start, decision.access_end
+
+
 def ons_notifications_enqueue_for_access_end(*, application: Application) -> list[OnsNotification]:
     """Tell ONS that an approved application's access period has ended (``access.expired``). The
-    caller moves the application to *access ended* in the same transaction. The researchers are
-    the team the decision recorded."""
-    decision = application.decision
+    caller moves the application to *access ended* in the same transaction. The researchers, the
+    datasets and the period are the grant in force's."""
+    grant, team, access_start, access_end = _access_held(application)
     return _enqueue(
         application=application,
-        team=decision.team,
+        team=team,
         event_type=OnsEventType.EXPIRED,
         outcome="expired",
         occurred_at=timezone.now(),
-        access_start=decision.access_start,
-        access_end=decision.access_end or timezone.localdate(),
-        decision=None,
+        access_start=access_start,
+        access_end=access_end or timezone.localdate(),
+        datasets=grant.datasets if grant is not None else None,
     )
 
 
 def ons_notifications_enqueue_for_revocation(*, revocation) -> list[OnsNotification]:
     """Tell ONS that an approved application's access was revoked (``access.revoked``), in the
-    panel's revocation transaction (notifications/receivers.py). The researchers are the team the
-    decision recorded."""
+    panel's revocation transaction (notifications/receivers.py). The researchers and datasets are
+    the grant in force's."""
     app = revocation.application
-    decision = getattr(app, "decision", None)
+    grant, team, access_start, _ = _access_held(app)
     return _enqueue(
         application=app,
-        team=decision.team if decision is not None else [],
+        team=team,
         event_type=OnsEventType.REVOKED,
         outcome="revoked",
         occurred_at=revocation.revoked_at,
-        access_start=getattr(decision, "access_start", None),
+        access_start=access_start,
         access_end=timezone.localdate(),
         revocation=revocation,
+        datasets=grant.datasets if grant is not None else None,
+    )
+
+
+def ons_notifications_enqueue_for_grant_change(
+    *, grant: Grant, previous: Grant, kind: str
+) -> list[OnsNotification]:
+    """Tell ONS that an approved change request issued ``grant``, superseding ``previous``
+    (notifications/receivers.py, in the approving transaction): ``access.extended`` when only the
+    access end moved (``kind`` "extended"), else ``access.amended`` with who and which datasets now.
+    Both come from the new grant as it was frozen, never from the live profiles."""
+    extended = kind == "extended"
+    return _enqueue(
+        application=grant.application,
+        team=grant.team,
+        event_type=OnsEventType.EXTENDED if extended else OnsEventType.AMENDED,
+        outcome="extended" if extended else "amended",
+        occurred_at=grant.created_at,
+        conditions=grant.conditions,
+        access_start=grant.access_start,
+        access_end=grant.access_end,
+        grant=grant,
+        datasets=grant.datasets,
+        supersedes_grant_reference=previous.reference,
+        previous_access_end=previous.access_end if extended else None,
+    )
+
+
+def ons_notifications_enqueue_for_early_closure(
+    *, application: Application, closed_at: datetime
+) -> list[OnsNotification]:
+    """Tell ONS that the lead closed a live project before its access period ended
+    (``access.closed``), in the closing transaction. The people and datasets are the grant's that
+    just ended."""
+    grant, team, access_start, _ = _access_held(application)
+    return _enqueue(
+        application=application,
+        team=team,
+        event_type=OnsEventType.CLOSED,
+        outcome="closed",
+        occurred_at=closed_at,
+        access_start=access_start,
+        access_end=timezone.localtime(closed_at).date(),
+        datasets=grant.datasets if grant is not None else None,
+    )
+
+
+def ons_notifications_enqueue_for_grant_suspension(
+    *, grant: Grant, reasons: list[str]
+) -> list[OnsNotification]:
+    """Tell ONS that the re-screen suspended ``grant`` (``access.suspended``, with why), in the
+    suspending transaction (notifications/receivers.py): once per grant."""
+    return _enqueue(
+        application=grant.application,
+        team=grant.team,
+        event_type=OnsEventType.SUSPENDED,
+        outcome="suspended",
+        occurred_at=grant.status_changed_at,
+        access_start=grant.access_start,
+        access_end=grant.access_end,
+        grant=grant,
+        datasets=grant.datasets,
+        reasons=reasons,
     )

@@ -2,6 +2,15 @@
 its audit event and any email in one transaction."""
 
 from ._common import AUTOMATIC_PUBLIC_RATIONALE, REMINDER_OFFSETS
+from .changes import (
+    CHANGE_VOTING_DAYS,
+    change_conflict_declare,
+    change_request_decide,
+    change_request_route_assign,
+    change_request_screen_use_conditions,
+    change_vote_cast,
+    grant_change_kind,
+)
 from .decisions import (
     application_revoke,
     application_screen_use_conditions,
@@ -22,14 +31,21 @@ from .review import application_query_raise, conflict_declare, review_open, vote
 
 __all__ = [
     "AUTOMATIC_PUBLIC_RATIONALE",
+    "CHANGE_VOTING_DAYS",
     "REMINDER_OFFSETS",
     "application_query_raise",
     "application_revoke",
     "application_screen_use_conditions",
     "automatic_rejection_rationale",
+    "change_conflict_declare",
+    "change_request_decide",
+    "change_request_route_assign",
+    "change_request_screen_use_conditions",
+    "change_vote_cast",
     "conflict_declare",
     "decision_record",
     "decision_record_automatic_rejection",
+    "grant_change_kind",
     "member_interest_declare",
     "member_interest_withdraw",
     "panel_member_add",

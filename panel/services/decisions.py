@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from applications.enums import AWAITING_SCREENING, REVIEWING, ApplicationStatus
+from applications.enums import AWAITING_SCREENING, REVIEWING, ApplicationStatus, GrantStatus
+from applications.grant_services import grant_close, grant_issue_for_approval
 from applications.models import Application
 from applications.selectors import (
     application_team_emails,
@@ -205,6 +206,8 @@ def decision_record(
             "rules": decision.rules,
         },
     )
+    if outcome in APPROVALS:
+        grant_issue_for_approval(application=application, actor=chair, decision=decision)  # grant 1
     _decision_email(decision)
     decision_recorded.send(sender=Decision, decision=decision)  # notifications tells ONS, in this transaction
     return decision
@@ -300,6 +303,7 @@ def application_revoke(*, application: Application, actor: User, reason: str) ->
         action=PanelAuditAction.ACCESS_REVOKED,
         data={"reason": reason, "revocation": revocation.pk},
     )
+    grant_close(application=app, to=GrantStatus.REVOKED, actor=actor, reason=reason)
     access_revoked.send(sender=Revocation, revocation=revocation)  # notifications tells ONS, in here
     email_queue(
         to=application_team_emails(application=app),

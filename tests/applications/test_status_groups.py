@@ -22,6 +22,8 @@ GROUPS = (
     "DECIDED",
     "CLOSED",
     "GRANTED",
+    "LIVE",
+    "TERMS_REQUIRED",
 )
 
 
@@ -58,6 +60,11 @@ def test_the_groups_agree_with_the_transition_table():
     assert enums.DECIDED | {S.WITHDRAWN} == enums.CLOSED
     assert all(ALLOWED_TRANSITIONS[s] <= enums.GRANTED for s in enums.GRANTED)
     assert not enums.AWAITING_SCREENING & {S.UNDER_REVIEW, S.QUERIED}
+    assert enums.LIVE <= enums.GRANTED
+    assert not enums.LIVE & {S.REVOKED, S.ACCESS_ENDED}
+    # the terms bind a team from the draft until access ends, never after a refusal or a withdrawal
+    assert {S.DRAFT, *enums.PANEL_VISIBLE} - (enums.CLOSED - enums.LIVE) == enums.TERMS_REQUIRED
+    assert enums.WITHDRAWABLE | enums.LIVE == enums.TERMS_REQUIRED
 
 
 def test_no_module_but_the_enums_defines_a_group_of_statuses():

@@ -97,3 +97,18 @@ def test_every_demo_account_in_the_readme_signs_in_with_demo_totp():
             verified = client.post("/accounts/two-factor/", {"code": code.getvalue().strip()})
             assert verified.status_code == 302, email
         assert client.get("/accounts/security/").status_code == 200, email
+
+
+def test_the_demo_shows_an_amended_grant_and_an_extension_waiting_for_staff():
+    from applications.enums import ChangeRequestStatus, ChangeRoute, GrantStatus
+    from applications.models import ChangeRequest, Grant
+
+    call_command("demo_data", stdout=io.StringIO())
+    second = Grant.objects.get(number=2)
+    assert second.status == GrantStatus.LIVE
+    assert second.supersedes.status == GrantStatus.SUPERSEDED
+    assert len(second.datasets) == len(second.supersedes.datasets) + 1
+    waiting = ChangeRequest.objects.get(status=ChangeRequestStatus.SUBMITTED)
+    assert waiting.route == ChangeRoute.STAFF
+    assert waiting.access_end > waiting.grant.access_end
+    assert waiting.grant.status == GrantStatus.LIVE

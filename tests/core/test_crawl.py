@@ -17,7 +17,12 @@ from tests.crawl import ROLES, Report, crawl
 
 #: Pages each run must have reached, so a crawl that stops early cannot pass.
 MUST_REACH = {
-    "anonymous": ["transparency:register", "transparency:register_csv", "deposits:catalogue"],
+    "anonymous": [
+        "transparency:register",
+        "transparency:register_csv",
+        "deposits:catalogue",
+        "terms:current",
+    ],
     "researcher@example.org": ["applications:my_list", "accounts:profile"],
     "member1@example.org": ["panel:queue"],
     "chair@example.org": ["panel:queue"],
@@ -26,6 +31,9 @@ MUST_REACH = {
         "transparency:export_applications",
         "transparency:export_decisions",
         "core:audit_log",
+        "panel:staff_change_requests",
+        "terms:staff_list",
+        "terms:staff_not_accepted",
     ],
     "staff2@example.org": ["transparency:dashboard"],
 }

@@ -16,13 +16,19 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.enums import Role
 from applications import services as applications_services
+from applications.after_approval.services import application_close_early, reports_process
 from applications.enums import MemberRole
+from applications.grant_screening import grant_rescreen
+from applications.grant_services import change_request_member_decline
+from applications.models import Application, ApplicationMember
 from core.models import QueuedEmail
 from deposits import services as deposits_services
-from deposits.models import SensitiveUse
+from deposits.enums import DepositStatus
+from deposits.models import Deposit, SensitiveUse
 from notifications.models import OnsNotification
 from notifications.services import ons_incidents_review, ons_notification_deliver
 from panel import services as panel_services
+from panel.models import PanelMembership
 from panel.services import application_revoke
 from tests.factories.accounts import ResearcherFactory, StaffFactory
 from tests.factories.applications import (
@@ -30,8 +36,10 @@ from tests.factories.applications import (
     SubmittedApplicationFactory,
     UnderReviewApplicationFactory,
     complete_application,
+    terms_published,
 )
 from tests.factories.deposits import AvailableDepositFactory, DepositFactory, governance_documents
+from tests.factories.grants import change_requested, live_grant
 from tests.factories.notifications import OnsApplicationFactory, decision_record_for_test
 from tests.factories.panel import declared_vote, panel_member
 from tests.factories.transparency import decided_application
@@ -127,6 +135,12 @@ def _withdrawn():
     applications_services.application_withdraw(
         application=application, actor=application.lead, reason="Moved"
     )
+
+
+def _terms_to_accept():
+    decided_application()  # a live team, asked within the version's period
+    ApplicationFactory()  # a team in progress, asked before it can submit
+    terms_published()
 
 
 def _awaiting_approval():
@@ -241,7 +255,53 @@ def _access_ended():
     access_periods_process(today=application.decision.access_end + timedelta(days=1))
 
 
+def _report_reminder():
+    application = decided_application()
+    today = timezone.localdate()
+    Application.objects.filter(pk=application.pk).update(access_start=today - timedelta(days=365 - 20))
+    reports_process(today=today)
+
+
+def _closed_early():
+    application = decided_application()
+    application_close_early(application=application, actor=application.lead, reason="Finished early.")
+
+
+def _change_requested():
+    """The lead asks for a new outputs plan (the chair decides it): the team hears it was opened,
+    the chair that it waits."""
+    panel_member(chair=True)
+    return change_requested(live_grant(), outputs_plan="A report for the Department as well.")
+
+
+def _change_request_declined():
+    invitee = ResearcherFactory(email="invitee@example.org")
+    change = change_requested(live_grant(), invitations=[(invitee.email, MemberRole.RESEARCHER)])
+    change_request_member_decline(
+        membership=ApplicationMember.objects.get(change_request=change, email=invitee.email), user=invitee
+    )
+
+
+def _change_request_decided():
+    change = _change_requested()
+    chair = PanelMembership.objects.get(is_chair=True, ended_at=None).user
+    panel_services.change_conflict_declare(change_request=change, member=chair, has_conflict=False)
+    panel_services.change_request_decide(change_request=change, actor=chair, outcome="approve", rationale="Sound.")
+
+
+def _grant_suspended(settings):
+    settings.ONS_NOTIFY_EMAIL = "srs-access@ons.example.gov.uk"
+    grant = live_grant()
+    Deposit.objects.filter(pk__in=grant.deposits.all()).update(status=DepositStatus.SUSPENDED)
+    grant_rescreen(grant_id=grant.pk, cause="suspended")
+
+
 DRIVERS = {
+    "applications/change_request_opened": _change_requested,
+    "applications/change_request_declined": _change_request_declined,
+    "applications/grant_suspended": _grant_suspended,
+    "panel/change_request_to_decide": _change_requested,
+    "panel/change_request_decided": _change_request_decided,
     "accounts/confirm_email": _sign_up,
     "accounts/sign_up_existing": _sign_up_existing,
     "accounts/email_change_confirm": _email_change,
@@ -254,6 +314,7 @@ DRIVERS = {
     "applications/submitted": _submitted,
     "applications/resubmitted": _resubmitted,
     "applications/withdrawn": _withdrawn,
+    "applications/terms_to_accept": _terms_to_accept,
     "deposits/awaiting_approval": _awaiting_approval,
     "deposits/use_conditions_change_proposed": _use_conditions_change,
     "notifications/ons_incident_opened": _ons_incident_opened,
@@ -269,10 +330,18 @@ DRIVERS = {
     "panel/withdrawn": _withdrawn_under_review,
     "transparency/access_ending": _access_ending,
     "transparency/access_ended": _access_ended,
+    "applications/report_reminder": _report_reminder,
+    "applications/closed_early": _closed_early,
+    "applications/closed_early_staff": _closed_early,
 }
 
 #: Where each email's links go (URL names); an email without links maps to an empty set.
 DESTINATIONS = {
+    "applications/change_request_opened": {"applications:change_request"},
+    "applications/change_request_declined": {"applications:change_request"},
+    "applications/grant_suspended": {"applications:detail"},
+    "panel/change_request_to_decide": {"panel:change_review"},
+    "panel/change_request_decided": {"applications:change_request"},
     "accounts/confirm_email": {"accounts:confirm_email"},
     "accounts/sign_up_existing": {"accounts:login", "accounts:password_reset"},
     "accounts/email_change_confirm": {"accounts:email_change_confirm"},
@@ -281,6 +350,7 @@ DESTINATIONS = {
     "accounts/invitation": {"accounts:password_reset_confirm"},
     "accounts/password_reset": {"accounts:password_reset_confirm"},
     "applications/member_invited": {"applications:invitation", "accounts:sign_up"},
+    "applications/terms_to_accept": {"applications:terms_accept", "terms:version"},
     "applications/member_accepted": {"applications:detail"},
     "applications/submitted": {"applications:detail"},
     "applications/resubmitted": {"applications:detail"},
@@ -299,7 +369,10 @@ DESTINATIONS = {
     "panel/submission_to_screen": {"panel:staff_application"},
     "panel/withdrawn": {"panel:review"},
     "transparency/access_ending": {"applications:detail"},
-    "transparency/access_ended": {"applications:detail"},
+    "transparency/access_ended": {"applications:detail", "applications:report"},
+    "applications/report_reminder": {"applications:report"},
+    "applications/closed_early": {"applications:report"},
+    "applications/closed_early_staff": {"panel:staff_application"},
 }
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from applications.enums import AccessRoute, ApplicationSection, ApplicationStatus
+from applications.enums import AccessRoute, ApplicationSection, ApplicationStatus, MemberRole, MemberStatus
 from applications.models import Application, ApplicationQuery, ApplicationVersion
 from applications.services import application_create, application_update
 from tests.factories.accounts import ResearcherFactory
@@ -139,3 +139,79 @@ class ApplicationQueryFactory(factory.django.DjangoModelFactory):
     version_number = factory.LazyAttribute(lambda o: o.application.version_number)
     questions = "Please explain why you need school identifiers."
     raised_by = factory.SubFactory("tests.factories.accounts.ChairFactory")
+
+
+# --- Terms of access -----------------------------------------------------------------------------------
+
+TERMS_TEXT = """## Terms of access
+
+1. Use the data only for the approved project.
+2. Never try to identify a child, a family or a carer.
+3. Submit every output for statistical disclosure control before release.
+"""
+
+
+def terms_published(
+    *, actor=None, label: str | None = None, text: str | None = None, summary: str = "", period: int = 30
+):
+    """Publish the next version of the terms through the service (the staff ``actor`` by default a
+    new one); each call's text differs from the one before, so every version can be published."""
+    from applications.selectors import terms_in_force
+    from applications.services import terms_publish
+    from tests.factories.accounts import StaffFactory
+
+    in_force = terms_in_force()
+    number = (in_force.number if in_force else 0) + 1
+    return terms_publish(
+        actor=actor or StaffFactory(),
+        label=label or f"2026.{number}",
+        text=text or f"{TERMS_TEXT}\n(Version {number}.)",
+        summary_of_changes=summary or (f"Changes for version {number}." if in_force else ""),
+        acceptance_period_days=period,
+        base_number=in_force.number if in_force else 0,
+    )
+
+
+def co_applicant(application: Application, user=None, *, role=MemberRole.RESEARCHER):
+    """An accepted co-applicant (with the team's object permissions) on any application, whatever its
+    status: for tests of teams already past the invitation step."""
+    from guardian.shortcuts import assign_perm
+
+    from applications.models import ApplicationMember
+    from applications.permissions import TEAM_PERMISSIONS
+
+    user = user or ResearcherFactory()
+    ApplicationMember.objects.create(
+        application=application,
+        user=user,
+        email=user.email,
+        role=role,
+        status=MemberStatus.ACCEPTED,
+        accepted_at=timezone.now(),
+        responded_at=timezone.now(),
+    )
+    for codename in TEAM_PERMISSIONS:
+        assign_perm(f"applications.{codename}", user, application)
+    return user
+
+
+def record_output(application, *, actor=None, deposits=None, **fields):
+    """An output recorded through the service, as the lead would (every deposit of the project
+    unless ``deposits`` are given)."""
+    from applications.after_approval.services import application_output_record
+
+    values = {
+        "kind": "publication",
+        "title": "Placement moves and school attendance",
+        "published_on": timezone.localdate() - timedelta(days=20),
+        "doi": "",
+        "url": "",
+        "citation": "Smith J, Khan A (2026). Placement moves and school attendance. Child Care Rev 12(3).",
+        **fields,
+    }
+    return application_output_record(
+        application=application,
+        actor=actor or application.lead,
+        deposits=list(application.deposits.all()) if deposits is None else deposits,
+        **values,
+    )

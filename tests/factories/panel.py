@@ -4,9 +4,12 @@ states the panel sees are in tests.factories.applications)."""
 from datetime import timedelta
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
-from applications.enums import ApplicationStatus
+from applications.enums import GRANTED, ApplicationStatus, GrantStatus
+from applications.grant_services import grant_issue_for_approval
+from applications.models import Grant
 from applications.selectors import application_team_snapshot
 from panel import services
 from panel.enums import DecisionOutcome, ProjectVote, ResearcherFit
@@ -63,6 +66,7 @@ class DecisionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Decision
+        skip_postgeneration_save = True
 
     application = factory.SubFactory(SubmittedApplicationFactory, status=ApplicationStatus.APPROVED)
     outcome = DecisionOutcome.APPROVED
@@ -76,6 +80,22 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     team = factory.LazyAttribute(lambda o: application_team_snapshot(application=o.application))
     version_number = factory.SelfAttribute("application.version_number")
     decided_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def grant(self, create, extracted, **kwargs):
+        """Grant 1, as ``decision_record`` issues it, for an approval of an application that was
+        granted access (``grant=False`` leaves it out)."""
+        if create and extracted is not False and self.is_approval and self.application.status in GRANTED:
+            with transaction.atomic():
+                issued = grant_issue_for_approval(
+                    application=self.application, actor=self.decided_by, decision=self
+                )
+                status = {
+                    ApplicationStatus.REVOKED: GrantStatus.REVOKED,
+                    ApplicationStatus.ACCESS_ENDED: GrantStatus.ENDED,
+                }
+                if self.application.status in status:
+                    Grant.objects.filter(pk=issued.pk).update(status=status[self.application.status])
 
 
 def votes_cast(app, members, *votes):

@@ -5,6 +5,7 @@ no email address. The schemas are not vacuous: a body with anything more, or les
 import copy
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,13 @@ from django.core.management import call_command
 from django.db import transaction
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
-from applications.models import Application
+from applications.after_approval.services import application_close_early
+from applications.enums import MemberRole
+from applications.grant_screening import grant_rescreen
+from applications.grant_selectors import grant_in_force
+from applications.models import Application, ApplicationMember
+from deposits.enums import DepositStatus
+from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch
 from notifications.contract import EVENT_SCHEMAS, SCHEMA_VERSION, schema_file_name
 from notifications.enums import OnsChannel, OnsEventType
@@ -21,6 +28,7 @@ from notifications.services import ons_notifications_enqueue_for_access_end
 from panel import services as panel_services
 from panel.enums import DecisionOutcome
 from tests.factories.applications import SubmittedApplicationFactory
+from tests.factories.grants import change_requested
 from tests.factories.notifications import OnsApplicationFactory, OnsDepositFactory, decision_record_for_test
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +69,29 @@ def _every_kind_of_body(staff) -> dict[str, list[dict]]:
     decision_record_for_test(application=ended)
     with transaction.atomic():
         ons_notifications_enqueue_for_access_end(application=ended)
+    changed = OnsApplicationFactory()
+    decision_record_for_test(application=changed)
+    first = grant_in_force(application=changed)
+    leaving = ApplicationMember.objects.filter(application=changed, role=MemberRole.RESEARCHER).exclude(
+        user=None
+    )[0]
+    amendment = change_requested(first, members_removed=[leaving])
+    panel_services.change_request_decide(
+        change_request=amendment, actor=staff, outcome="approve", rationale="Ok."
+    )
+    extension = change_requested(
+        grant_in_force(application=changed), access_end=first.access_end + timedelta(days=30)
+    )
+    panel_services.change_request_decide(
+        change_request=extension, actor=staff, outcome="approve", rationale="Ok."
+    )
+    suspended = OnsApplicationFactory()
+    decision_record_for_test(application=suspended)
+    Deposit.objects.filter(pk__in=suspended.deposits.all()).update(status=DepositStatus.SUSPENDED)
+    grant_rescreen(grant_id=grant_in_force(application=suspended).pk, cause="suspended")
+    closed = OnsApplicationFactory()
+    decision_record_for_test(application=closed)
+    application_close_early(application=closed, actor=closed.lead, reason="Finished.")
     bodies: dict[str, list[dict]] = {}
     for row in OnsNotification.objects.filter(channel=OnsChannel.EMAIL).order_by("pk"):
         bodies.setdefault(row.event_type, []).append(row.payload)
@@ -70,7 +101,7 @@ def _every_kind_of_body(staff) -> dict[str, list[dict]]:
 def test_every_body_the_portal_builds_validates_against_its_published_schema(staff):
     bodies = _every_kind_of_body(staff)
     assert set(bodies) == {str(e) for e in OnsEventType}  # every event type was made
-    assert len(bodies[OnsEventType.APPROVED]) == 4  # two approvals, and the two later revoked/ended
+    assert len(bodies[OnsEventType.APPROVED]) == 7  # two, and those later revoked, ended, changed, ...
     assert len(bodies[OnsEventType.REJECTED]) == 2  # by the panel and by the participants' rule
     for payloads in bodies.values():
         for payload in payloads:
@@ -80,14 +111,21 @@ def test_every_body_the_portal_builds_validates_against_its_published_schema(sta
 
 def test_rejections_revocations_and_expiries_hold_no_email_address_and_no_name(staff):
     bodies = _every_kind_of_body(staff)
-    for event in (OnsEventType.REJECTED, OnsEventType.REVOKED, OnsEventType.EXPIRED):
+    for event in (
+        OnsEventType.REJECTED,
+        OnsEventType.REVOKED,
+        OnsEventType.EXPIRED,
+        OnsEventType.CLOSED,
+        OnsEventType.EXTENDED,
+        OnsEventType.SUSPENDED,
+    ):
         for payload in bodies[event]:
             text = json.dumps(payload, ensure_ascii=False)
             assert not EMAIL.search(text), text
             for researcher in payload["data"]["researchers"]:
                 assert set(researcher) == {"role", "accreditation_number"}
-    # Approvals name each person (with role and accreditation) but give no address either.
-    for payload in bodies[OnsEventType.APPROVED]:
+    # Approvals and amendments name each person (with role and accreditation) but give no address.
+    for payload in bodies[OnsEventType.APPROVED] + bodies[OnsEventType.AMENDED]:
         assert not EMAIL.search(json.dumps(payload, ensure_ascii=False))
         assert all(r["name"] and r["accreditation_number"] for r in payload["data"]["researchers"])
 
@@ -131,6 +169,12 @@ def test_every_example_body_in_the_contract_document_validates():
     text = (ROOT / "docs" / "ons-integration.md").read_text()
     examples = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", text, flags=re.S)]
     types = [example["type"] for example in examples]
-    assert types == ["access.approved", "access.rejected", "access.revoked"]
+    assert types == [
+        "access.approved",
+        "access.rejected",
+        "access.revoked",
+        "access.amended",
+        "access.extended",
+    ]
     for example in examples:
         _validate(example)

@@ -105,6 +105,7 @@ def test_payload_carries_exactly_the_agreed_facts(ons_settings):
         "sequence",
         "application_reference",
         "ons_project_reference",
+        "grant_reference",
         "project_title",
         "outcome",
         "occurred_at",
@@ -114,6 +115,7 @@ def test_payload_carries_exactly_the_agreed_facts(ons_settings):
         "researchers",
         "deposits",
     }
+    assert data["grant_reference"] == f"{decision.application.reference}-G1"  # the grant it issued
     assert data["sequence"] == 1
     assert data["application_reference"] == application.reference
     assert data["ons_project_reference"] == "2001234"
@@ -157,10 +159,12 @@ def test_rejection_carries_only_what_ons_needs_to_match_its_record(ons_settings)
         "sequence",
         "application_reference",
         "ons_project_reference",
+        "grant_reference",
         "outcome",
         "occurred_at",
         "researchers",
     }
+    assert data["grant_reference"] is None  # a rejection has no grant
     team = decision.team
     assert data["researchers"] == [
         {

@@ -15,10 +15,11 @@ from django.utils import timezone
 from applications.enums import ApplicationStatus
 from applications.models import Application
 from core.home import next_actions_for
-from panel import selectors
+from panel import change_selectors, selectors
 from panel.models import ConflictDeclaration, Decision
 from tests.factories.accounts import ResearcherFactory
 from tests.factories.applications import SubmittedApplicationFactory, UnderReviewApplicationFactory
+from tests.factories.grants import change_requested, live_grant
 from tests.factories.panel import declared_vote
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +268,38 @@ def test_staff_list_issues_the_same_queries_for_a_few_and_for_several_pages_of_a
     _bulk(PAGE * 2, prefix="SCR", status=ApplicationStatus.RESUBMITTED)
     _bulk(PAGE * 2, prefix="OLD", status=ApplicationStatus.REJECTED, decided=True)
     assert _queries(client, url) == small
+
+
+# --- the queue's change requests ----------------------------------------------------------------------
+
+
+def test_queue_change_requests_are_paginated_oldest_first_and_the_pager_keeps_the_other_lists_pages(
+    board, client_for, monkeypatch
+):
+    monkeypatch.setattr(change_selectors, "PAGE_SIZE", 3)
+    changes = []
+    for _ in range(4):  # extensions of nine months: each goes to the chair, in the order asked
+        grant = live_grant()
+        changes.append(change_requested(grant, access_end=grant.access_end + timedelta(days=274)))
+    references = [c.reference for c in changes]
+    client = client_for(board.chair)
+    url = reverse("panel:queue")
+
+    body = client.get(url, {"decided_page": 2}).content.decode()
+    table = body.split('id="queue-changes"', 1)[1].split("</table>", 1)[0]
+    assert [r for r in references if f">{r}<" in table] == references[:3]
+    assert "apart from new applications (4)" in table
+
+    following = _link(body, "Next", "changes_page")
+    assert parse_qs(urlsplit(following).query) == {"decided_page": ["2"], "changes_page": ["2"]}
+    table = client.get(url + following).content.decode().split('id="queue-changes"', 1)[1]
+    assert [r for r in references if f">{r}<" in table.split("</table>", 1)[0]] == references[3:]
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "999", ""])
+def test_a_bad_change_requests_page_number_shows_a_page_not_an_error(board, client_for, page):
+    grant = live_grant()
+    change = change_requested(grant, access_end=grant.access_end + timedelta(days=274))
+    response = client_for(board.chair).get(reverse("panel:queue"), {"changes_page": page})
+    assert response.status_code == 200
+    assert change.reference in response.content.decode()

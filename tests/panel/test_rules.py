@@ -1,7 +1,7 @@
 import pytest
 
 from panel.enums import OutcomeRule, Recommendation
-from panel.rules import Tally, quorum_met, recommend
+from panel.rules import ChangeFacts, Tally, change_request_route, quorum_met, recommend
 
 A, R, N = Recommendation.APPROVE, Recommendation.REJECT, Recommendation.NO_QUORUM
 MAJ, UNA = OutcomeRule.MAJORITY, OutcomeRule.UNANIMOUS
@@ -72,3 +72,33 @@ def test_quorum_met_is_the_one_quorum_test(counted, quorum, met):
     tally = Tally(approve=counted)
     assert quorum_met(tally=tally, quorum=quorum) is met
     assert (recommend(tally=tally, quorum=quorum, outcome_rule=OutcomeRule.MAJORITY) != N) is met
+
+
+# --- who decides a change request (panel.rules.change_request_route): the docstring's table ----------
+
+
+@pytest.mark.parametrize(
+    ("kinds", "within", "valid", "route"),
+    [
+        ({"purpose"}, False, True, "panel"),
+        ({"deposit_add"}, False, True, "panel"),
+        ({"deposit_remove"}, False, True, "panel"),
+        ({"member_add"}, False, True, "panel"),
+        ({"member_add", "extension"}, True, True, "panel"),
+        ({"extension"}, True, True, "staff"),
+        ({"member_remove"}, False, True, "staff"),
+        ({"member_remove", "extension"}, True, True, "staff"),
+        ({"extension"}, False, True, "chair"),
+        ({"extension"}, True, False, "chair"),
+        ({"member_remove", "extension"}, False, True, "chair"),
+        ({"outputs"}, False, True, "chair"),
+        ({"outputs", "extension"}, True, True, "chair"),
+    ],
+)
+def test_change_request_route_follows_its_table(kinds, within, valid, route):
+    routing = change_request_route(
+        ChangeFacts(kinds=frozenset(kinds), extension_within_limit=within, accreditations_valid=valid)
+    )
+    assert routing.route == route
+    assert routing.reason
+    assert routing.rule == "panel.rules.change_request_route"

@@ -19,23 +19,30 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.enums import MemberRole, MemberStatus
-from applications.models import ApplicationAttachment, ApplicationMember, ApplicationQuery
+from applications.enums import MemberRole, MemberStatus, ReportKind
+from applications.grant_selectors import grant_in_force
+from applications.models import ApplicationAttachment, ApplicationMember, ApplicationQuery, ApplicationReport
 from deposits.enums import UseConditionChangeStatus
 from deposits.models import DepositUseConditionChange
 from notifications.enums import OnsNotificationStatus
 from notifications.models import OnsNotification
 from notifications.services import ons_notifications_enqueue_for_decision
-from panel.models import ConflictDeclaration, MemberInterest, PanelMembership
+from panel.models import ChangeConflictDeclaration, ConflictDeclaration, MemberInterest, PanelMembership
 from tests.conftest import sign_in_fully
 from tests.factories.accounts import ResearcherFactory, StaffFactory
-from tests.factories.applications import ApplicationFactory, complete_application
+from tests.factories.applications import (
+    ApplicationFactory,
+    complete_application,
+    record_output,
+    terms_published,
+)
 from tests.factories.deposits import (
     PDF_BYTES,
     AvailableDepositFactory,
     DepositDocumentFactory,
     SensitiveUseFactory,
 )
+from tests.factories.grants import change_requested
 from tests.factories.panel import UnderReviewApplicationFactory, panel_member
 from tests.factories.transparency import decided_application
 
@@ -65,8 +72,9 @@ class World:
 def build_world() -> World:
     """Real rows for every URL argument. The team researcher leads a draft, an application under
     review (with an attachment and an open question) and an approved one (decision, ONS
-    notification, register entry); the member and chair declared no conflict on the one under
-    review, the conflicted member declared one."""
+    notification, register entry, an output, a progress report due); the member and chair
+    declared no conflict on the one under review, the conflicted member declared one. Version 1
+    of the terms of access is in force."""
     w = World()
     staff = StaffFactory()
     team = ResearcherFactory()
@@ -129,7 +137,33 @@ def build_world() -> World:
         status=OnsNotificationStatus.DELIVERED, delivered_at=timezone.now(), next_attempt_at=None
     )
     o["notification"] = OnsNotification.objects.filter(application=approved).first()
+    o["output"] = record_output(approved, doi="10.1234/world")
+    o["report"] = ApplicationReport.objects.create(
+        application=approved,
+        kind=ReportKind.PROGRESS,
+        period=1,
+        due_on=timezone.localdate() + timedelta(days=20),
+    )
 
+    # A change request on the approved project's live grant, routed to the panel (a deposit added):
+    # the member and chair declared no conflict on it, the conflicted member declared one.
+    o["change"] = change_requested(
+        grant_in_force(application=approved), deposits_added=[AvailableDepositFactory()]
+    )
+    for user, conflict in ((member, False), (chair, False), (conflicted, True)):
+        ChangeConflictDeclaration.objects.create(
+            change_request=o["change"],
+            member=user,
+            has_conflict=conflict,
+            reason="Co-author" if conflict else "",
+        )
+    # A second approved project with an extension delegated to staff.
+    approved_too = decided_application(lead=team, deposits=[o["deposit"]])
+    grant_too = grant_in_force(application=approved_too)
+    o["delegated_change"] = change_requested(grant_too, access_end=grant_too.access_end + timedelta(days=30))
+
+    # The terms of access in force (version 1): every team in the world was asked to accept them.
+    o["terms"] = terms_published(actor=staff, label="2026.1")
     o["interest"] = MemberInterest.objects.create(member=member, description="Trustee of a care charity")
     o["membership"] = PanelMembership.objects.get(user=member, ended_at__isnull=True)
     o["lockout"] = AccessAttempt.objects.create(

@@ -152,6 +152,25 @@ EXPECTED: dict[str, Row] = {
     "applications:version": team_only(),
     "applications:queries": team_only(),
     "applications:query_answer": team_only(post="200"),  # under review, not queried: refused on the form
+    # the approved project's grant has an open change request already: a second is refused on the form
+    "applications:change_request_create": team_only(post="200"),
+    "applications:change_request": team_only(),
+    "applications:change_request_withdraw": team_only(get="405", post="302*"),
+    "applications:terms_accept": team_only(post="302*"),  # the lead accepts the version in force
+    # --- the terms of access: public on purpose (read before applying), then staff
+    "terms:current": everyone(),
+    "terms:version": everyone(),
+    "terms:staff_list": staff_only(),
+    "terms:staff_publish": staff_only(post="302*"),
+    "terms:staff_version": staff_only(),
+    "terms:staff_not_accepted": staff_only(),
+    # --- applications after approval (the approved project's outputs, reports, closing early)
+    "applications:outputs": team_only(),
+    "applications:output_add": team_only(post="302*"),
+    "applications:output_edit": team_only(post="302*"),
+    "applications:output_remove": team_only(get="405", post="302*"),
+    "applications:report": team_only(post="302*"),
+    "applications:close": team_only(post="302*"),  # the team researcher leads the approved project
     # --- panel: the member and chair declared no conflict, the conflicted member declared one
     "panel:queue": _row("L 403 403 200 200 200 403", "L 403 403 405 405 405 403"),
     "panel:declare": _row("L 403 403 200 200 200 403", "L 403 403 302* 400 302* 403"),
@@ -162,6 +181,13 @@ EXPECTED: dict[str, Row] = {
     "panel:decide": _row("L 403 403 403 403 200 403", "L 403 403 403 403 400 403"),  # voting still open
     "panel:query": _row("L 404 404 403 403 200 200", "L 404 404 403 403 302* 302*"),
     "panel:decision_letter": _row("L 200 404 404 404 404 200", "L 405 405 405 405 405 405"),
+    # --- change requests on live grants: the same conflict-first rows as applications under review
+    "panel:change_declare": _row("L 403 403 200 200 200 403", "L 403 403 302* 400 302* 403"),
+    "panel:change_review": _row("L 403 403 200 403 200 403", "L 403 403 405 403 405 403"),
+    "panel:change_vote": _row("L 403 403 200 403 200 403", "L 403 403 302* 403 302* 403"),
+    "panel:change_decide": _row("L 403 403 403 403 200 403", "L 403 403 403 403 400 403"),  # no quorum yet
+    "panel:staff_change_requests": staff_only(),
+    "panel:staff_change_request": staff_only(post="302*"),  # the delegated extension is approved
     "panel:interests": _row("L 403 403 200 200 200 403", "L 403 403 302* 302* 302* 403"),
     "panel:interest_withdraw": _row("L 403 403 405 405 405 403", "L 403 403 302* 404 404 403"),
     "panel:interest_register": _row("L 403 403 403 403 200 200", "L 403 403 403 403 405 405"),
@@ -183,6 +209,7 @@ EXPECTED: dict[str, Row] = {
     "transparency:export_applications": staff_only(),
     "transparency:export_decisions": staff_only(),
     "transparency:staff_pages": staff_only(),
+    "transparency:reports_late": staff_only(),
     "transparency:page_edit": staff_only(post="302*"),
 }
 
@@ -221,6 +248,15 @@ ARGS = {
     "applications:version": lambda w: {"pk": w.review.pk, "number": 1},
     "applications:queries": lambda w: {"pk": w.review.pk},
     "applications:query_answer": lambda w: {"pk": w.review.pk, "query_pk": w.query.pk},
+    "applications:terms_accept": lambda w: {"pk": w.draft.pk},
+    "terms:version": lambda w: {"number": w.terms.number},
+    "terms:staff_version": lambda w: {"number": w.terms.number},
+    "applications:outputs": lambda w: {"pk": w.approved.pk},
+    "applications:output_add": lambda w: {"pk": w.approved.pk},
+    "applications:output_edit": lambda w: {"pk": w.approved.pk, "output_pk": w.output.pk},
+    "applications:output_remove": lambda w: {"pk": w.approved.pk, "output_pk": w.output.pk},
+    "applications:report": lambda w: {"pk": w.approved.pk, "report_pk": w.report.pk},
+    "applications:close": lambda w: {"pk": w.approved.pk},
     "panel:declare": lambda w: {"reference": w.review.reference},
     "panel:review": lambda w: {"reference": w.review.reference},
     "panel:attachment": lambda w: {"reference": w.review.reference, "pk": w.review_attachment.pk},
@@ -230,6 +266,14 @@ ARGS = {
     "panel:query": lambda w: {"reference": w.review.reference},
     "panel:decision_letter": lambda w: {"reference": w.approved.reference},
     "panel:interest_withdraw": lambda w: {"pk": w.interest.pk},
+    "applications:change_request_create": lambda w: {"pk": w.approved.pk},
+    "applications:change_request": lambda w: {"pk": w.approved.pk, "number": w.change.number},
+    "applications:change_request_withdraw": lambda w: {"pk": w.approved.pk, "number": w.change.number},
+    "panel:change_declare": lambda w: {"reference": w.change.reference},
+    "panel:change_review": lambda w: {"reference": w.change.reference},
+    "panel:change_vote": lambda w: {"reference": w.change.reference},
+    "panel:change_decide": lambda w: {"reference": w.change.reference},
+    "panel:staff_change_request": lambda w: {"reference": w.delegated_change.reference},
     "panel:staff_application": lambda w: {"reference": w.review.reference},
     "panel:staff_attachment": lambda w: {"reference": w.review.reference, "pk": w.review_attachment.pk},
     "panel:staff_member_end": lambda w: {"pk": w.membership.pk},
@@ -275,7 +319,19 @@ POST_BODIES = {
     },
     "deposits:staff_status": lambda w: {"action": "withdraw", "reason": "Data owner request"},
     "applications:create": lambda w: {"title": "A brand new study"},
-    "applications:invitation": lambda w: {"decision": "accept"},
+    "applications:invitation": lambda w: {
+        "decision": "accept",
+        "accept": "on",
+        "terms_number": w.terms.number,
+    },
+    "applications:terms_accept": lambda w: {"accept": "on", "terms_number": w.terms.number},
+    "terms:staff_publish": lambda w: {
+        "label": "2026.2",
+        "text": "Rewritten by whoever posted this.",
+        "summary_of_changes": "Everything.",
+        "acceptance_period_days": "30",
+        "base_number": str(w.terms.number),
+    },
     "applications:section": lambda w: {
         "title": "Renamed study",
         "lay_summary": "Changed by whoever posted this.",
@@ -286,6 +342,19 @@ POST_BODIES = {
     "applications:withdraw": lambda w: {"reason": "We found the answer elsewhere."},
     "applications:ons_reference": lambda w: {"ons_project_reference": "2004417"},
     "applications:query_answer": lambda w: {"answer": "To model school moves."},
+    "applications:output_add": lambda w: {
+        "kind": "publication",
+        "title": "A paper by whoever posted this",
+        "published_on": "2026-03-01",
+        "doi": "10.1234/posted",
+    },
+    "applications:output_edit": lambda w: {
+        "kind": "report",
+        "title": "Renamed by whoever posted this",
+        "published_on": "2026-03-01",
+    },
+    "applications:report": lambda w: {"summary": "Progress, by whoever posted this."},
+    "applications:close": lambda w: {"reason": "Closed by whoever posted this.", "confirm": "on"},
     "panel:vote": lambda w: {
         "project_vote": "reject",
         "project_comment": "No.",
@@ -293,6 +362,11 @@ POST_BODIES = {
         "researcher_fit_comment": "No.",
     },
     "panel:query": lambda w: {"questions": "Please explain the linkage."},
+    "applications:change_request_create": lambda w: {"reason": "More time.", "access_end": "2099-12-31"},
+    "panel:change_declare": lambda w: {"has_conflict": "yes", "reason": "Changed my mind"},
+    "panel:change_vote": lambda w: {"project_vote": "reject", "researcher_fit": "unsuitable"},
+    "panel:change_decide": lambda w: {"outcome": "approve", "rationale": "Fine."},
+    "panel:staff_change_request": lambda w: {"outcome": "approve", "rationale": "Within the delegation."},
     "panel:decide": lambda w: {"outcome": "approved", "rationale": "Fine.", "public_rationale": "Fine."},
     "panel:interests": lambda w: {"description": "Adviser to a local authority"},
     "panel:declare": lambda w: {"has_conflict": "yes", "reason": "Changed my mind"},

@@ -32,7 +32,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -47,6 +47,17 @@ from tests.security.matrix import ROLES, fingerprint
 from tests.security.test_access_matrix import EXPECTED, path_for
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sessions_outlast_the_module():
+    """The world's sessions are made once, and every fuzzed request is rolled back, session save
+    included, so their idle expiry (SESSION_COOKIE_AGE, 30 minutes) never moves: on a busy machine the
+    forms fuzzed last met a signed-out client. Here (autouse, so before the world is built) they live
+    as long as the module does; tests/security/test_sessions.py covers the expiry itself."""
+    with override_settings(SESSION_COOKIE_AGE=24 * 60 * 60):
+        yield
+
 
 # The access matrix's world (module-scoped, rolled back at the end) and its signed-in clients.
 _private_media = matrix_tests._private_media
@@ -195,6 +206,18 @@ FUZZ_FORMS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "applications:withdraw": ("team", "applications:withdraw", ()),
     "applications:query_answer": ("team", "applications:query_answer", ()),
     "applications:ons_reference": ("team", "applications:ons_reference", ()),
+    "applications:terms_accept": ("team", "applications:terms_accept", ()),
+    "applications:output_add": ("team", "applications:output_add", ()),
+    "applications:output_edit": ("team", "applications:output_edit", ()),
+    "applications:output_remove": ("team", "applications:outputs", ()),
+    "applications:report": ("team", "applications:report", ()),
+    "applications:close": ("team", "applications:close", ()),
+    "applications:change_request_create": ("team", "applications:change_request_create", ()),
+    "applications:change_request_withdraw": ("team", "applications:change_request", ()),
+    "panel:change_declare": ("member", "panel:change_declare", ()),
+    "panel:change_vote": ("member", "panel:change_review", ()),
+    "panel:change_decide": ("chair", "panel:change_decide", ()),
+    "panel:staff_change_request": ("staff", "panel:staff_change_request", ()),
     "panel:declare": ("member", "panel:declare", ()),
     "panel:vote": ("member", "panel:vote", ()),
     "panel:decide": (
@@ -213,6 +236,7 @@ FUZZ_FORMS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "notifications:resend": ("staff", None, ()),
     "notifications:revoke": ("staff", "notifications:revoke", ()),
     "transparency:page_edit": ("staff", "transparency:page_edit", ()),
+    "terms:staff_publish": ("staff", "terms:staff_publish", ()),
 }
 
 #: Pages (URL name, role) where what a form stored is shown, besides the page it redirects to.
@@ -223,6 +247,16 @@ SHOWN_ON = {
     ],
     "applications:section": [("applications:detail", "team")],
     "applications:ons_reference": [("applications:detail", "team")],
+    "terms:staff_publish": [("terms:current", "anonymous"), ("terms:staff_list", "staff")],
+    "applications:output_add": [
+        ("transparency:register_detail", "anonymous"),
+        ("deposits:detail", "anonymous"),
+    ],
+    "applications:output_edit": [
+        ("transparency:register_detail", "anonymous"),
+        ("deposits:detail", "anonymous"),
+    ],
+    "applications:report": [("applications:report", "team")],
     "panel:interests": [("panel:interest_register", "chair")],
     "deposits:staff_edit": [("deposits:detail", "anonymous")],
     "accounts:staff_invite": [("accounts:staff_users", "staff")],

@@ -32,7 +32,17 @@ HOSTILE = {
 }
 
 #: Query parameters that no filter declares but pages read or people type.
-EXTRA_PARAMETERS = ("page", "q", "next", "application", "deposit", "status", "zz")
+EXTRA_PARAMETERS = (
+    "page",
+    "changes_page",
+    "waiting_page",
+    "q",
+    "next",
+    "application",
+    "deposit",
+    "status",
+    "zz",
+)
 
 
 def _filter_parameters() -> set[str]:

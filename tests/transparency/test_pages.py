@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
+from core.rendering import ALLOWED_TAGS, markdown_to_safe_html
 from transparency.enums import InfoPageSlug, TransparencyAuditAction
 from transparency.models import InfoPage, InfoPageVersion
-from transparency.rendering import ALLOWED_TAGS, markdown_to_safe_html
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,13 @@ from html import unescape
 
 import pytest
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import OrganisationSector
 from applications.enums import ApplicationStatus
+from deposits.public_page import deposit_page_sections
 from panel.enums import DecisionOutcome
 from tests.factories.deposits import AvailableDepositFactory
 from tests.factories.transparency import (
@@ -32,6 +32,11 @@ pytestmark = pytest.mark.django_db
 
 def _page_references(html: str) -> list[str]:
     return re.findall(r'id="entry-([^"]+)"', html)
+
+
+def _deposit_section(deposit) -> str:
+    """What the public deposit page shows of the register (the section transparency registers)."""
+    return "".join(deposit_page_sections(deposit))
 
 
 def _csv_rows(response) -> list[dict]:
@@ -169,6 +174,12 @@ def _assert_downloads_match_page(client, params: dict):
         for field in REGISTER_FIELDS:
             if field == "deposits":
                 assert row[field] == "; ".join(f"{d['reference']} {d['title']}" for d in result[field])
+            elif field == "outputs":
+                assert row[field] == "; ".join(
+                    f"{o['kind']}: {o['title']} ({o['published_on']})"
+                    + (f" {o['doi_url'] or o['url']}" if o["doi_url"] or o["url"] else "")
+                    for o in result[field]
+                )
             else:
                 assert row[field] == (result[field] or ""), field
         card = unescape(html.split(f'id="entry-{row["reference"]}"', 1)[1].split("</li>", 1)[0])
@@ -238,23 +249,21 @@ def test_deposit_partial_lists_the_register_projects_using_it(register_mix):
     deposit = register_mix["deposit"]
     entries = register_entries_for_deposit(deposit)
     assert {e.reference for e in entries} == {a.reference for a in register_mix["shown"]}
-    html = unescape(render_to_string("transparency/_deposit_projects.html", {"deposit": deposit}))
+    html = unescape(_deposit_section(deposit))
     for application in register_mix["shown"]:
         assert application.title in html
     for application in register_mix["hidden"]:
         assert application.title not in html
     assert "<caption>" in html
     other = AvailableDepositFactory()
-    assert "No approved project has used this data yet." in render_to_string(
-        "transparency/_deposit_projects.html", {"deposit": other}
-    )
+    assert "No approved project has used this data yet." in _deposit_section(other)
 
 
 def test_the_register_links_of_a_deposit_page_open_with_or_without_projects(client, register_mix):
     """The register's deposit filter offers only deposits some project uses: a deposit page without
     one linked to ``/register/?deposit=...``, whose CSV and JSON links then answered 400."""
     for deposit in (register_mix["deposit"], AvailableDepositFactory()):
-        html = render_to_string("transparency/_deposit_projects.html", {"deposit": deposit})
+        html = _deposit_section(deposit)
         register = unescape(re.search(r'href="(/register/[^"]*)"', html)[1])
         page = client.get(register)
         assert page.status_code == 200
@@ -290,10 +299,10 @@ def test_deposit_partial_query_count_is_constant():
     lead = researcher_in()
     bulk_decided_applications(10, leads=[lead], deposits=[deposit])
     with CaptureQueriesContext(connection) as small:
-        render_to_string("transparency/_deposit_projects.html", {"deposit": deposit})
+        _deposit_section(deposit)
     bulk_decided_applications(1000, leads=[lead], deposits=[deposit], start_index=100)
     with CaptureQueriesContext(connection) as large:
-        render_to_string("transparency/_deposit_projects.html", {"deposit": deposit})
+        _deposit_section(deposit)
     assert len(small.captured_queries) == len(large.captured_queries)
 
 
@@ -302,7 +311,7 @@ def test_public_deposit_page_shows_participants_the_approved_projects_using_it(c
     deposit.status = "available"
     deposit.save(update_fields=["status"])
     page = unescape(client.get(reverse("deposits:detail", args=[deposit.reference])).content.decode())
-    assert "Approved projects using this data" in page
+    assert "How your data was used" in page
     for application in register_mix["shown"]:
         assert application.title in page
     for application in register_mix["hidden"]:
@@ -324,7 +333,7 @@ def test_the_register_shows_the_lead_organisation_the_decision_recorded(client):
     pages = [
         client.get(register).content.decode(),
         client.get(reverse("transparency:register_detail", args=[application.reference])).content.decode(),
-        render_to_string("transparency/_deposit_projects.html", {"deposit": deposit}),
+        _deposit_section(deposit),
     ]
     for html in map(unescape, pages):
         assert "Keele University" in html

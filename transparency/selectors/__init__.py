@@ -26,8 +26,11 @@ from .pages import (
 )
 from .register import (
     REGISTER_FIELDS,
+    DepositUse,
     RegisterDeposit,
     RegisterEntry,
+    RegisterOutput,
+    deposit_page_section,
     register_base_queryset,
     register_entries,
     register_entries_for_deposit,
@@ -47,10 +50,12 @@ from .staff import (
 __all__ = [
     "OUTCOME_SERIES",
     "REGISTER_FIELDS",
+    "DepositUse",
     "DiffLine",
     "PercentileCont",
     "RegisterDeposit",
     "RegisterEntry",
+    "RegisterOutput",
     "access_ending_soon_count",
     "access_ends_due",
     "access_reminders_due",
@@ -61,6 +66,7 @@ __all__ = [
     "dashboard_decisions_by_month",
     "dashboard_notification_health",
     "dashboard_outstanding_votes",
+    "deposit_page_section",
     "export_applications_queryset",
     "export_decisions_queryset",
     "info_page_get",

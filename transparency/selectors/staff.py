@@ -4,15 +4,18 @@ from datetime import date, timedelta
 
 from django.db.models import (
     F,
+    OuterRef,
     Prefetch,
     QuerySet,
+    Subquery,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.enums import ApplicationStatus
-from applications.models import Application
+from applications.after_approval.selectors import reports_late_count
+from applications.enums import GRANT_IN_FORCE, ApplicationStatus
+from applications.models import Application, Grant
 from core.home import NextAction
 from core.permissions import is_staff_member
 from deposits.models import Deposit
@@ -45,7 +48,12 @@ def export_decisions_queryset(applications: QuerySet[Application]) -> QuerySet[D
 
 
 def _access_end_expression():
-    return Coalesce(F("decision__access_end"), F("access_end"))
+    """The end of the grant in force (an approved extension moves it), else the decision's, else the
+    end the team asked for (the same order as ``transparency.services._access_end``)."""
+    grant_end = Grant.objects.filter(application=OuterRef("pk"), status__in=GRANT_IN_FORCE).values(
+        "access_end"
+    )[:1]
+    return Coalesce(Subquery(grant_end), F("decision__access_end"), F("access_end"))
 
 
 def access_reminders_due(*, today: date, days: int = 30) -> QuerySet[Application]:
@@ -71,20 +79,33 @@ def access_ends_due(*, today: date) -> QuerySet[Application]:
 
 
 def next_actions_for_staff(user) -> list[NextAction]:
-    """Staff home page: access periods that end within 30 days."""
+    """Staff home page: access periods that end within 30 days, and reports that are overdue."""
     if not is_staff_member(user):
         return []
-    count = access_ending_soon_count(today=timezone.localdate())
-    if not count:
-        return []
-    return [
-        NextAction(
-            title="Access periods ending within 30 days",
-            url=reverse("transparency:dashboard") + "?status=approved",
-            description="The teams have been or will be reminded; ONS is told when each ends.",
-            count=count,
+    today = timezone.localdate()
+    actions = []
+    count = access_ending_soon_count(today=today)
+    if count:
+        actions.append(
+            NextAction(
+                title="Access periods ending within 30 days",
+                url=reverse("transparency:dashboard") + "?status=approved",
+                description="The teams have been or will be reminded; ONS is told when each ends.",
+                count=count,
+            )
         )
-    ]
+    late = reports_late_count(today=today)
+    if late:
+        actions.append(
+            NextAction(
+                title="Progress and closing reports overdue",
+                url=reverse("transparency:reports_late"),
+                description="The teams were reminded 30 and 7 days before each deadline.",
+                count=late,
+                urgent=True,
+            )
+        )
+    return actions
 
 
 def access_ending_soon_count(*, today: date) -> int:

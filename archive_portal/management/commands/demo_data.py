@@ -16,6 +16,8 @@ DEMO_LOADERS = [
     "panel.demo",
     "notifications.demo",
     "transparency.demo",
+    "transparency.demo_outputs",
+    "applications.terms_demo",  # last: the terms are accepted by the teams the demos above made
 ]
 
 

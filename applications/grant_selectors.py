@@ -1,0 +1,257 @@
+"""Reads of grants and change requests: the grant in force and its history, what a change request
+would make of the grant (team, deposits), and the field diff against the approved version."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+
+from deposits.enums import DepositStatus
+from deposits.models import Deposit
+from deposits.selectors import UseConditionMatch
+
+from .enums import ChangeKind, GrantStatus, MemberRole, MemberStatus
+from .models import Application, ApplicationMember, ChangeRequest, Grant
+from .selectors import application_accepted_members, use_condition_matches
+
+
+def months_later(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later (the last day of the month when it has fewer)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def datasets_snapshot(deposits) -> list[dict]:
+    """What a grant freezes of its deposits: reference, title and SRS dataset identifiers."""
+    return [
+        {
+            "reference": deposit.reference,
+            "title": deposit.title,
+            "srs_dataset_ids": sorted(dataset.dataset_id for dataset in deposit.srs_datasets.all()),
+        }
+        for deposit in sorted(deposits, key=lambda d: d.reference)
+    ]
+
+
+def grant_in_force(*, application: Application) -> Grant | None:
+    """The application's current grant (live, suspended, revoked or ended: never a superseded one),
+    or None before approval."""
+    if application.pk is None:
+        return None
+    return Grant.objects.filter(application=application).exclude(status=GrantStatus.SUPERSEDED).first()
+
+
+def grant_history(*, application: Application) -> list[Grant]:
+    """Every grant of the application, first to last, each with the change request that issued it."""
+    return list(
+        Grant.objects.filter(application=application)
+        .select_related("change_request", "supersedes")
+        .order_by("number")
+    )
+
+
+def grant_team_lines(team: list[dict]) -> list[str]:
+    roles = dict(MemberRole.choices)
+    return [f"{m.get('name') or m.get('email')} ({roles.get(m.get('role'), m.get('role'))})" for m in team]
+
+
+def grant_dataset_lines(datasets: list[dict]) -> list[str]:
+    return [f"{d['reference']} {d['title']}" for d in datasets]
+
+
+# --- change requests --------------------------------------------------------------------------------
+
+
+def change_requests_for_application(*, application: Application) -> QuerySet[ChangeRequest]:
+    return application.change_requests.select_related("grant", "requested_by").order_by("-number")
+
+
+def change_request_get(*, application: Application, number: int) -> ChangeRequest | None:
+    return (
+        ChangeRequest.objects.select_related("application", "application__lead", "grant", "requested_by")
+        .prefetch_related(
+            "deposits_added",
+            "deposits_removed",
+            Prefetch("members_removed", queryset=ApplicationMember.objects.select_related("user")),
+        )
+        .filter(application=application, number=number)
+        .first()
+    )
+
+
+def change_request_invitations(*, change_request: ChangeRequest) -> list[ApplicationMember]:
+    """The people the change request invites, whatever they answered."""
+    return list(
+        change_request.proposed_members.select_related("user", "user__researcher_profile").order_by("pk")
+    )
+
+
+def change_request_members_after(*, change_request: ChangeRequest) -> list[ApplicationMember]:
+    """The team the grant would have: today's accepted members, less those removed, plus those
+    invited by the change request (accepted or not yet), lead first."""
+    removed = {m.pk for m in change_request.members_removed.all()}
+    kept = [
+        m for m in application_accepted_members(application=change_request.application) if m.pk not in removed
+    ]
+    added = [
+        m
+        for m in change_request_invitations(change_request=change_request)
+        if m.status in {MemberStatus.INVITED, MemberStatus.PROPOSED, MemberStatus.ACCEPTED}
+    ]
+    return kept + [m for m in added if m.pk not in {k.pk for k in kept}]
+
+
+def change_request_deposits_after(*, change_request: ChangeRequest) -> list[Deposit]:
+    removed = {d.pk for d in change_request.deposits_removed.all()}
+    deposits = {d.pk: d for d in change_request.grant.deposits.all() if d.pk not in removed}
+    for deposit in change_request.deposits_added.all():
+        deposits[deposit.pk] = deposit
+    return sorted(deposits.values(), key=lambda d: d.reference)
+
+
+def change_request_kinds(change_request: ChangeRequest) -> list[str]:
+    """What the change request changes (``ChangeKind`` values, in the order of the enum)."""
+    kinds = set()
+    if change_request.pk and change_request.proposed_members.exists():
+        kinds.add(ChangeKind.MEMBER_ADD)
+    if change_request.pk and change_request.members_removed.exists():
+        kinds.add(ChangeKind.MEMBER_REMOVE)
+    if change_request.pk and change_request.deposits_added.exists():
+        kinds.add(ChangeKind.DEPOSIT_ADD)
+    if change_request.pk and change_request.deposits_removed.exists():
+        kinds.add(ChangeKind.DEPOSIT_REMOVE)
+    if change_request.purpose:
+        kinds.add(ChangeKind.PURPOSE)
+    if change_request.outputs_plan:
+        kinds.add(ChangeKind.OUTPUTS)
+    if change_request.access_end:
+        kinds.add(ChangeKind.EXTENSION)
+    return [kind for kind in ChangeKind.values if kind in kinds]
+
+
+def change_request_summary(change_request: ChangeRequest) -> str:
+    """The kinds as a short phrase ("Add a team member, add a deposit")."""
+    labels = [ChangeKind(kind).label for kind in change_request_kinds(change_request)]
+    return ", ".join([labels[0], *[label[0].lower() + label[1:] for label in labels[1:]]]) if labels else ""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    key: str
+    label: str
+    old: object
+    new: object
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.old, list | tuple) or isinstance(self.new, list | tuple)
+
+
+def _member_line(member: ApplicationMember) -> str:
+    name = member.user.full_name if member.user else member.email
+    line = f"{name} ({member.get_role_display()})"
+    if member.status == MemberStatus.INVITED:
+        line += " - invited, not yet accepted"
+    return line
+
+
+def change_request_diff(change_request: ChangeRequest) -> list[FieldChange]:
+    """Old -> new for each field the change request changes, against the grant it changes (the
+    approved version); unchanged fields are left out."""
+    grant = change_request.grant
+    kinds = set(change_request_kinds(change_request))
+    changes = []
+    if kinds & {ChangeKind.MEMBER_ADD, ChangeKind.MEMBER_REMOVE}:
+        changes.append(
+            FieldChange(
+                "team",
+                "Team",
+                grant_team_lines(grant.team),
+                [_member_line(m) for m in change_request_members_after(change_request=change_request)],
+            )
+        )
+    if kinds & {ChangeKind.DEPOSIT_ADD, ChangeKind.DEPOSIT_REMOVE}:
+        changes.append(
+            FieldChange(
+                "deposits",
+                "Deposits (datasets)",
+                grant_dataset_lines(grant.datasets),
+                [
+                    f"{d.reference} {d.title}"
+                    for d in change_request_deposits_after(change_request=change_request)
+                ],
+            )
+        )
+    if ChangeKind.PURPOSE in kinds:
+        changes.append(
+            FieldChange("purpose", "Purpose (research questions)", grant.purpose, change_request.purpose)
+        )
+    if ChangeKind.OUTPUTS in kinds:
+        changes.append(
+            FieldChange(
+                "outputs_plan",
+                "Outputs and publication plan",
+                grant.outputs_plan,
+                change_request.outputs_plan,
+            )
+        )
+    if ChangeKind.EXTENSION in kinds:
+        changes.append(
+            FieldChange(
+                "access_end",
+                "Access end",
+                grant.access_end.isoformat() if grant.access_end else "",
+                change_request.access_end.isoformat(),
+            )
+        )
+    return changes
+
+
+def change_request_use_condition_matches(*, change_request: ChangeRequest) -> list[UseConditionMatch]:
+    """The screening rule of a new application (``selectors.use_condition_matches``) applied to the
+    grant as the change request would make it: its deposits, the application's declared sensitive
+    uses, and the sector of every member of the team after the change."""
+    deposits = change_request_deposits_after(change_request=change_request)
+    prefetch_related_objects(deposits, "excluded_uses")
+    return use_condition_matches(
+        deposits=deposits,
+        sensitive_uses=list(change_request.application.sensitive_uses.all()),
+        users=[
+            m.user for m in change_request_members_after(change_request=change_request) if m.user is not None
+        ],
+    )
+
+
+# --- the participants' rule on a live grant ----------------------------------------------------------
+
+
+def grants_live_using(*, deposit_id: int) -> list[int]:
+    """The ids of the live grants that use a deposit, oldest first (the re-screen's work list)."""
+    return list(
+        Grant.objects.filter(status=GrantStatus.LIVE, deposits=deposit_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def grant_screening_reasons(*, grant: Grant) -> list[str]:
+    """Why a live grant may no longer be used, by the rule an application is screened with on
+    submission (``selectors.use_condition_matches``: the grant's deposits, the application's declared
+    sensitive uses, the sector of each member of the team now) and the archive's own say: a deposit
+    suspended or withdrawn. Empty when the grant still keeps every participant's condition."""
+    deposits = list(grant.deposits.prefetch_related("excluded_uses").order_by("reference"))
+    reasons = [
+        f"{deposit.reference} ({deposit.title}) was {deposit.get_status_display().lower()} by the archive."
+        for deposit in deposits
+        if deposit.status in (DepositStatus.SUSPENDED, DepositStatus.WITHDRAWN)
+    ]
+    matches = use_condition_matches(
+        deposits=deposits,
+        sensitive_uses=list(grant.application.sensitive_uses.all()),
+        users=[m.user for m in application_accepted_members(application=grant.application)],
+    )
+    return reasons + [match.describe() for match in matches]
