@@ -286,7 +286,9 @@ def _change_request_decided():
     change = _change_requested()
     chair = PanelMembership.objects.get(is_chair=True, ended_at=None).user
     panel_services.change_conflict_declare(change_request=change, member=chair, has_conflict=False)
-    panel_services.change_request_decide(change_request=change, actor=chair, outcome="approve", rationale="Sound.")
+    panel_services.change_request_decide(
+        change_request=change, actor=chair, outcome="approve", rationale="Sound."
+    )
 
 
 def _grant_suspended(settings):
