@@ -159,51 +159,50 @@ def ons_notifications_enqueue_for_decision(*, decision) -> list[OnsNotification]
     )
 
 
-def _access_held(application: Application) -> tuple[Grant | None, list[dict], object, object]:
-    """Who held access and for when, as ONS was last told: the grant in force (after any amendment
-    or extension), else the decision's (a project approved before grants existed)."""
+def _enqueue_access_end(
+    *, application: Application, event_type: str, outcome: str, occurred_at, access_end=None, revocation=None
+) -> list[OnsNotification]:
+    """An event that ends access (expired, revoked, closed early). Who held access, to which
+    datasets and from when, as ONS was last told: the grant in force (after any amendment or
+    extension), else the decision's (a project approved before grants existed). ``access_end`` is
+    the day access ends; by default the period's own end (today if it has none)."""
     grant = grant_in_force(application=application)
-    if grant is not None:
-        return grant, grant.team, grant.access_start, grant.access_end
-    decision = getattr(application, "decision", None)
-    if decision is None:
-        return None, [], None, None
-    return None, decision.team, decision.access_start, decision.access_end
+    held = grant if grant is not None else getattr(application, "decision", None)
+    return _enqueue(
+        application=application,
+        team=held.team if held is not None else [],
+        event_type=event_type,
+        outcome=outcome,
+        occurred_at=occurred_at,
+        access_start=held.access_start if held is not None else None,
+        access_end=access_end or (held.access_end if held is not None else None) or timezone.localdate(),
+        revocation=revocation,
+        grant=grant,
+        datasets=grant.datasets if grant is not None else None,
+    )
 
 
 def ons_notifications_enqueue_for_access_end(*, application: Application) -> list[OnsNotification]:
     """Tell ONS that an approved application's access period has ended (``access.expired``). The
-    caller moves the application to *access ended* in the same transaction. The researchers, the
-    datasets and the period are the grant in force's."""
-    grant, team, access_start, access_end = _access_held(application)
-    return _enqueue(
+    caller moves the application to *access ended* in the same transaction."""
+    return _enqueue_access_end(
         application=application,
-        team=team,
         event_type=OnsEventType.EXPIRED,
         outcome="expired",
         occurred_at=timezone.now(),
-        access_start=access_start,
-        access_end=access_end or timezone.localdate(),
-        datasets=grant.datasets if grant is not None else None,
     )
 
 
 def ons_notifications_enqueue_for_revocation(*, revocation) -> list[OnsNotification]:
     """Tell ONS that an approved application's access was revoked (``access.revoked``), in the
-    panel's revocation transaction (notifications/receivers.py). The researchers and datasets are
-    the grant in force's."""
-    app = revocation.application
-    grant, team, access_start, _ = _access_held(app)
-    return _enqueue(
-        application=app,
-        team=team,
+    panel's revocation transaction (notifications/receivers.py)."""
+    return _enqueue_access_end(
+        application=revocation.application,
         event_type=OnsEventType.REVOKED,
         outcome="revoked",
         occurred_at=revocation.revoked_at,
-        access_start=access_start,
         access_end=timezone.localdate(),
         revocation=revocation,
-        datasets=grant.datasets if grant is not None else None,
     )
 
 
@@ -235,18 +234,13 @@ def ons_notifications_enqueue_for_early_closure(
     *, application: Application, closed_at: datetime
 ) -> list[OnsNotification]:
     """Tell ONS that the lead closed a live project before its access period ended
-    (``access.closed``), in the closing transaction. The people and datasets are the grant's that
-    just ended."""
-    grant, team, access_start, _ = _access_held(application)
-    return _enqueue(
+    (``access.closed``), in the closing transaction."""
+    return _enqueue_access_end(
         application=application,
-        team=team,
         event_type=OnsEventType.CLOSED,
         outcome="closed",
         occurred_at=closed_at,
-        access_start=access_start,
         access_end=timezone.localtime(closed_at).date(),
-        datasets=grant.datasets if grant is not None else None,
     )
 
 
