@@ -226,6 +226,26 @@ def decision_latency(receiver: Receiver, applications, chair) -> tuple[list[floa
     return latencies, {"commit_to_post_start_ms": to_start, "post_ms": posts}
 
 
+def receipts_awaited(receiver: Receiver, wanted, expected: int, timeout: float) -> list:
+    """Wait until ``expected`` distinct webhook-ids of the receipts ``wanted`` picks have arrived (or
+    nothing new arrived for 30 s, or ``timeout``), then 2 s more for any repeat; those receipts."""
+    deadline = time.monotonic() + timeout
+    last_seen, last_change = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        with receiver.lock:
+            seen = len({r.webhook_id for r in receiver.receipts if wanted(r)})
+        if seen >= expected:
+            break
+        if seen != last_seen:
+            last_seen, last_change = seen, time.monotonic()
+        elif time.monotonic() - last_change > 30:
+            break
+        time.sleep(0.05)
+    time.sleep(2.0)  # anything sent twice would arrive now
+    with receiver.lock:
+        return [r for r in receiver.receipts if wanted(r)]
+
+
 def burst(receiver: Receiver, applications, chair, *, threads: int, drain_timeout: float = 240.0) -> dict:
     """Commit one decision per application from ``threads`` threads at once, then wait until every
     notification arrived (or nothing new arrived for 30 s)."""
@@ -257,24 +277,9 @@ def burst(receiver: Receiver, applications, chair, *, threads: int, drain_timeou
         thread.join()
     committed = time.perf_counter()
 
-    def distinct_for_burst():
-        return {r.webhook_id for r in receiver.receipts if r.reference in references}
-
-    deadline = time.monotonic() + drain_timeout
-    last_seen, last_change = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        with receiver.lock:
-            seen = len(distinct_for_burst())
-        if seen >= len(references) - len(errors):
-            break
-        if seen != last_seen:
-            last_seen, last_change = seen, time.monotonic()
-        elif time.monotonic() - last_change > 30:
-            break
-        time.sleep(0.05)
-    time.sleep(2.0)  # anything sent twice would arrive now
-    with receiver.lock:
-        mine = [r for r in receiver.receipts if r.reference in references]
+    mine = receipts_awaited(
+        receiver, lambda r: r.reference in references, len(references) - len(errors), drain_timeout
+    )
     distinct = {r.webhook_id for r in mine}
     last_arrival = max((r.at for r in mine), default=committed)
     backlog = len({r.webhook_id for r in mine if r.at > committed})
@@ -440,34 +445,17 @@ def step_fanout(
     )
     references = {g.application.reference for g in grants}
 
-    def suspended_seen() -> set[str]:
-        with receiver.lock:
-            return {
-                r.webhook_id
-                for r in receiver.receipts
-                if r.payload and r.payload["type"] == "access.suspended" and r.reference in references
-            }
+    def suspension(receipt) -> bool:
+        return (
+            bool(receipt.payload)
+            and receipt.payload["type"] == "access.suspended"
+            and receipt.reference in references
+        )
 
     started = time.perf_counter()
     deposit_suspend(actor=staff, deposit=deposit, reason="Benchmark: the DPIA is under review.")
     committed = time.perf_counter()
-    deadline, last, last_change = time.monotonic() + drain_timeout, -1, time.monotonic()
-    while time.monotonic() < deadline:
-        seen = len(suspended_seen())
-        if seen >= len(grants):
-            break
-        if seen != last:
-            last, last_change = seen, time.monotonic()
-        elif time.monotonic() - last_change > 30:
-            break
-        time.sleep(0.05)
-    time.sleep(2.0)  # anything sent twice would arrive now
-    with receiver.lock:
-        mine = [
-            r
-            for r in receiver.receipts
-            if r.payload and r.payload["type"] == "access.suspended" and r.reference in references
-        ]
+    mine = receipts_awaited(receiver, suspension, len(grants), drain_timeout)
     distinct = {r.webhook_id for r in mine}
     last_arrival = max((r.at for r in mine), default=committed)
     result = {
