@@ -199,6 +199,9 @@ class ApplicationsAuditAction:
     ONS_REFERENCE_RECORDED = "applications.application.ons_reference_recorded"
     GRANT_ISSUED = "applications.grant.issued"
     GRANT_STATUS_CHANGED = "applications.grant.status_changed"
+    GRANT_RESUMED = "applications.grant.resumed"
+    MEMBER_ACCESS_ENDED = "applications.member.access_ended"
+    ACCREDITATION_REMINDED = "applications.accreditation.reminded"
     CHANGE_REQUESTED = "applications.change_request.opened"
     CHANGE_SUBMITTED = "applications.change_request.submitted"
     CHANGE_WITHDRAWN = "applications.change_request.withdrawn"
@@ -224,6 +227,18 @@ class OutputKind(models.TextChoices):
     DATASET = "dataset", "Dataset"
     PRESENTATION = "presentation", "Presentation"
     OTHER = "other", "Other"
+
+
+class AccreditationReminderKind(models.TextChoices):
+    """The warnings before a team member's ONS accreditation expires inside a grant's access period
+    (``days`` before the expiry)."""
+
+    DAYS_90 = "90_days", "90 days before"
+    DAYS_30 = "30_days", "30 days before"
+
+    @property
+    def days(self) -> int:
+        return {"90_days": 90, "30_days": 30}[self.value]
 
 
 class ReportKind(models.TextChoices):

@@ -1,27 +1,38 @@
-"""The participants' rule kept in force after approval: when a deposit's conditions change (a held
-change to its use conditions approved, the deposit suspended or withdrawn), every live grant using
-it is screened again, each in its own transaction, and a grant that now breaks a condition is
-suspended, the team and staff told why, and ``signals.grant_suspended`` announced (ONS is told).
-Safe to run any number of times, from any number of workers: a grant is suspended once."""
+"""The participants' rule, and the team's accreditation, kept in force after approval: when a
+deposit's conditions change (a held change to its use conditions approved, the deposit suspended or
+withdrawn), every live or suspended grant using it is screened again, each in its own transaction,
+and hourly every grant is (which also finds accreditations that lapsed). A withdrawn deposit (while
+another remains) and a co-applicant whose accreditation lapsed are taken off the grant: grant n+1
+is issued and ``signals.grant_amended`` announced. A live grant that then still breaks a condition
+(or whose lead's accreditation lapsed) is suspended, the team and staff told why, and
+``signals.grant_suspended`` announced. ONS is told of both. Safe to run any number of times, from
+any number of workers: each change happens once."""
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from core.errors import DomainError
 from core.links import absolute_url
 from core.services import email_queue
 
 from .enums import GrantStatus
-from .grant_selectors import grant_screening_reasons, grants_live_using
-from .grant_services import grant_transition
+from .grant_selectors import (
+    GRANTS_SCREENED,
+    grant_removals,
+    grant_suspension_reasons,
+    grants_live_using,
+)
+from .grant_services import grant_reissue, grant_removals_apply, grant_transition
 from .models import Application, Grant
 from .selectors import application_team_emails
 from .services import application_lock
-from .signals import grant_suspended
+from .signals import grant_amended, grant_suspended
 
 logger = logging.getLogger(__name__)
 
@@ -30,21 +41,59 @@ STATUS_REASON_MAX_CHARS = 4000
 
 
 @transaction.atomic
-def grant_rescreen(*, grant_id: int, cause: str) -> Grant | None:
+def grant_rescreen(*, grant_id: int, cause: str, today: date | None = None) -> Grant | None:
     """Screen one grant again, under the application's and the grant's row locks (as every change
-    to a grant takes them, in that order). Suspends a live grant that now breaks a condition and
-    returns it; None when it is not live any more or still keeps every condition."""
+    to a grant takes them, in that order): take off it what the archive removes (``grant_removals``:
+    grant n+1 is issued), then suspend a live grant that still has a reason (``grant_suspension_
+    reasons``). Returns the grant in force when either happened; None when the grant is neither live
+    nor suspended, or nothing changed."""
     application_id = Grant.objects.filter(pk=grant_id).values_list("application_id", flat=True).first()
     if application_id is None:
         return None
     application = application_lock(application=Application(pk=application_id))
     grant = Grant.objects.select_for_update().get(pk=grant_id)
-    if grant.status != GrantStatus.LIVE:
+    if grant.status not in GRANTS_SCREENED:
         return None
     grant.application = application
-    reasons = grant_screening_reasons(grant=grant)
-    if not reasons:
-        return None
+    today = today or timezone.localdate()
+    changed = None
+    removals = grant_removals(grant=grant, today=today)
+    if removals:
+        grant = _grant_reduce(grant=grant, removals=removals, cause=cause)
+        changed = grant
+    if grant.status == GrantStatus.LIVE:
+        reasons = grant_suspension_reasons(grant=grant, today=today)
+        if reasons:
+            _grant_suspend(grant=grant, reasons=reasons, cause=cause)
+            changed = grant
+    return changed
+
+
+def _grant_reduce(*, grant: Grant, removals, cause: str) -> Grant:
+    """Grant n+1 without the withdrawn deposits and the lapsed co-applicants; the team (and those
+    removed, by ``grant_removals_apply``) and staff told; ONS told ``access.amended``."""
+    application = grant.application
+    deposits = grant_removals_apply(grant=grant, removals=removals, actor=None)
+    reasons = removals.reasons
+    new = grant_reissue(grant=grant, actor=None, issue_reason=" ".join(reasons), deposits=deposits)
+    email_queue(
+        to=[*application_team_emails(application=application), settings.STAFF_ALERT_EMAIL],
+        template="applications/grant_amended_by_archive",
+        context={
+            "application": application,
+            "grant": new,
+            "previous": grant,
+            "reasons": reasons,
+            "cause": cause,
+            "url": absolute_url("applications:detail", pk=application.pk),
+        },
+    )
+    grant_amended.send(sender=Grant, grant=new, previous=grant, reasons=reasons)
+    return new
+
+
+def _grant_suspend(*, grant: Grant, reasons: list[str], cause: str) -> None:
+    application = grant.application
     grant.status_reason = " ".join(reasons)[:STATUS_REASON_MAX_CHARS]
     grant.save(update_fields=["status_reason", "updated_at"])
     grant_transition(
@@ -61,34 +110,34 @@ def grant_rescreen(*, grant_id: int, cause: str) -> Grant | None:
         },
     )
     grant_suspended.send(sender=Grant, grant=grant, reasons=reasons)
-    return grant
 
 
-def _rescreen_each(grant_ids, *, cause: str) -> list[Grant]:
+def _rescreen_each(grant_ids, *, cause: str, today: date | None = None) -> list[Grant]:
     """``grant_rescreen`` for each id, one transaction each, so one that cannot be suspended now
     (ONS cannot be told) neither holds up nor rolls back the others; the hourly sweep takes it up."""
-    suspended = []
+    changed = []
     for grant_id in grant_ids:
         try:
-            grant = grant_rescreen(grant_id=grant_id, cause=cause)
+            grant = grant_rescreen(grant_id=grant_id, cause=cause, today=today)
         except DomainError as exc:
             logger.error("grant %s not re-screened: %s", grant_id, exc)
             continue
         if grant is not None:
-            suspended.append(grant)
-    return suspended
+            changed.append(grant)
+    return changed
 
 
 def grants_rescreen_for_deposit(*, deposit_id: int, cause: str) -> list[Grant]:
-    """Screen again every live grant that uses the deposit."""
+    """Screen again every live or suspended grant that uses the deposit; returns those changed."""
     return _rescreen_each(grants_live_using(deposit_id=deposit_id), cause=cause)
 
 
-def grants_rescreen_all() -> list[Grant]:
-    """The safety net (hourly, celery beat): every live grant screened again, in case a re-screen
-    was lost with its task (the broker down when the change committed)."""
-    live = Grant.objects.filter(status=GrantStatus.LIVE).order_by("pk").values_list("pk", flat=True)
-    return _rescreen_each(list(live), cause="sweep")
+def grants_rescreen_all(*, today: date | None = None) -> list[Grant]:
+    """Hourly (celery beat): every live or suspended grant screened again: accreditations that
+    lapsed since, and the safety net for a re-screen lost with its task (the broker down when the
+    change committed)."""
+    live = Grant.objects.filter(status__in=GRANTS_SCREENED).order_by("pk").values_list("pk", flat=True)
+    return _rescreen_each(list(live), cause="sweep", today=today)
 
 
 def grants_rescreen_on_commit(*, deposit, cause: str) -> None:

@@ -15,7 +15,12 @@ from deposits.selectors import UseConditionMatch
 
 from .enums import ChangeKind, GrantStatus, MemberRole, MemberStatus
 from .models import Application, ApplicationMember, ChangeRequest, Grant
-from .selectors import application_accepted_members, use_condition_matches
+from .selectors import (
+    AccreditationStanding,
+    accreditation_standing,
+    application_accepted_members,
+    use_condition_matches,
+)
 
 
 def months_later(day: date, months: int) -> date:
@@ -229,21 +234,101 @@ def change_request_use_condition_matches(*, change_request: ChangeRequest) -> li
 # --- the participants' rule on a live grant ----------------------------------------------------------
 
 
+#: The grants the re-screen looks at: live ones, and suspended ones (a withdrawn deposit or a lapsed
+#: member is taken off those too, so that lifting the suspension later finds nothing in the way).
+GRANTS_SCREENED = (GrantStatus.LIVE, GrantStatus.SUSPENDED)
+
+
 def grants_live_using(*, deposit_id: int) -> list[int]:
-    """The ids of the live grants that use a deposit, oldest first (the re-screen's work list)."""
+    """The ids of the live and suspended grants that use a deposit, oldest first (the re-screen's
+    work list)."""
     return list(
-        Grant.objects.filter(status=GrantStatus.LIVE, deposits=deposit_id)
+        Grant.objects.filter(status__in=GRANTS_SCREENED, deposits=deposit_id)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
 
 
-def grant_screening_reasons(*, grant: Grant) -> list[str]:
+def accreditation_lapsed(member: ApplicationMember, *, today: date) -> bool:
+    """A team member's ONS accreditation no longer holds today (expired, or no longer recorded on
+    their profile): by ``selectors.accreditation_standing``, the rule submission uses."""
+    profile = getattr(member.user, "researcher_profile", None) if member.user_id else None
+    return accreditation_standing(profile, today=today, access_end=None) in (
+        AccreditationStanding.MISSING,
+        AccreditationStanding.EXPIRED,
+    )
+
+
+def _lapse_phrase(member: ApplicationMember) -> str:
+    profile = getattr(member.user, "researcher_profile", None)
+    expired = getattr(profile, "accreditation_expires_on", None)
+    if profile is not None and profile.is_accredited and expired is not None:
+        return f"lapsed on {expired:%d %B %Y}"
+    return "is no longer recorded"
+
+
+@dataclass(frozen=True)
+class GrantRemovals:
+    """What the archive takes off a grant itself, each with why: withdrawn deposits (only while
+    another deposit remains; a grant left with none is suspended instead) and co-applicants whose
+    accreditation lapsed (a lead's lapse suspends the grant: ``grant_suspension_reasons``)."""
+
+    deposits: tuple[tuple[Deposit, str], ...] = ()
+    members: tuple[tuple[ApplicationMember, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.deposits or self.members)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [reason for _deposit, reason in self.deposits] + [reason for _member, reason in self.members]
+
+    def kept(self, deposits) -> list[Deposit]:
+        """``deposits`` less the withdrawn ones."""
+        withdrawn = {deposit.pk for deposit, _reason in self.deposits}
+        return [d for d in deposits if d.pk not in withdrawn]
+
+
+def grant_removals(*, grant: Grant, today: date) -> GrantRemovals:
+    """The deposits and members to take off ``grant`` now (nothing for a grant that is not live or
+    suspended)."""
+    if grant.status not in GRANTS_SCREENED:
+        return GrantRemovals()
+    deposits = list(grant.deposits.order_by("reference"))
+    withdrawn = [d for d in deposits if d.status == DepositStatus.WITHDRAWN]
+    if len(withdrawn) == len(deposits):
+        withdrawn = []
+    lapsed = [
+        m
+        for m in application_accepted_members(application=grant.application)
+        if m.role != MemberRole.LEAD and accreditation_lapsed(m, today=today)
+    ]
+    return GrantRemovals(
+        deposits=tuple(
+            (d, f"{d.reference} ({d.title}) was withdrawn by the archive: it is no longer part of the grant.")
+            for d in withdrawn
+        ),
+        members=tuple(
+            (
+                m,
+                f"{m.user.full_name if m.user else m.email}'s ONS accreditation {_lapse_phrase(m)}: "
+                "their access ended.",
+            )
+            for m in lapsed
+        ),
+    )
+
+
+def grant_screening_reasons(*, grant: Grant, deposits: list[Deposit] | None = None) -> list[str]:
     """Why a live grant may no longer be used, by the rule an application is screened with on
-    submission (``selectors.use_condition_matches``: the grant's deposits, the application's declared
-    sensitive uses, the sector of each member of the team now) and the archive's own say: a deposit
-    suspended or withdrawn. Empty when the grant still keeps every participant's condition."""
-    deposits = list(grant.deposits.prefetch_related("excluded_uses").order_by("reference"))
+    submission (``selectors.use_condition_matches``: the grant's deposits, or ``deposits`` when the
+    caller is about to change them, the application's declared sensitive uses, the sector of each
+    member of the team now) and the archive's own say: a deposit suspended or withdrawn. Empty when
+    the grant still keeps every participant's condition."""
+    if deposits is None:
+        deposits = list(grant.deposits.order_by("reference"))
+    deposits = sorted(deposits, key=lambda d: d.reference)
+    prefetch_related_objects(deposits, "excluded_uses")
     reasons = [
         f"{deposit.reference} ({deposit.title}) was {deposit.get_status_display().lower()} by the archive."
         for deposit in deposits
@@ -255,3 +340,21 @@ def grant_screening_reasons(*, grant: Grant) -> list[str]:
         users=[m.user for m in application_accepted_members(application=grant.application)],
     )
     return reasons + [match.describe() for match in matches]
+
+
+def grant_suspension_reasons(
+    *, grant: Grant, today: date, deposits: list[Deposit] | None = None
+) -> list[str]:
+    """Why a grant may not be used now, each a sentence: the participants' rule
+    (``grant_screening_reasons``) and the lead applicant's ONS accreditation (a lapsed co-applicant
+    is taken off the team instead: ``grant_removals``). Empty when nothing keeps it suspended: the
+    re-screen suspends a live grant with reasons, staff may lift a suspension without them."""
+    reasons = grant_screening_reasons(grant=grant, deposits=deposits)
+    lead = next(
+        (m for m in application_accepted_members(application=grant.application) if m.role == MemberRole.LEAD),
+        None,
+    )
+    if lead is not None and accreditation_lapsed(lead, today=today):
+        name = lead.user.full_name if lead.user else lead.email
+        reasons.append(f"The lead applicant {name}'s ONS accreditation {_lapse_phrase(lead)}.")
+    return reasons

@@ -14,6 +14,7 @@ from .after_approval.dois import validate_doi
 from .enums import (
     CHANGE_REQUEST_OPEN,
     AccessRoute,
+    AccreditationReminderKind,
     ApplicationStatus,
     ChangeRequestStatus,
     ChangeRoute,
@@ -244,6 +245,11 @@ class Grant(TimeStampedModel):
     status_reason = models.TextField(
         blank=True, help_text="Why it was suspended (shown to the team and staff), as the re-screen found."
     )
+    issue_reason = models.TextField(
+        blank=True,
+        help_text="Why the archive issued it without a change request: a withdrawn deposit or a lapsed "
+        "accreditation taken off it, or a suspension lifted (with the staff member's note).",
+    )
     team = models.JSONField(default=list, blank=True, help_text="The team, lead first (as Decision.team).")
     deposits = models.ManyToManyField(Deposit, blank=True, related_name="grants")
     datasets = models.JSONField(
@@ -432,6 +438,30 @@ class ReportReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} reminder: {self.report}"
+
+
+class AccreditationReminder(models.Model):
+    """A team member was warned that their ONS accreditation expires before their grant's access
+    ends: once per member, threshold and expiry date (a constraint; a renewal to a new date is
+    warned afresh)."""
+
+    member = models.ForeignKey(
+        ApplicationMember, on_delete=models.CASCADE, related_name="accreditation_reminders"
+    )
+    kind = models.CharField(max_length=10, choices=AccreditationReminderKind.choices)
+    expires_on = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "kind", "expires_on"], name="uniq_accreditation_reminder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} accreditation reminder: {self.member}"
 
 
 class ApplicationClosure(models.Model):

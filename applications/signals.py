@@ -27,7 +27,19 @@ change_request_submitted = Signal()
 access_closed = Signal()
 
 
-#: The re-screen suspended a live grant: a deposit it uses was suspended or withdrawn, or its use
-#: conditions changed so that the grant now breaks them. Arguments: ``grant`` (now suspended),
-#: ``reasons`` (each a sentence). Sent inside the suspending transaction (ONS: ``access.suspended``).
+#: The re-screen suspended a live grant: a deposit it uses was suspended or withdrawn, its use
+#: conditions changed so that the grant now breaks them, or the lead's accreditation lapsed.
+#: Arguments: ``grant`` (now suspended), ``reasons`` (each a sentence). Sent inside the suspending
+#: transaction (ONS: ``access.suspended``).
 grant_suspended = Signal()
+
+#: The archive issued grant n+1 itself, without a change request: a withdrawn deposit, or a
+#: co-applicant whose accreditation lapsed, taken off grant n. Arguments: ``grant`` (the new one),
+#: ``previous`` (the one it supersedes), ``reasons`` (each a sentence). Sent inside the issuing
+#: transaction (ONS: ``access.amended``).
+grant_amended = Signal()
+
+#: Staff lifted a suspension: grant n+1, live, supersedes the suspended grant n. Arguments:
+#: ``grant``, ``previous``, ``note`` (the staff member's). Sent inside that transaction (ONS:
+#: ``access.resumed``).
+grant_resumed = Signal()

@@ -106,8 +106,9 @@ def payload_build(
 ) -> dict:
     """The body of one event, under the schema of its type (``EVENT_SCHEMAS[event_type]``).
     ``grant_reference`` names the grant the event concerns (G-...: the approval's grant 1, the grant
-    an amendment or extension issued, the grant whose access ends); an amendment or extension also
-    names the grant it supersedes."""
+    an amendment, extension or resumption issued, the grant whose access ends); an amendment,
+    extension or resumption also names the grant it supersedes. ``reasons`` say why: of a suspension
+    (always), of the archive's own amendment and of a resumption (when given)."""
     data: dict = {
         "sequence": sequence,
         "application_reference": application_reference,
@@ -116,9 +117,9 @@ def payload_build(
         "outcome": outcome,
         "occurred_at": _iso_datetime(occurred_at),
     }
-    if event_type in (OnsEventType.AMENDED, OnsEventType.EXTENDED):
+    if event_type in (OnsEventType.AMENDED, OnsEventType.EXTENDED, OnsEventType.RESUMED):
         data["supersedes_grant_reference"] = supersedes_grant_reference
-    if event_type in (OnsEventType.APPROVED, OnsEventType.AMENDED):
+    if event_type in (OnsEventType.APPROVED, OnsEventType.AMENDED, OnsEventType.RESUMED):
         data |= {
             "project_title": one_line_clean(project_title),
             "conditions": conditions,
@@ -127,6 +128,8 @@ def payload_build(
             "researchers": [researcher_for_approval(member) for member in team],
             "deposits": datasets,
         }
+        if event_type != OnsEventType.APPROVED and reasons:
+            data["reasons"] = [one_line_clean(reason) for reason in reasons]
     elif event_type == OnsEventType.REJECTED:
         data |= {"researchers": [researcher_for_matching(member) for member in team]}
     elif event_type == OnsEventType.EXTENDED:
@@ -250,8 +253,15 @@ _COMMON_DATA = {
     ),
 }
 #: Fields added after a schema version was published: optional in that version's schema (bodies
-#: recorded before them lack them), present in every body built now.
+#: recorded before them lack them), present in every body built now. An event's own ``optional``
+#: fields are present only when there is something to say (``reasons`` of an amendment).
 _OPTIONAL_DATA = frozenset({"grant_reference"})
+_REASONS_OPTIONAL = {
+    "type": "array",
+    "minItems": 1,
+    "items": {**_ONE_LINE, "description": "What the archive changed, or why the suspension was lifted."},
+    "description": "Present when the archive issued the grant itself (not an approved change request).",
+}
 _SUPERSEDES = {
     **_REFERENCE,
     "description": "The grant this one replaces (APP-YYYY-NNNN-Gn): ONS updates that record rather "
@@ -309,8 +319,9 @@ _EVENT_DATA: dict[str, dict] = {
     },
     OnsEventType.SUSPENDED: {
         "description": "SUSPEND ACCESS NOW: a deposit the grant uses was suspended or withdrawn by "
-        "the archive, or its participants' conditions changed so that the grant now breaks them. Access "
-        "stays suspended until a later event (an amendment that removes the cause, or the end of access).",
+        "the archive, its participants' conditions changed so that the grant now breaks them, or the "
+        "lead applicant's ONS accreditation lapsed. Access stays suspended until a later event (an "
+        "amendment that removes the cause, a resumption, or the end of access).",
         "properties": {
             "outcome": {"const": "suspended"},
             "access_start": _NULLABLE(_DATE),
@@ -325,9 +336,10 @@ _EVENT_DATA: dict[str, dict] = {
         },
     },
     OnsEventType.AMENDED: {
-        "description": "CHANGE ACCESS: an approved change to a live project; provide access to exactly "
-        "these researchers for exactly these datasets from now on (the full set, not the difference), "
-        "replacing the superseded grant.",
+        "description": "CHANGE ACCESS: an approved change to a live project, or the archive's own "
+        "change (a withdrawn deposit taken off the grant, a researcher whose ONS accreditation lapsed "
+        "taken off the team, with ``reasons``); provide access to exactly these researchers for exactly "
+        "these datasets from now on (the full set, not the difference), replacing the superseded grant.",
         "properties": {
             "outcome": {"const": "amended"},
             "supersedes_grant_reference": _SUPERSEDES,
@@ -337,7 +349,27 @@ _EVENT_DATA: dict[str, dict] = {
             "access_end": _NULLABLE(_DATE),
             "researchers": {"type": "array", "minItems": 1, "items": _RESEARCHER_FOR_APPROVAL},
             "deposits": {"type": "array", "minItems": 1, "items": _DATASET},
+            "reasons": _REASONS_OPTIONAL,
         },
+        "optional": {"reasons"},
+    },
+    OnsEventType.RESUMED: {
+        "description": "PROVIDE ACCESS AGAIN: the archive lifted a suspension once nothing kept it "
+        "(the deposits and the participants' conditions allow the grant again, every accreditation is "
+        "valid); provide access to exactly these researchers for exactly these datasets from now on, "
+        "replacing the suspended grant.",
+        "properties": {
+            "outcome": {"const": "resumed"},
+            "supersedes_grant_reference": _SUPERSEDES,
+            "project_title": _ONE_LINE,
+            "conditions": {"type": "string", "description": "The conditions in force (may be empty)."},
+            "access_start": _NULLABLE(_DATE),
+            "access_end": _NULLABLE(_DATE),
+            "researchers": {"type": "array", "minItems": 1, "items": _RESEARCHER_FOR_APPROVAL},
+            "deposits": {"type": "array", "minItems": 1, "items": _DATASET},
+            "reasons": _REASONS_OPTIONAL,
+        },
+        "optional": {"reasons"},
     },
     OnsEventType.EXTENDED: {
         "description": "EXTEND ACCESS: the access period of a live project now ends later; the "
@@ -373,7 +405,7 @@ def _event_schema(event_type: str) -> dict:
             "data": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": sorted(set(properties) - _OPTIONAL_DATA),
+                "required": sorted(set(properties) - _OPTIONAL_DATA - spec.get("optional", set())),
                 "properties": properties,
             },
         },

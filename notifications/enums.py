@@ -15,6 +15,8 @@ class OnsEventType(models.TextChoices):
     CLOSED = "access.closed", "Access closed early"
     #: A deposit's conditions changed and the grant now breaks them (the re-screen suspended it).
     SUSPENDED = "access.suspended", "Access suspended"
+    #: Staff lifted a suspension once nothing kept it: the new grant supersedes the suspended one.
+    RESUMED = "access.resumed", "Access resumed"
 
 
 #: The events told once per application (an approval or rejection, and the one way access ends).
@@ -27,8 +29,11 @@ ONCE_PER_APPLICATION = frozenset(
         OnsEventType.CLOSED,
     }
 )
-#: The events told once per grant: the approved change that issued it, its suspension.
-ONCE_PER_GRANT = frozenset({OnsEventType.AMENDED, OnsEventType.EXTENDED, OnsEventType.SUSPENDED})
+#: The events told once per grant: the change that issued it (an approved change request, the
+#: archive's own amendment, a lifted suspension), its suspension.
+ONCE_PER_GRANT = frozenset(
+    {OnsEventType.AMENDED, OnsEventType.EXTENDED, OnsEventType.SUSPENDED, OnsEventType.RESUMED}
+)
 
 
 class OnsChannel(models.TextChoices):

@@ -89,8 +89,8 @@ class OnsNotification(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ons_notifications",
-        help_text="The grant an amendment or extension issued (it names the grant it supersedes), or "
-        "the grant suspended.",
+        help_text="The grant an amendment, extension or resumption issued (it names the grant it "
+        "supersedes), or the grant suspended.",
     )
     event_type = models.CharField(max_length=30, choices=OnsEventType.choices)
     channel = models.CharField(max_length=10, choices=OnsChannel.choices)

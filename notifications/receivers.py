@@ -4,7 +4,7 @@ own beyond choosing whether the event is one ONS is told of."""
 
 from django.dispatch import receiver
 
-from applications.signals import access_closed, grant_suspended
+from applications.signals import access_closed, grant_amended, grant_resumed, grant_suspended
 from panel.signals import access_revoked, decision_recorded, grant_changed
 
 from . import services
@@ -35,3 +35,17 @@ def tell_ons_of_early_closure(sender, *, application, closed_at, early, **kwargs
 @receiver(grant_suspended, dispatch_uid="notifications.ons_told_of_grant_suspension")
 def tell_ons_of_grant_suspension(sender, *, grant, reasons, **kwargs):
     services.ons_notifications_enqueue_for_grant_suspension(grant=grant, reasons=reasons)
+
+
+@receiver(grant_amended, dispatch_uid="notifications.ons_told_of_archive_amendment")
+def tell_ons_of_archive_amendment(sender, *, grant, previous, reasons, **kwargs):
+    services.ons_notifications_enqueue_for_grant_change(
+        grant=grant, previous=previous, kind="amended", reasons=reasons
+    )
+
+
+@receiver(grant_resumed, dispatch_uid="notifications.ons_told_of_resumption")
+def tell_ons_of_resumption(sender, *, grant, previous, reasons, **kwargs):
+    services.ons_notifications_enqueue_for_grant_change(
+        grant=grant, previous=previous, kind="resumed", reasons=reasons
+    )

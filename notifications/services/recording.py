@@ -207,18 +207,23 @@ def ons_notifications_enqueue_for_revocation(*, revocation) -> list[OnsNotificat
 
 
 def ons_notifications_enqueue_for_grant_change(
-    *, grant: Grant, previous: Grant, kind: str
+    *, grant: Grant, previous: Grant, kind: str, reasons: list[str] | None = None
 ) -> list[OnsNotification]:
-    """Tell ONS that an approved change request issued ``grant``, superseding ``previous``
-    (notifications/receivers.py, in the approving transaction): ``access.extended`` when only the
-    access end moved (``kind`` "extended"), else ``access.amended`` with who and which datasets now.
-    Both come from the new grant as it was frozen, never from the live profiles."""
+    """Tell ONS that ``grant`` superseded ``previous`` (notifications/receivers.py, in the issuing
+    transaction): ``access.extended`` when an approved change request only moved the access end
+    (``kind`` "extended"), ``access.resumed`` when staff lifted a suspension (``kind`` "resumed"),
+    else ``access.amended`` with who and which datasets now (an approved change request, or the
+    archive's own change with its ``reasons``). Every one comes from the new grant as it was frozen,
+    never from the live profiles."""
     extended = kind == "extended"
+    event_type = {"extended": OnsEventType.EXTENDED, "resumed": OnsEventType.RESUMED}.get(
+        kind, OnsEventType.AMENDED
+    )
     return _enqueue(
         application=grant.application,
         team=grant.team,
-        event_type=OnsEventType.EXTENDED if extended else OnsEventType.AMENDED,
-        outcome="extended" if extended else "amended",
+        event_type=event_type,
+        outcome=event_type.removeprefix("access."),
         occurred_at=grant.created_at,
         conditions=grant.conditions,
         access_start=grant.access_start,
@@ -227,6 +232,7 @@ def ons_notifications_enqueue_for_grant_change(
         datasets=grant.datasets,
         supersedes_grant_reference=previous.reference,
         previous_access_end=previous.access_end if extended else None,
+        reasons=reasons,
     )
 
 

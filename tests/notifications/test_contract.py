@@ -17,6 +17,7 @@ from applications.after_approval.services import application_close_early
 from applications.enums import MemberRole
 from applications.grant_screening import grant_rescreen
 from applications.grant_selectors import grant_in_force
+from applications.grant_services import grant_resume
 from applications.models import Application, ApplicationMember
 from deposits.enums import DepositStatus
 from deposits.models import Deposit
@@ -89,6 +90,12 @@ def _every_kind_of_body(staff) -> dict[str, list[dict]]:
     decision_record_for_test(application=suspended)
     Deposit.objects.filter(pk__in=suspended.deposits.all()).update(status=DepositStatus.SUSPENDED)
     grant_rescreen(grant_id=grant_in_force(application=suspended).pk, cause="suspended")
+    Deposit.objects.filter(pk__in=suspended.deposits.all()).update(status=DepositStatus.AVAILABLE)
+    grant_resume(grant=grant_in_force(application=suspended), actor=staff, note="Reinstated\u202e.")
+    reduced = OnsApplicationFactory(deposits=[OnsDepositFactory(), OnsDepositFactory()])
+    decision_record_for_test(application=reduced)
+    Deposit.objects.filter(pk=reduced.deposits.order_by("pk")[0].pk).update(status=DepositStatus.WITHDRAWN)
+    grant_rescreen(grant_id=grant_in_force(application=reduced).pk, cause="withdrawn")
     closed = OnsApplicationFactory()
     decision_record_for_test(application=closed)
     application_close_early(application=closed, actor=closed.lead, reason="Finished.")
@@ -101,7 +108,12 @@ def _every_kind_of_body(staff) -> dict[str, list[dict]]:
 def test_every_body_the_portal_builds_validates_against_its_published_schema(staff):
     bodies = _every_kind_of_body(staff)
     assert set(bodies) == {str(e) for e in OnsEventType}  # every event type was made
-    assert len(bodies[OnsEventType.APPROVED]) == 7  # two, and those later revoked, ended, changed, ...
+    assert len(bodies[OnsEventType.APPROVED]) == 8  # two, and those later revoked, ended, changed, ...
+    by_request, by_archive = bodies[OnsEventType.AMENDED]
+    assert "reasons" not in by_request["data"]  # an approved change request
+    assert "withdrawn" in by_archive["data"]["reasons"][0]  # the archive took a deposit off
+    (resumed,) = bodies[OnsEventType.RESUMED]
+    assert resumed["data"]["reasons"] == ["Reinstated."]  # the staff note, cleaned to one line
     assert len(bodies[OnsEventType.REJECTED]) == 2  # by the panel and by the participants' rule
     for payloads in bodies.values():
         for payload in payloads:
@@ -178,3 +190,40 @@ def test_every_example_body_in_the_contract_document_validates():
     ]
     for example in examples:
         _validate(example)
+
+
+#: The instruction the readable email copy gives for each event type (the JSON is the authority).
+INSTRUCTIONS = {
+    OnsEventType.APPROVED: "Please PROVIDE ACCESS",
+    OnsEventType.REJECTED: "Please DO NOT PROVIDE ACCESS",
+    OnsEventType.REVOKED: "Please REMOVE ACCESS",
+    OnsEventType.EXPIRED: "Please REMOVE ACCESS",
+    OnsEventType.CLOSED: "Please REMOVE ACCESS",
+    OnsEventType.AMENDED: "please PROVIDE ACCESS to exactly",
+    OnsEventType.EXTENDED: "Please KEEP ACCESS",
+    OnsEventType.SUSPENDED: "Please SUSPEND ACCESS",
+    OnsEventType.RESUMED: "Please PROVIDE ACCESS AGAIN",
+}
+
+
+def test_the_readable_email_copy_gives_each_event_its_own_instruction(staff, settings):
+    from django.core import mail
+
+    from notifications.services import ons_notification_deliver
+
+    settings.ONS_WEBHOOK_URL = ""
+    _every_kind_of_body(staff)
+    assert set(INSTRUCTIONS) == set(OnsEventType)
+    ending = {OnsEventType.REVOKED, OnsEventType.EXPIRED, OnsEventType.CLOSED}
+    bodies = {}
+    for row in OnsNotification.objects.filter(channel=OnsChannel.EMAIL).order_by("pk"):
+        mail.outbox.clear()
+        ons_notification_deliver(notification_id=row.pk)
+        (message,) = mail.outbox
+        assert INSTRUCTIONS[row.event_type] in message.body, row.event_type
+        assert ("REMOVE ACCESS" in message.body) == (row.event_type in ending), row.event_type
+        bodies.setdefault(row.event_type, []).append(message.body)
+    by_request, by_archive = bodies[OnsEventType.AMENDED]
+    assert "An approved change to application" in by_request
+    assert "The archive changed application" in by_archive
+    assert "Reason 1:" in by_archive
