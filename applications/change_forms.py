@@ -106,3 +106,15 @@ class ChangeRequestForm(_HelperMixin, forms.Form):
             "members_removed": list(data.get("members_removed") or []),
             "invitations": [(email, data.get("invite_role") or MemberRole.RESEARCHER)] if email else [],
         }
+
+
+class GrantResumeForm(_HelperMixin, forms.Form):
+    """Staff lift a grant's suspension: why it can be lifted (kept in the audit, told to the team)."""
+
+    submit_label = "Lift the suspension and tell ONS"
+    note = forms.CharField(
+        label="Why the suspension can be lifted",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown to the team and kept in the audit log, e.g. “DEP-0003 reinstated after review”.",
+    )

@@ -7,13 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from core.permissions import StaffRequiredMixin
 from core.views_support import DomainErrorFormMixin, domain_action
 
 from . import grant_services
-from .change_forms import ChangeRequestForm
+from .change_forms import ChangeRequestForm, GrantResumeForm
 from .enums import GrantStatus
 from .grant_selectors import (
     change_request_diff,
@@ -21,7 +24,10 @@ from .grant_selectors import (
     change_request_invitations,
     change_request_summary,
     grant_in_force,
+    grant_removals,
+    grant_suspension_reasons,
 )
+from .models import Application
 from .views import TeamApplicationMixin
 
 
@@ -95,3 +101,47 @@ class ChangeRequestWithdrawView(_ChangeRequestMixin, View):
             success=f"{change_request.reference} is withdrawn; the grant stays as it is.",
             redirect_to=reverse("applications:change_request", kwargs={"pk": pk, "number": number}),
         )
+
+
+class GrantResumeView(DomainErrorFormMixin, StaffRequiredMixin, FormView):
+    """Staff lift a suspended grant's suspension (``grant_services.grant_resume``): the page shows
+    what the re-screen would still find (so staff see whether it can be lifted) and asks why."""
+
+    form_class = GrantResumeForm
+    template_name = "applications/grant_resume.html"
+
+    @cached_property
+    def application(self) -> Application:
+        # Read after StaffRequiredMixin's check, so that nobody else learns whether it exists.
+        application = Application.objects.filter(pk=self.kwargs["pk"]).select_related("lead").first()
+        if application is None:
+            raise Http404("No such application.")
+        return application
+
+    def _grant(self):
+        grant = grant_in_force(application=self.application)
+        if grant is None or grant.status != GrantStatus.SUSPENDED:
+            raise Http404("This application has no suspended grant.")
+        return grant
+
+    def get_context_data(self, **kwargs):
+        grant = self._grant()
+        today = timezone.localdate()
+        removals = grant_removals(grant=grant, today=today)
+        return super().get_context_data(
+            application=self.application,
+            grant=grant,
+            removals=removals.reasons,
+            remaining=grant_suspension_reasons(
+                grant=grant, today=today, deposits=removals.kept(grant.deposits.order_by("reference"))
+            ),
+            page_title=f"Lift the suspension of {grant.reference}",
+            **kwargs,
+        )
+
+    def perform(self, form):
+        grant = grant_services.grant_resume(
+            grant=self._grant(), actor=self.request.user, note=form.cleaned_data["note"]
+        )
+        messages.success(self.request, f"{grant.reference} is live; ONS is told to provide access again.")
+        return redirect("panel:staff_application", reference=self.application.reference)

@@ -39,6 +39,7 @@ urlpatterns = [
         change_views.ChangeRequestDetailView.as_view(),
         name="change_request",
     ),
+    path("<int:pk>/grant/resume/", change_views.GrantResumeView.as_view(), name="grant_resume"),
     path(
         "<int:pk>/changes/<int:number>/withdraw/",
         change_views.ChangeRequestWithdrawView.as_view(),

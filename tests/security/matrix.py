@@ -19,9 +19,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.enums import MemberRole, MemberStatus, ReportKind
+from applications.enums import GrantStatus, MemberRole, MemberStatus, ReportKind
 from applications.grant_selectors import grant_in_force
-from applications.models import ApplicationAttachment, ApplicationMember, ApplicationQuery, ApplicationReport
+from applications.models import (
+    ApplicationAttachment,
+    ApplicationMember,
+    ApplicationQuery,
+    ApplicationReport,
+    Grant,
+)
 from deposits.enums import UseConditionChangeStatus
 from deposits.models import DepositUseConditionChange
 from notifications.enums import OnsNotificationStatus
@@ -161,6 +167,13 @@ def build_world() -> World:
     approved_too = decided_application(lead=team, deposits=[o["deposit"]])
     grant_too = grant_in_force(application=approved_too)
     o["delegated_change"] = change_requested(grant_too, access_end=grant_too.access_end + timedelta(days=30))
+
+    # A third approved project whose grant the re-screen suspended (its deposit since reinstated, so
+    # staff may lift the suspension).
+    o["suspended"] = decided_application(lead=team, deposits=[AvailableDepositFactory()])
+    Grant.objects.filter(application=o["suspended"]).update(
+        status=GrantStatus.SUSPENDED, status_reason="The deposit was suspended by the archive."
+    )
 
     # The terms of access in force (version 1): every team in the world was asked to accept them.
     o["terms"] = terms_published(actor=staff, label="2026.1")

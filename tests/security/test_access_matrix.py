@@ -157,6 +157,7 @@ EXPECTED: dict[str, Row] = {
     "applications:change_request": team_only(),
     "applications:change_request_withdraw": team_only(get="405", post="302*"),
     "applications:terms_accept": team_only(post="302*"),  # the lead accepts the version in force
+    "applications:grant_resume": staff_only(post="302*"),  # staff lift the world's suspended grant
     # --- the terms of access: public on purpose (read before applying), then staff
     "terms:current": everyone(),
     "terms:version": everyone(),
@@ -249,6 +250,7 @@ ARGS = {
     "applications:queries": lambda w: {"pk": w.review.pk},
     "applications:query_answer": lambda w: {"pk": w.review.pk, "query_pk": w.query.pk},
     "applications:terms_accept": lambda w: {"pk": w.draft.pk},
+    "applications:grant_resume": lambda w: {"pk": w.suspended.pk},
     "terms:version": lambda w: {"number": w.terms.number},
     "terms:staff_version": lambda w: {"number": w.terms.number},
     "applications:outputs": lambda w: {"pk": w.approved.pk},
@@ -366,6 +368,7 @@ POST_BODIES = {
     "panel:change_declare": lambda w: {"has_conflict": "yes", "reason": "Changed my mind"},
     "panel:change_vote": lambda w: {"project_vote": "reject", "researcher_fit": "unsuitable"},
     "panel:change_decide": lambda w: {"outcome": "approve", "rationale": "Fine."},
+    "applications:grant_resume": lambda w: {"note": "The deposit was reinstated."},
     "panel:staff_change_request": lambda w: {"outcome": "approve", "rationale": "Within the delegation."},
     "panel:decide": lambda w: {"outcome": "approved", "rationale": "Fine.", "public_rationale": "Fine."},
     "panel:interests": lambda w: {"description": "Adviser to a local authority"},

@@ -214,6 +214,7 @@ FUZZ_FORMS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "applications:close": ("team", "applications:close", ()),
     "applications:change_request_create": ("team", "applications:change_request_create", ()),
     "applications:change_request_withdraw": ("team", "applications:change_request", ()),
+    "applications:grant_resume": ("staff", "applications:grant_resume", ()),
     "panel:change_declare": ("member", "panel:change_declare", ()),
     "panel:change_vote": ("member", "panel:change_review", ()),
     "panel:change_decide": ("chair", "panel:change_decide", ()),
