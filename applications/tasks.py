@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .accreditation_watch import accreditation_reminders_send
 from .after_approval.services import reports_process
 from .grant_screening import grants_rescreen_all, grants_rescreen_for_deposit
 from .services import terms_acceptance_requests_send
@@ -28,5 +29,13 @@ def grants_rescreen_for_deposit_task(deposit_id: int, cause: str) -> None:
 
 @shared_task(name="applications.tasks.grants_rescreen_all_task", ignore_result=True)
 def grants_rescreen_all_task() -> None:
-    """Hourly (celery beat): every live grant screened again, the safety net for a lost task."""
+    """Hourly (celery beat): every live or suspended grant screened again (lapsed accreditations;
+    the safety net for a lost task)."""
     grants_rescreen_all()
+
+
+@shared_task(name="applications.tasks.accreditation_reminders_task", ignore_result=True)
+def accreditation_reminders_task() -> None:
+    """Hourly (celery beat): warn team members whose ONS accreditation expires before their grant's
+    access end, 90 and 30 days ahead. Safe to run any number of times: nobody is warned twice."""
+    accreditation_reminders_send()

@@ -433,6 +433,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "applications.tasks.grants_rescreen_all_task",
         "schedule": 60.0 * 60,
     },
+    "applications-accreditation-reminders": {
+        "task": "applications.tasks.accreditation_reminders_task",
+        "schedule": 60.0 * 60,
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------
