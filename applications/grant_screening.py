@@ -76,17 +76,10 @@ def _grant_reduce(*, grant: Grant, removals, cause: str) -> Grant:
     deposits = grant_removals_apply(grant=grant, removals=removals, actor=None)
     reasons = removals.reasons
     new = grant_reissue(grant=grant, actor=None, issue_reason=" ".join(reasons), deposits=deposits)
-    email_queue(
-        to=[*application_team_emails(application=application), settings.STAFF_ALERT_EMAIL],
+    _tell_team_and_staff(
+        application,
         template="applications/grant_amended_by_archive",
-        context={
-            "application": application,
-            "grant": new,
-            "previous": grant,
-            "reasons": reasons,
-            "cause": cause,
-            "url": absolute_url("applications:detail", pk=application.pk),
-        },
+        context={"application": application, "grant": new, "previous": grant, "reasons": reasons},
     )
     grant_amended.send(sender=Grant, grant=new, previous=grant, reasons=reasons)
     return new
@@ -99,17 +92,35 @@ def _grant_suspend(*, grant: Grant, reasons: list[str], cause: str) -> None:
     grant_transition(
         grant=grant, to=GrantStatus.SUSPENDED, actor=None, data={"cause": cause, "reasons": reasons}
     )
-    email_queue(
-        to=[*application_team_emails(application=application), settings.STAFF_ALERT_EMAIL],
+    _tell_team_and_staff(
+        application,
         template="applications/grant_suspended",
+        context={"application": application, "grant": grant, "reasons": reasons},
+    )
+    grant_suspended.send(sender=Grant, grant=grant, reasons=reasons)
+
+
+def _tell_team_and_staff(application: Application, *, template: str, context: dict) -> None:
+    """One email to the team, linking their application page, and one to the staff mailbox, linking
+    the staff's page of the application (the team's page is not theirs to open)."""
+    email_queue(
+        to=application_team_emails(application=application),
+        template=template,
         context={
-            "application": application,
-            "grant": grant,
-            "reasons": reasons,
+            **context,
+            "for_staff": False,
             "url": absolute_url("applications:detail", pk=application.pk),
         },
     )
-    grant_suspended.send(sender=Grant, grant=grant, reasons=reasons)
+    email_queue(
+        to=[settings.STAFF_ALERT_EMAIL],
+        template=template,
+        context={
+            **context,
+            "for_staff": True,
+            "url": absolute_url("panel:staff_application", reference=application.reference),
+        },
+    )
 
 
 def _rescreen_each(grant_ids, *, cause: str, today: date | None = None) -> list[Grant]:

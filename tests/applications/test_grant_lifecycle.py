@@ -93,8 +93,11 @@ def test_a_withdrawn_deposit_is_taken_off_the_grant_and_ons_told_once(django_cap
     assert [d["reference"] for d in data["deposits"]] == [kept.reference]
     assert withdrawn.reference in data["reasons"][0]
     assert not _ons(first, OnsEventType.SUSPENDED)  # taken off, not suspended
-    email = QueuedEmail.objects.get(topic="applications/grant_amended_by_archive")
+    email, staff_email = QueuedEmail.objects.filter(topic="applications/grant_amended_by_archive").order_by(
+        "pk"
+    )
     assert first.application.lead.email in email.to
+    assert staff_email.to == ["archive-staff@example.org"]
     assert withdrawn.reference in email.body
     assert second.reference in email.subject
 

@@ -80,8 +80,11 @@ def test_narrowed_conditions_suspend_each_grant_that_now_breaks_them_and_tell_on
             data__to="suspended",
         )
         assert audit.data["cause"] == "use_conditions"
-        email = QueuedEmail.objects.get(subject__startswith=f"{grant.reference} is suspended")
-        assert grant.application.lead.email in email.to
+        team_email, staff_email = QueuedEmail.objects.filter(
+            subject__startswith=f"{grant.reference} is suspended"
+        ).order_by("pk")
+        assert grant.application.lead.email in team_email.to
+        assert staff_email.to == ["archive-staff@example.org"]  # the staff mailbox, with the staff page
     assert not OnsNotification.objects.filter(event_type=OnsEventType.SUSPENDED, grant=university).exists()
 
     # Screening again, by the deposit or by the hourly sweep, suspends nothing twice.
@@ -188,7 +191,8 @@ def test_two_staff_narrowing_two_deposits_at_once_suspend_a_grant_using_both_exa
         == 1
     )
     assert "commercial sector" in Grant.objects.get(pk=grant.pk).status_reason
-    assert QueuedEmail.objects.filter(subject__startswith=f"{grant.reference} is suspended").count() == 1
+    # Once: one email to the team, one to the staff mailbox.
+    assert QueuedEmail.objects.filter(subject__startswith=f"{grant.reference} is suspended").count() == 2
 
 
 @pytest.mark.django_db
