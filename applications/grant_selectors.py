@@ -331,8 +331,11 @@ def grant_screening_reasons(*, grant: Grant, deposits: list[Deposit] | None = No
     prefetch_related_objects(deposits, "excluded_uses")
     reasons = [
         f"{deposit.reference} ({deposit.title}) was {deposit.get_status_display().lower()} by the archive."
-        for deposit in deposits
         if deposit.status in (DepositStatus.SUSPENDED, DepositStatus.WITHDRAWN)
+        else f"{deposit.reference} ({deposit.title}) is not available: it waits for a second staff member's "
+        "approval."
+        for deposit in deposits
+        if deposit.status != DepositStatus.AVAILABLE
     ]
     matches = use_condition_matches(
         deposits=deposits,
