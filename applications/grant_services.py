@@ -40,8 +40,8 @@ from .grant_selectors import (
     grant_removals,
     grant_suspension_reasons,
 )
-from .models import Application, ApplicationMember, ChangeRequest, Grant
-from .selectors import application_team_emails, application_team_snapshot
+from .models import Application, ApplicationMember, ChangeRequest, Grant, TermsOfAccess
+from .selectors import application_team_emails, application_team_snapshot, terms_in_force
 from .services import (
     _ensure_lead,
     _ensure_requestable,
@@ -51,6 +51,7 @@ from .services import (
     application_member_accept,
     application_member_decline,
     application_member_invite,
+    terms_accept,
 )
 from .signals import change_request_submitted, grant_resumed
 
@@ -516,10 +517,22 @@ def _submit_if_ready(change_request: ChangeRequest, actor) -> ChangeRequest:
 
 
 @transaction.atomic
-def change_request_member_accept(*, membership: ApplicationMember, user) -> ApplicationMember:
+def change_request_member_accept(
+    *, membership: ApplicationMember, user, terms: TermsOfAccess | None = None
+) -> ApplicationMember:
     """A co-applicant invited by a change request accepts (``application_member_accept``: they are
-    proposed, and join when it is approved); the last to accept submits the change request."""
+    proposed, and join when it is approved) and, with terms of access in force, accepts ``terms``
+    in the same step, as at submission: before the change is decided and access starts (refused,
+    nothing saved, without them). The last to accept submits the change request."""
     member = application_member_accept(membership=membership, user=user)
+    in_force = terms_in_force()
+    if in_force is not None:
+        if terms is None:
+            raise DomainError(
+                f"Read and accept the terms of access (version {in_force.number}) to join the team.",
+                field="accept",
+            )
+        terms_accept(application=member.application, user=user, terms=terms)
     if member.change_request_id:
         change_request = change_request_lock(change_request=member.change_request)
         _submit_if_ready(change_request, user)

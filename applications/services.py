@@ -26,6 +26,7 @@ from deposits.models import Deposit
 
 from .enums import (
     ALLOWED_TRANSITIONS,
+    CHANGE_REQUEST_OPEN,
     EDITABLE,
     LIVE,
     TERMS_REQUIRED,
@@ -735,7 +736,10 @@ def terms_accept(*, application: Application, user, terms: TermsOfAccess) -> Ter
     Accepting again changes nothing; an older version, or an application closed for good, is
     refused."""
     app = application_lock(application=application)
-    if not application_team_includes(application=app, user=user):
+    joining = app.members.filter(
+        user_id=user.pk, status=MemberStatus.PROPOSED, change_request__status__in=CHANGE_REQUEST_OPEN
+    ).exists()  # invited by an open change request: they accept before they join (and before access)
+    if not (joining or application_team_includes(application=app, user=user)):
         raise NotPermitted("Only a member of the application's team accepts its terms of access.")
     if app.status not in TERMS_REQUIRED:
         raise InvalidTransition(

@@ -344,8 +344,7 @@ class InvitationView(ResearcherRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         profile = getattr(self.request.user, "researcher_profile", None)
-        # A change request's invitee is asked for the terms once the change is approved and they join.
-        terms = None if self.member.change_request_id else terms_in_force()
+        terms = terms_in_force()  # joining is accepting them, also when a change request invites
         terms_form = kwargs.pop("terms_form", None)
         if terms_form is None and terms is not None:
             terms_form = TermsAcceptForm(initial={"terms_number": terms.number})
@@ -362,8 +361,8 @@ class InvitationView(ResearcherRequiredMixin, TemplateView):
     def post(self, request, member_pk: int):
         accept = request.POST.get("decision") == "accept"
         kwargs = {"membership": self.member, "user": request.user}
-        if self.member.change_request_id:  # invited by a change request on a live grant: the terms
-            # are asked of them once the change is approved and they join (terms_acceptance_requests_send)
+        by_change = bool(self.member.change_request_id)  # invited by a change request on a live grant
+        if by_change:
             service = (
                 grant_services.change_request_member_accept
                 if accept
@@ -371,7 +370,7 @@ class InvitationView(ResearcherRequiredMixin, TemplateView):
             )
         else:
             service = services.application_member_accept if accept else services.application_member_decline
-        if accept and not self.member.change_request_id and terms_in_force() is not None:
+        if accept and terms_in_force() is not None:
             # With terms in force, joining the team is accepting them: one step, both or neither.
             terms_form = TermsAcceptForm(request.POST)
             if not terms_form.is_valid():
@@ -380,7 +379,9 @@ class InvitationView(ResearcherRequiredMixin, TemplateView):
             if terms is None:
                 terms_form.add_error(None, "That version of the terms of access does not exist.")
                 return self.render_to_response(self.get_context_data(terms_form=terms_form), status=200)
-            service, kwargs["terms"] = services.application_member_accept_with_terms, terms
+            kwargs["terms"] = terms
+            if not by_change:
+                service = services.application_member_accept_with_terms
         try:
             service(**kwargs)
         except NotPermitted as exc:

@@ -30,7 +30,7 @@ from deposits.enums import DepositStatus
 from deposits.models import SrsDataset
 from panel import services
 from panel.models import PanelRules
-from tests.factories.accounts import ResearcherFactory, StaffFactory
+from tests.factories.accounts import ResearcherFactory, ResearcherProfileFactory, StaffFactory
 from tests.factories.applications import UnderReviewApplicationFactory
 from tests.factories.deposits import AvailableDepositFactory
 from tests.factories.grants import change_requested, live_grant
@@ -212,3 +212,43 @@ def test_the_diff_shows_old_and_new_for_each_changed_field_only():
         grant.access_end.isoformat(),
         new_end.isoformat(),
     )
+
+
+def test_with_terms_in_force_an_added_member_accepts_them_before_the_change_is_decided(client_for):
+    """The terms are accepted by every member before access starts: one invited by a change request
+    accepts them when joining (before the panel decides), as at submission; without them, nothing
+    is saved."""
+    from django.urls import reverse
+
+    from applications.models import TermsAcceptance
+    from core.errors import DomainError
+    from tests.factories.applications import terms_published
+
+    grant = live_grant()
+    terms = terms_published(label="2026.2")
+    newcomer = ResearcherFactory(email="joiner@example.org")
+    ResearcherProfileFactory(user=newcomer)
+    change = change_requested(grant, invitations=[("joiner@example.org", MemberRole.RESEARCHER)])
+    member = ApplicationMember.objects.get(application=grant.application, email="joiner@example.org")
+    with pytest.raises(DomainError, match="accept the terms of access"):
+        change_request_member_accept(membership=member, user=newcomer)
+    member.refresh_from_db()
+    assert member.status == MemberStatus.INVITED  # nothing half-saved
+
+    # The invitation page offers the terms and takes both in one step.
+    page = client_for(newcomer)
+    url = reverse("applications:invitation", args=[member.pk])
+    body = page.get(url).content.decode()
+    assert 'id="terms-text"' in body
+    assert "Accept the terms and join the team" in body
+    refused = page.post(url, {"decision": "accept", "terms_number": terms.number})
+    assert refused.status_code == 200  # the box was not ticked
+    member.refresh_from_db()
+    assert member.status == MemberStatus.INVITED
+    done = page.post(url, {"decision": "accept", "terms_number": terms.number, "accept": "on"})
+    assert done.status_code == 302
+    member.refresh_from_db()
+    change.refresh_from_db()
+    assert member.status == MemberStatus.PROPOSED
+    assert change.status == ChangeRequestStatus.SUBMITTED
+    assert TermsAcceptance.objects.filter(terms=terms, application=grant.application, user=newcomer).exists()
