@@ -7,7 +7,7 @@ from core.widgets import DateInput
 from deposits.enums import DepositStatus
 from deposits.models import Deposit
 
-from .enums import MemberRole, MemberStatus
+from .enums import GrantStatus, MemberRole, MemberStatus
 from .forms import _HelperMixin
 from .models import ApplicationMember, Grant
 
@@ -92,6 +92,16 @@ class ChangeRequestForm(_HelperMixin, forms.Form):
             if grant.access_end
             else "Leave empty to keep it."
         )
+        if grant.status == GrantStatus.SUSPENDED:  # only what would lift the suspension can be asked
+            for name in (
+                "invite_email",
+                "invite_role",
+                "deposits_added",
+                "purpose",
+                "outputs_plan",
+                "access_end",
+            ):
+                del self.fields[name]
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

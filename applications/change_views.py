@@ -47,7 +47,7 @@ class ChangeRequestCreateView(DomainErrorFormMixin, TeamApplicationMixin, FormVi
         if not self.is_lead:
             raise PermissionDenied("Only the lead applicant may ask for a change to the grant.")
         self.grant = grant_in_force(application=self.application)
-        if self.grant is None or self.grant.status != GrantStatus.LIVE:
+        if self.grant is None or self.grant.status not in grant_services.CHANGEABLE:
             raise PermissionDenied("Only a live grant can be changed.")
 
     def get_form_kwargs(self):

@@ -319,12 +319,15 @@ def grant_removals(*, grant: Grant, today: date) -> GrantRemovals:
     )
 
 
-def grant_screening_reasons(*, grant: Grant, deposits: list[Deposit] | None = None) -> list[str]:
+def grant_screening_reasons(
+    *, grant: Grant, deposits: list[Deposit] | None = None, members: list[ApplicationMember] | None = None
+) -> list[str]:
     """Why a live grant may no longer be used, by the rule an application is screened with on
-    submission (``selectors.use_condition_matches``: the grant's deposits, or ``deposits`` when the
-    caller is about to change them, the application's declared sensitive uses, the sector of each
-    member of the team now) and the archive's own say: a deposit suspended or withdrawn. Empty when
-    the grant still keeps every participant's condition."""
+    submission (``selectors.use_condition_matches``: the grant's deposits, the application's
+    declared sensitive uses, the sector of each member of the team now; or ``deposits`` and
+    ``members`` as the caller is about to make them) and the archive's own say: a deposit
+    suspended, withdrawn, or not yet approved again after a suspension. Empty when the grant still
+    keeps every participant's condition."""
     if deposits is None:
         deposits = list(grant.deposits.order_by("reference"))
     deposits = sorted(deposits, key=lambda d: d.reference)
@@ -337,26 +340,31 @@ def grant_screening_reasons(*, grant: Grant, deposits: list[Deposit] | None = No
         for deposit in deposits
         if deposit.status != DepositStatus.AVAILABLE
     ]
+    if members is None:
+        members = application_accepted_members(application=grant.application)
     matches = use_condition_matches(
         deposits=deposits,
         sensitive_uses=list(grant.application.sensitive_uses.all()),
-        users=[m.user for m in application_accepted_members(application=grant.application)],
+        users=[m.user for m in members if m.user is not None],
     )
     return reasons + [match.describe() for match in matches]
 
 
 def grant_suspension_reasons(
-    *, grant: Grant, today: date, deposits: list[Deposit] | None = None
+    *,
+    grant: Grant,
+    today: date,
+    deposits: list[Deposit] | None = None,
+    members: list[ApplicationMember] | None = None,
 ) -> list[str]:
     """Why a grant may not be used now, each a sentence: the participants' rule
     (``grant_screening_reasons``) and the lead applicant's ONS accreditation (a lapsed co-applicant
     is taken off the team instead: ``grant_removals``). Empty when nothing keeps it suspended: the
     re-screen suspends a live grant with reasons, staff may lift a suspension without them."""
-    reasons = grant_screening_reasons(grant=grant, deposits=deposits)
-    lead = next(
-        (m for m in application_accepted_members(application=grant.application) if m.role == MemberRole.LEAD),
-        None,
-    )
+    if members is None:
+        members = application_accepted_members(application=grant.application)
+    reasons = grant_screening_reasons(grant=grant, deposits=deposits, members=members)
+    lead = next((m for m in members if m.role == MemberRole.LEAD), None)
     if lead is not None and accreditation_lapsed(lead, today=today):
         name = lead.user.full_name if lead.user else lead.email
         reasons.append(f"The lead applicant {name}'s ONS accreditation {_lapse_phrase(lead)}.")

@@ -41,7 +41,12 @@ from .grant_selectors import (
     grant_suspension_reasons,
 )
 from .models import Application, ApplicationMember, ChangeRequest, Grant, TermsOfAccess
-from .selectors import application_team_emails, application_team_snapshot, terms_in_force
+from .selectors import (
+    application_accepted_members,
+    application_team_emails,
+    application_team_snapshot,
+    terms_in_force,
+)
 from .services import (
     _ensure_lead,
     _ensure_requestable,
@@ -378,6 +383,26 @@ def _url(change_request: ChangeRequest) -> str:
 
 # --- change requests: the team's side ----------------------------------------------------------------
 
+#: The grants a change can be asked of: a live one, and a suspended one (only to take off the
+#: people or deposits that keep it suspended: ``_ensure_lifts_suspension``).
+CHANGEABLE = (GrantStatus.LIVE, GrantStatus.SUSPENDED)
+
+
+def _ensure_lifts_suspension(grant: Grant, *, only_removals: bool, deposits, members) -> None:
+    """A change to a suspended grant only removes team members or deposits, and leaves nothing that
+    keeps it suspended (``grant_suspension_reasons`` of the grant it would make): the new grant is
+    live, and ONS is told to provide access to exactly its people and datasets."""
+    if not only_removals:
+        raise DomainError(
+            f"{grant.reference} is suspended: only removing team members or deposits can be asked now, "
+            "to take off what keeps it suspended."
+        )
+    remaining = grant_suspension_reasons(
+        grant=grant, today=timezone.localdate(), deposits=list(deposits), members=list(members)
+    )
+    if remaining:
+        raise DomainError("This change would not lift the suspension: " + " ".join(remaining))
+
 
 @transaction.atomic
 def change_request_open(
@@ -405,9 +430,10 @@ def change_request_open(
             "can be changed."
         )
     grant = grant_in_force(application=app)
-    if grant is None or grant.status != GrantStatus.LIVE:
+    if grant is None or grant.status not in CHANGEABLE:
         raise InvalidTransition(f"{app.reference} has no live grant to change.")
     grant = Grant.objects.select_for_update().get(pk=grant.pk)
+    grant.application = app
     if ChangeRequest.objects.filter(grant=grant, status__in=CHANGE_REQUEST_OPEN).exists():
         raise DomainError(
             "A change request on this grant is still open: wait for its decision, or withdraw it first."
@@ -444,6 +470,13 @@ def change_request_open(
         if member.role == MemberRole.LEAD:
             raise DomainError("The lead applicant cannot be removed from the team.", field="members_removed")
     invitations = [(email.strip(), role) for email, role in invitations if email and email.strip()]
+    if grant.status == GrantStatus.SUSPENDED:
+        _ensure_lifts_suspension(
+            grant,
+            only_removals=not (purpose or outputs_plan or access_end or deposits_added or invitations),
+            deposits=[d for d in grant.deposits.all() if d not in deposits_removed],
+            members=[m for m in application_accepted_members(application=app) if m not in members_removed],
+        )
     if not (
         purpose
         or outputs_plan
@@ -584,9 +617,18 @@ def change_request_grant_next(*, change_request: ChangeRequest, actor) -> Grant:
     _ensure_atomic("change_request_grant_next")
     app = application_lock(application=change_request.application)
     grant = Grant.objects.select_for_update().get(pk=change_request.grant_id)
-    if grant.status != GrantStatus.LIVE:
+    grant.application = app
+    if grant.status not in CHANGEABLE:
         raise InvalidTransition(
             f"{grant.reference} is {grant.get_status_display().lower()}: it cannot be changed."
+        )
+    if grant.status == GrantStatus.SUSPENDED:  # asked of a suspended grant: it must still lift it
+        removed = {m.pk for m in change_request.members_removed.all()}
+        _ensure_lifts_suspension(
+            grant,
+            only_removals=not change_request.proposed_members.exists(),
+            deposits=change_request_deposits_after(change_request=change_request),
+            members=[m for m in application_accepted_members(application=app) if m.pk not in removed],
         )
     for member in (
         ApplicationMember.objects.select_for_update(of=("self",))

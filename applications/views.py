@@ -27,7 +27,6 @@ from .enums import (
     WITHDRAWABLE,
     ApplicationSection,
     ApplicationStatus,
-    GrantStatus,
 )
 from .forms import (
     ApplicationStartForm,
@@ -204,7 +203,7 @@ class ApplicationDetailView(TeamApplicationMixin, TemplateView):
             "grant_team": grant_team_lines(grant.team),
             "change_requests": list(change_requests_for_application(application=app)),
             "can_request_change": self.is_lead
-            and grant.status == GrantStatus.LIVE
+            and grant.status in grant_services.CHANGEABLE
             and not app.change_requests.filter(status__in=CHANGE_REQUEST_OPEN).exists(),
         }
 

@@ -327,3 +327,54 @@ def test_the_staff_page_lifts_a_suspension_through_its_form(client_for):
 
     assert client_for(application.lead).get(url).status_code == 403
     assert staff.get(reverse("applications:grant_resume", args=[999999])).status_code == 404
+
+
+# --- the team takes off what keeps a grant suspended ------------------------------------------------
+
+
+def test_a_change_request_on_a_suspended_grant_may_only_remove_and_must_lift_the_suspension(
+    client_for, django_capture_on_commit_callbacks
+):
+    from accounts.enums import OrganisationSector
+    from panel import services as panel_services
+    from tests.factories.grants import change_requested
+
+    deposit, other = OnsDepositFactory(), OnsDepositFactory()
+    first = _granted(deposits=[deposit, other])
+    colleague = _colleague(first)
+    ResearcherProfile.objects.filter(user=colleague.user).update(sector=OrganisationSector.COMMERCIAL)
+    Deposit.objects.filter(pk=deposit.pk).update(excluded_sectors=[OrganisationSector.COMMERCIAL])
+    grant_rescreen(grant_id=first.pk, cause="use_conditions")
+    first.refresh_from_db()
+    assert first.status == GrantStatus.SUSPENDED
+
+    # Anything but a removal is refused; so is a removal that leaves the reason standing.
+    with pytest.raises(DomainError, match="only removing team members or deposits"):
+        change_requested(first, access_end=first.access_end + timedelta(days=30))
+    with pytest.raises(DomainError, match="would not lift the suspension"):
+        change_requested(first, deposits_removed=[other])  # the colleague's sector is the reason
+    # The lead's page offers the change, and its form only the removals.
+    lead = client_for(first.application.lead)
+    detail = lead.get(reverse("applications:detail", args=[first.application.pk])).content.decode()
+    assert 'id="request-change"' in detail
+    form = lead.get(
+        reverse("applications:change_request_create", args=[first.application.pk])
+    ).content.decode()
+    assert 'id="suspended-change-note"' in form
+    assert 'name="members_removed"' in form
+    assert 'name="access_end"' not in form
+    assert 'name="invite_email"' not in form
+
+    change = change_requested(first, members_removed=[colleague])
+    staff = StaffFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        panel_services.change_request_decide(
+            change_request=change, actor=staff, outcome="approve", rationale="Removes the cause."
+        )
+    second = grant_in_force(application=first.application)
+    assert second.status == GrantStatus.LIVE
+    assert second.supersedes_id == first.pk
+    (row,) = _ons(second, OnsEventType.AMENDED)
+    assert row.payload["data"]["supersedes_grant_reference"] == first.reference
+    assert len(row.payload["data"]["researchers"]) == 1  # the lead alone
+    assert grants_rescreen_all() == []  # nothing suspends it again

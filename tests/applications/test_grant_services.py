@@ -116,7 +116,7 @@ def test_the_end_of_access_marks_the_grant_ended_at_the_grants_end_not_the_reque
 # --- opening a change request --------------------------------------------------------------------------
 
 
-def test_only_the_lead_opens_a_change_request_and_only_on_a_live_grant():
+def test_only_the_lead_opens_a_change_request_and_only_on_a_live_or_suspended_grant():
     grant = live_grant()
     other = ResearcherFactory()
     with pytest.raises(NotPermitted):
@@ -127,6 +127,9 @@ def test_only_the_lead_opens_a_change_request_and_only_on_a_live_grant():
             access_end=grant.access_end + timedelta(days=30),
         )
     Grant.objects.filter(pk=grant.pk).update(status=GrantStatus.SUSPENDED)
+    with pytest.raises(DomainError, match="only removing team members or deposits"):
+        change_requested(grant, access_end=grant.access_end + timedelta(days=30))
+    Grant.objects.filter(pk=grant.pk).update(status=GrantStatus.ENDED)
     with pytest.raises(InvalidTransition):
         change_requested(grant, access_end=grant.access_end + timedelta(days=30))
 
