@@ -3,7 +3,6 @@ only after declaring no conflict on it, and sees only what changes; the chair de
 gave the chair or the panel; staff decide what it delegated."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
@@ -20,7 +19,7 @@ from core.views_support import domain_errors_on
 from . import change_selectors, services
 from .forms import ChangeDecisionForm, ConflictDeclarationForm, VoteForm
 from .selectors import rules_current
-from .views import CONFLICT_REFUSAL
+from .views_support import ConflictDeclareMixin, conflict_before_content, vote_initial
 
 
 def _change_context(change_request, user) -> dict:
@@ -51,37 +50,22 @@ class PanelChangeMixin(PanelRequiredMixin):
                 change_request=self.change_request, user=request.user
             )
             if self.needs_content:
-                if self.declaration is None:
-                    return redirect("panel:change_declare", reference=self.change_request.reference)
-                if self.declaration.has_conflict:
-                    raise PermissionDenied(CONFLICT_REFUSAL)
+                gate = conflict_before_content(
+                    self.declaration,
+                    declare_url="panel:change_declare",
+                    reference=self.change_request.reference,
+                )
+                if gate is not None:
+                    return gate
         return super().dispatch(request, *args, **kwargs)
 
 
-class ChangeDeclareView(PanelChangeMixin, View):
+class ChangeDeclareView(ConflictDeclareMixin, PanelChangeMixin, View):
     needs_content = False
+    review_url = "panel:change_review"
 
-    def get(self, request, reference):
-        return self._render(request, None if self.declaration else ConflictDeclarationForm())
-
-    def post(self, request, reference):
-        form = ConflictDeclarationForm(request.POST)
-        if form.is_valid():
-            with domain_errors_on(form):
-                declaration = services.change_conflict_declare(
-                    change_request=self.change_request,
-                    member=request.user,
-                    has_conflict=form.cleaned_data["has_conflict"],
-                    reason=form.cleaned_data["reason"],
-                )
-                if declaration.has_conflict:
-                    messages.info(
-                        request, "Your conflict of interest is recorded: you will not see or vote on it."
-                    )
-                    return redirect("panel:queue")
-                messages.success(request, "Your declaration is recorded.")
-                return redirect("panel:change_review", reference=reference)
-        return self._render(request, form, status=400)
+    def declare(self, **answers):
+        return services.change_conflict_declare(change_request=self.change_request, **answers)
 
     def _render(self, request, form, status=200):
         context = {
@@ -103,15 +87,7 @@ class ChangeReviewView(PanelChangeMixin, View):
 
     def _vote_form(self, data=None):
         vote = change_selectors.change_my_vote(change_request=self.change_request, user=self.request.user)
-        initial = (
-            {
-                f: getattr(vote, f)
-                for f in ("project_vote", "project_comment", "researcher_fit", "researcher_fit_comment")
-            }
-            if vote
-            else {}
-        )
-        form = VoteForm(data, initial=initial)
+        form = VoteForm(data, initial=vote_initial(vote))
         form.helper.form_action = f"/panel/changes/{self.change_request.reference}/vote/"
         return form
 

@@ -46,12 +46,7 @@ from .forms import (
     VoteForm,
 )
 from .models import MemberInterest, PanelMembership
-
-#: What a member who declared a conflict reads when they open an application's content (the 403 page).
-CONFLICT_REFUSAL = (
-    "You declared a conflict of interest on this application, so you do not see its content and do not "
-    "vote on it."
-)
+from .views_support import ConflictDeclareMixin, conflict_before_content, vote_initial
 
 
 def _label(recommendation: str | None) -> str:
@@ -84,10 +79,11 @@ class PanelApplicationMixin(PanelRequiredMixin):
             raise Http404("No such application.")
         self.declaration = selectors.conflict_for(application=self.application, user=request.user)
         if self.needs_content:
-            if self.declaration is None:
-                return redirect("panel:declare", reference=self.application.reference)
-            if self.declaration.has_conflict:
-                raise PermissionDenied(CONFLICT_REFUSAL)
+            gate = conflict_before_content(
+                self.declaration, declare_url="panel:declare", reference=self.application.reference
+            )
+            if gate is not None:
+                return gate
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -132,31 +128,12 @@ class QueueView(PanelRequiredMixin, View):
         return render(request, "panel/queue.html", context)
 
 
-class DeclareView(PanelApplicationMixin, View):
+class DeclareView(ConflictDeclareMixin, PanelApplicationMixin, View):
     needs_content = False
+    review_url = "panel:review"
 
-    def get(self, request, reference):
-        form = None if self.declaration else ConflictDeclarationForm()
-        return self._render(request, form)
-
-    def post(self, request, reference):
-        form = ConflictDeclarationForm(request.POST)
-        if form.is_valid():
-            with domain_errors_on(form):
-                declaration = services.conflict_declare(
-                    application=self.application,
-                    member=request.user,
-                    has_conflict=form.cleaned_data["has_conflict"],
-                    reason=form.cleaned_data["reason"],
-                )
-                if declaration.has_conflict:
-                    messages.info(
-                        request, "Your conflict of interest is recorded: you will not see or vote on it."
-                    )
-                    return redirect("panel:queue")
-                messages.success(request, "Your declaration is recorded.")
-                return redirect("panel:review", reference=reference)
-        return self._render(request, form, status=400)
+    def declare(self, **answers):
+        return services.conflict_declare(application=self.application, **answers)
 
     def _render(self, request, form, status=200):
         context = {
@@ -230,13 +207,7 @@ class StaffAttachmentDownloadView(StaffRequiredMixin, View):
 class VoteView(PanelApplicationMixin, View):
     def get(self, request, reference):
         vote = selectors.my_current_vote(application=self.application, user=request.user)
-        initial = {}
-        if vote is not None:
-            initial = {
-                f: getattr(vote, f)
-                for f in ("project_vote", "project_comment", "researcher_fit", "researcher_fit_comment")
-            }
-        return self._render(request, VoteForm(initial=initial), vote)
+        return self._render(request, VoteForm(initial=vote_initial(vote)), vote)
 
     def post(self, request, reference):
         form = VoteForm(request.POST)
@@ -342,10 +313,11 @@ class QueryView(LoginRequiredMixin, View):
             if not is_panel_chair(user):
                 raise PermissionDenied("Only the chair or staff can query the applicants.")
             declaration = selectors.conflict_for(application=self.application, user=user)
-            if declaration is None:
-                return redirect("panel:declare", reference=self.application.reference)
-            if declaration.has_conflict:
-                raise PermissionDenied(CONFLICT_REFUSAL)
+            gate = conflict_before_content(
+                declaration, declare_url="panel:declare", reference=self.application.reference
+            )
+            if gate is not None:
+                return gate
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, reference):

@@ -36,6 +36,7 @@ from ..models import ChangeConflictDeclaration, ChangeVote
 from ..rules import change_request_route, recommend
 from ..selectors import membership_list_current, rules_current
 from ..signals import grant_changed
+from ._common import _vote_save
 
 #: How long the panel has to vote on a change request routed to it.
 CHANGE_VOTING_DAYS = 14
@@ -217,28 +218,17 @@ def change_vote_cast(
         raise NotPermitted("You declared a conflict of interest on this change, so you cannot vote on it.")
     if not change_voting_is_open(change_request):
         raise InvalidTransition(f"Voting on {change_request.reference} is closed.")
-    now = timezone.now()
-    fields = {
-        "project_vote": project_vote,
-        "project_comment": (project_comment or "").strip(),
-        "researcher_fit": researcher_fit,
-        "researcher_fit_comment": (researcher_fit_comment or "").strip(),
-    }
-    vote = ChangeVote.objects.filter(change_request=change_request, member=member).first()
-    if vote is None:
-        vote = ChangeVote.objects.create(
-            change_request=change_request, member=member, cast_at=now, updated_at=now, **fields
-        )
-        action = PanelAuditAction.CHANGE_VOTE_CAST
-    else:
-        for name, value in fields.items():
-            setattr(vote, name, value)
-        vote.updated_at = now
-        vote.save(update_fields=[*fields, "updated_at"])
-        action = PanelAuditAction.CHANGE_VOTE_CHANGED
+    vote, cast = _vote_save(
+        ChangeVote,
+        key={"change_request": change_request, "member": member},
+        project_vote=project_vote,
+        researcher_fit=researcher_fit,
+        project_comment=project_comment,
+        researcher_fit_comment=researcher_fit_comment,
+    )
     audit_record(
         actor=member,
-        action=action,
+        action=PanelAuditAction.CHANGE_VOTE_CAST if cast else PanelAuditAction.CHANGE_VOTE_CHANGED,
         target=change_request.application,
         data={
             "change_request": change_request.reference,

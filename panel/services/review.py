@@ -38,7 +38,7 @@ from ..selectors import (
     vote_tally,
     voting_is_open,
 )
-from ._common import REMINDER_OFFSETS, _lock, _require_staff, _url
+from ._common import REMINDER_OFFSETS, _lock, _require_staff, _url, _vote_save
 
 # --- screening and queries -----------------------------------------------------------------------
 
@@ -200,35 +200,17 @@ def vote_cast(
         )
     if not voting_is_open(application):
         raise InvalidTransition(f"Voting on {application.reference} is closed.")
-    now = timezone.now()
-    vote = Vote.objects.filter(
-        application=application, member=member, version_number=application.version_number
-    ).first()
-    fields = {
-        "project_vote": project_vote,
-        "project_comment": (project_comment or "").strip(),
-        "researcher_fit": researcher_fit,
-        "researcher_fit_comment": (researcher_fit_comment or "").strip(),
-    }
-    if vote is None:
-        vote = Vote.objects.create(
-            application=application,
-            member=member,
-            version_number=application.version_number,
-            cast_at=now,
-            updated_at=now,
-            **fields,
-        )
-        action = PanelAuditAction.VOTE_CAST
-    else:
-        for name, value in fields.items():
-            setattr(vote, name, value)
-        vote.updated_at = now
-        vote.save(update_fields=[*fields, "updated_at"])
-        action = PanelAuditAction.VOTE_CHANGED
+    vote, cast = _vote_save(
+        Vote,
+        key={"application": application, "member": member, "version_number": application.version_number},
+        project_vote=project_vote,
+        researcher_fit=researcher_fit,
+        project_comment=project_comment,
+        researcher_fit_comment=researcher_fit_comment,
+    )
     audit_record(
         actor=member,
-        action=action,
+        action=PanelAuditAction.VOTE_CAST if cast else PanelAuditAction.VOTE_CHANGED,
         target=application,
         data={
             "vote": vote.pk,

@@ -20,8 +20,9 @@ from ..dois import doi_normalise
 from ._common import ensure_outputs_recordable, ensure_team
 
 
-def _output_fields(
+def _output_checked(
     app: Application,
+    actor,
     *,
     kind: str,
     title: str,
@@ -32,7 +33,11 @@ def _output_fields(
     deposits: Sequence[Deposit],
     output: ApplicationOutput | None = None,
 ) -> tuple[dict, list[Deposit]]:
-    """The checked values of an output, or a DomainError naming the field that is wrong."""
+    """What recording and correcting an output check: that ``actor`` is on the team and the project
+    still records outputs (NotPermitted, InvalidTransition), then the output's values. Returns the
+    checked values and deposits, or raises a DomainError naming the field that is wrong."""
+    ensure_team(app, actor)
+    ensure_outputs_recordable(app)
     if kind not in OutputKind.values:
         raise DomainError("Choose what kind of output this is.", field="kind")
     title = one_line_checked(title, field="title")
@@ -108,10 +113,9 @@ def application_output_record(
     """A team member records something the approved project produced. Public once recorded: the
     register entry and each deposit page it used show it."""
     app = application_lock(application=application)
-    ensure_team(app, actor)
-    ensure_outputs_recordable(app)
-    values, chosen = _output_fields(
+    values, chosen = _output_checked(
         app,
+        actor,
         kind=kind,
         title=title,
         published_on=published_on,
@@ -153,10 +157,9 @@ def application_output_update(
 ) -> ApplicationOutput:
     """A team member corrects one of the project's outputs; the audit event names what changed."""
     app, locked = _lock_output(output)
-    ensure_team(app, actor)
-    ensure_outputs_recordable(app)
-    values, chosen = _output_fields(
+    values, chosen = _output_checked(
         app,
+        actor,
         kind=kind,
         title=title,
         published_on=published_on,
