@@ -73,13 +73,18 @@ def _application_with_everything(lead, chair):
     }
 
 
+#: The staff's pages under the applications' URLs: a researcher is refused them by role (403, as the
+#: access matrix says), whatever the application.
+STAFF_PAGES = {"grant_resume"}
+
+
 def _object_urls(kwargs_pool) -> list[str]:
     urls = []
     for pattern in application_urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
         params = list(pattern.pattern.converters)
-        if not params:
-            continue  # the user's own list and the start page
+        if not params or pattern.name in STAFF_PAGES:
+            continue  # the user's own list and the start page; the staff's pages
         kwargs = {name: kwargs_pool[name] for name in params}
         if pattern.name == "invitation":
             kwargs = {"member_pk": kwargs_pool["invitation_pk"]}
@@ -91,13 +96,15 @@ def test_every_application_url_answers_404_to_a_researcher_not_on_the_team(clien
     application, pool = _application_with_everything(researcher, chair)
     stranger = client_for(ResearcherFactory())
     urls = _object_urls(pool)
-    named = {p.name for p in application_urls.urlpatterns if p.pattern.converters}
+    named = {p.name for p in application_urls.urlpatterns if p.pattern.converters} - STAFF_PAGES
     assert len(urls) == len(named) >= 13
     for url in urls:
         assert stranger.get(url).status_code == 404, url
         assert stranger.post(url, {"decision": "accept", "answer": "x", "reason": "x"}).status_code == 404, (
             url
         )
+    for name in STAFF_PAGES:
+        assert stranger.get(reverse(f"applications:{name}", args=[application.pk])).status_code == 403
     # the stranger's own list does not show it either
     assert application.reference not in stranger.get(reverse("applications:my_list")).content.decode()
     # and nothing changed
