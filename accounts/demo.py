@@ -20,6 +20,8 @@ DEMO_PASSWORD = "Demo-Portal-2026!"  # noqa: S105 (documented demo password, onl
 DEMO_ACCOUNTS = [
     ("researcher@example.org", "Dr Amira Okafor", Role.RESEARCHER),
     ("researcher2@example.org", "Dr Tom Whitfield", Role.RESEARCHER),
+    # Leads an approved project whose grant is suspended: her accreditation lapsed (life after approval).
+    ("researcher3@example.org", "Dr Lena Fischer", Role.RESEARCHER),
     ("member1@example.org", "Prof Helen Marsh", Role.PANEL_MEMBER),
     ("member2@example.org", "Jordan Ellis", Role.PANEL_MEMBER),
     ("member3@example.org", "Dr Priya Raman", Role.PANEL_MEMBER),
@@ -48,6 +50,16 @@ DEMO_PROFILES = {
         "accreditation_status": AccreditationStatus.FULL,
         "accreditation_number": "ARN-2025-20411",
         "accreditation_expires_on": date(2028, 9, 30),
+    },
+    "researcher3@example.org": {
+        "organisation": "University of York",
+        "sector": OrganisationSector.UNIVERSITY,
+        "job_title": "Research Fellow",
+        "orcid": "0000-0003-1415-9269",
+        "accreditation_status": AccreditationStatus.FULL,
+        "accreditation_number": "ARN-2023-07719",
+        # Valid when her project was approved; the after-approval demo moves it into the past.
+        "accreditation_expires_on": date(2029, 1, 31),
     },
 }
 

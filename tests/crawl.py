@@ -36,6 +36,7 @@ ROLES = (
     None,
     "researcher@example.org",
     "researcher2@example.org",
+    "researcher3@example.org",
     "member1@example.org",
     "chair@example.org",
     "staff@example.org",

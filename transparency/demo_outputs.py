@@ -4,13 +4,16 @@ two outputs (a publication with a DOI and a talk) on the public register and the
 and its first annual progress report is due in three weeks. The other sent its first progress
 report, closed early at the lead's request, and is late with its closing report (its dates moved
 back as if the closure had been over three months ago), so staff see it on the late reports page.
+A third, led by Dr Lena Fischer, is suspended: her ONS accreditation lapsed four days ago and the
+hourly re-screen suspended the grant (ONS told ``access.suspended``); staff see why on its page and
+cannot lift the suspension until the renewal is recorded on her profile.
 Idempotent: the projects are looked up by lead and title."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ResearcherProfile, User
 from applications.after_approval.services import (
     application_close_early,
     application_output_record,
@@ -21,6 +24,8 @@ from applications.after_approval.services import (
 )
 from applications.demo import _answers, _fill, _start
 from applications.enums import ApplicationSection, OutputKind, ReportKind
+from applications.grant_screening import grant_rescreen
+from applications.grant_selectors import grant_in_force
 from applications.models import ApplicationClosure, ApplicationReport
 from applications.services import application_submit
 from deposits.enums import DepositStatus
@@ -33,6 +38,8 @@ MOVING_ON = "Moving On: outcomes for care leavers at 18, 21 and 25"
 KINSHIP = "Kinship care and school outcomes in Wales"
 PUBLISHING = "Leaving care and further education: who completes college?"
 CLOSED = "Kinship carers' wellbeing through the pandemic"
+SUSPENDED = "Foster carers' training and placement endings"
+FOSTER = "Foster placement stability study"
 
 #: The publication's DOI (10.5555 is the prefix Crossref keeps for examples).
 DEMO_DOI = "10.5555/aap-demo.2026.014"
@@ -139,22 +146,50 @@ def _closed_late(lead, chair, staff, members, deposit, today) -> bool:
     return True
 
 
+def _suspended(lead, chair, staff, members, deposit, today) -> bool:
+    application = _approved(
+        lead,
+        chair,
+        staff,
+        members,
+        title=SUSPENDED,
+        deposit=deposit,
+        summary="Foster carers who finish more training may keep placements going longer. We look at "
+        "which training, and for whom.",
+        start=today - timedelta(days=200),
+        end=today + timedelta(days=300),
+    )
+    if application is None:
+        return False
+    # Her accreditation lapsed four days ago, not renewed: the hourly re-screen suspends the grant.
+    ResearcherProfile.objects.filter(user=lead).update(accreditation_expires_on=today - timedelta(days=4))
+    grant_rescreen(grant_id=grant_in_force(application=application).pk, cause="sweep", today=today)
+    return True
+
+
 def load(stdout) -> None:
     staff = User.objects.filter(email="staff@example.org").first()
     lead = User.objects.filter(email="researcher@example.org").first()
+    lapsed_lead = User.objects.filter(email="researcher3@example.org").first()
     chair = User.objects.filter(email=CHAIR).first()
     members = _users(MEMBERS)
     deposits = {d.title: d for d in Deposit.objects.filter(status=DepositStatus.AVAILABLE)}
-    if not (staff and lead and chair and all(members)) or not {MOVING_ON, KINSHIP} <= set(deposits):
+    if not (staff and lead and lapsed_lead and chair and all(members)) or not {
+        MOVING_ON,
+        KINSHIP,
+        FOSTER,
+    } <= set(deposits):
         stdout.write("after approval: skipped (load the other demos first)")
         return
     today = timezone.localdate()
     made = [
         _publishing(lead, chair, staff, members, deposits[MOVING_ON], today),
         _closed_late(lead, chair, staff, members, deposits[KINSHIP], today),
+        _suspended(lapsed_lead, chair, staff, members, deposits[FOSTER], today),
     ]
     done = reports_process(today=today)
     stdout.write(
         f"after approval: {sum(made)} projects added (outputs on the register, a progress report due in "
-        f"three weeks, a late closing report), {len(done['reminded'])} report reminders sent"
+        f"three weeks, a late closing report, a grant suspended for a lapsed accreditation), "
+        f"{len(done['reminded'])} report reminders sent"
     )

@@ -46,3 +46,23 @@ def test_the_demo_shows_outputs_a_report_due_and_a_late_closing_report(client, c
     assert (late.application, late.report.kind, late.days_late) == (closed, ReportKind.CLOSING, 12)
     staff_page = client_for(StaffFactory()).get(reverse("transparency:reports_late")).content.decode()
     assert closed.reference in staff_page
+
+
+def test_the_demo_has_a_grant_suspended_for_a_lapsed_accreditation_that_staff_cannot_lift_yet(client_for):
+    from applications.enums import GrantStatus
+    from applications.grant_selectors import grant_in_force
+    from notifications.enums import OnsEventType
+    from transparency.demo_outputs import SUSPENDED
+
+    call_command("demo_data", stdout=io.StringIO())
+    call_command("demo_data", stdout=io.StringIO())  # twice: still one project, one suspension
+    project = Application.objects.get(title=SUSPENDED)
+    grant = grant_in_force(application=project)
+    assert grant.status == GrantStatus.SUSPENDED
+    assert "Dr Lena Fischer's ONS accreditation lapsed" in grant.status_reason
+    assert project.ons_notifications.filter(event_type=OnsEventType.SUSPENDED).count() == 1
+    staff = client_for(StaffFactory())
+    page = staff.get(reverse("panel:staff_application", args=[project.reference])).content.decode()
+    assert "Lift the suspension" in page
+    blocked = staff.get(reverse("applications:grant_resume", args=[project.pk])).content.decode()
+    assert 'id="grant-resume-blocked"' in blocked
