@@ -558,7 +558,7 @@ def _any_decision(*, reference, user):
 #: the user, and the URLs whose rows must then disagree with the table.
 OBJECT_CHECKS = {
     "team membership": (
-        "applications.views.application_get_for_user",
+        "applications.views._common.application_get_for_user",
         _any_application,
         [name for name in resolver_names() if issubclass(_view_class(name) or object, TeamApplicationMixin)],
     ),
