@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.enums import QueuedEmailStatus
+from core.models import QueuedEmail
 from notifications.enums import OnsNotificationStatus
 from notifications.models import OnsNotification
 from notifications.signing.services import ons_signing_key_init, ons_signing_key_rotate
@@ -61,7 +63,7 @@ def test_during_a_rotation_s_overlap_the_worker_signs_with_both_keys(live_celery
 
 
 def test_a_receiver_that_demands_v1a_refuses_a_webhook_signed_by_an_unpublished_key(
-    live_celery, receiver, client
+    live_celery, receiver, smtp_sink, client
 ):
     ons_signing_key_init()
     receiver.jwks = client.get("/.well-known/jwks.json").json()
@@ -72,6 +74,13 @@ def test_a_receiver_that_demands_v1a_refuses_a_webhook_signed_by_an_unpublished_
     (first,) = receiver.deliveries
     assert not first.verified  # v1 was right; v1a by a key the receiver does not know is not
     assert first.answered == 401
+    # A 401 fails the notification at once and alerts staff; wait for the worker to finish that.
+    wait_for(lambda: OnsNotification.objects.get(pk=notification.pk).status == OnsNotificationStatus.FAILED)
+    wait_for(lambda: smtp_sink.to("archive-staff@example.org"), message="the staff alert email")
+    wait_for(
+        lambda: not QueuedEmail.objects.exclude(status=QueuedEmailStatus.SENT).exists(),
+        message="the alert's outbox row to be marked sent",
+    )
     with pytest.raises(V1aVerificationError):
         v1a_verify(body=first.body, headers=first.headers, jwks=receiver.jwks)
     # Refetching the set (as a receiver does on an unknown signature) lets it verify.
