@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from notifications.signing.views import jwks
+
 from . import views
 
 handler400 = "core.views.error_400"
@@ -14,6 +16,7 @@ admin.site.site_title = "Archive Access Portal admin"
 urlpatterns = [
     path("", include("core.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path(".well-known/jwks.json", jwks, name="jwks"),
     path("accounts/", include("accounts.urls")),
     path("deposits/", include("deposits.urls")),
     path("applications/", include("applications.urls")),

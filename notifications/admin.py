@@ -6,6 +6,7 @@ from django.contrib import admin
 from core.admin import ReadOnlyAdmin
 
 from .models import OnsDeliveryAttempt, OnsNotification
+from .signing import admin as signing_admin  # noqa: F401 (registers the signing keys' admin)
 
 
 class OnsDeliveryAttemptInline(admin.TabularInline):

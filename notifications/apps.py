@@ -11,5 +11,6 @@ class NotificationsConfig(AppConfig):
 
         from . import checks, receivers  # noqa: F401 (registers the configuration checks; connects the receivers of the panel's signals)
         from .selectors import ons_next_actions
+        from .signing import checks as signing_checks  # noqa: F401 (registers the v1a signing checks)
 
         register_next_actions(ons_next_actions)

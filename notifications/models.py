@@ -19,6 +19,7 @@ from .enums import (
     OnsEventType,
     OnsNotificationStatus,
 )
+from .signing.models import OnsSigningKey  # noqa: F401 (the signing keys live in notifications/signing/)
 
 
 class OnsEndpoint(TimeStampedModel):

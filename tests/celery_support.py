@@ -28,6 +28,8 @@ from urllib.parse import quote
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from tests.standard_webhooks_v1a import V1aVerificationError, v1a_verify
+
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"ons-test-secret-0123456789abcdef").decode()
 
@@ -71,6 +73,7 @@ class Delivery:
     verified: bool
     answered: int
     at: float = 0.0  # time.perf_counter() just before the answer went out
+    v1a_kid: str | None = None  # the key whose v1a signature verified (a receiver given a JWK set)
 
     @property
     def reference(self) -> str | None:
@@ -81,7 +84,9 @@ class Delivery:
 class Receiver:
     """A local HTTP server standing in for ONS. ``script`` is the list of status codes to answer
     next (then ``ok_status``); with ``hold_next`` the next request waits until ``release`` is set.
-    A delivery whose Standard Webhooks signature does not verify is answered 401.
+    A delivery whose Standard Webhooks signature does not verify is answered 401. Given a JWK set
+    (``jwks``), the receiver also demands a ``v1a`` signature by one of its keys (checked by the
+    independent verifier of tests/standard_webhooks_v1a.py); by default it checks ``v1`` alone.
 
     For scripts/bench: ``keep_alive`` speaks HTTP/1.1 with persistent connections (as the notifier's
     ``requests.Session`` expects), ``wait`` blocks until a predicate over what arrived holds, and
@@ -107,6 +112,7 @@ class Receiver:
     keep_alive: bool = False
     ping_url: str = ""
     pings: dict[str, float] = field(default_factory=dict)
+    jwks: dict | None = None
     arrived: threading.Condition = field(init=False)
 
     def __post_init__(self):
@@ -191,6 +197,12 @@ class Receiver:
             verified = True
         except WebhookVerificationError:
             payload, verified = None, False
+        v1a_kid = None
+        if verified and self.jwks is not None:
+            try:
+                v1a_kid = v1a_verify(body=body, headers=headers, jwks=self.jwks)
+            except V1aVerificationError:
+                payload, verified = None, False
         status, hold = self.answer_for()
         if self.down:
             status = 503
@@ -211,6 +223,7 @@ class Receiver:
                     verified,
                     status,
                     time.perf_counter(),
+                    v1a_kid,
                 )
             )
             self.arrived.notify_all()

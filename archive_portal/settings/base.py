@@ -416,6 +416,14 @@ ONS_SCHEDULER_STALE_SECONDS = env.float("ONS_SCHEDULER_STALE_SECONDS", default=1
 # An incident closes (one digest email) after delivery has been healthy for this long.
 ONS_INCIDENT_QUIET_SECONDS = env.float("ONS_INCIDENT_QUIET_SECONDS", default=300.0)
 
+# The v1a (Ed25519) signing keys' rotation (docs/ons-signatures.md): a new key is in the JWK set this
+# long before it signs, signs beside the old one this long, and a retired key stays published this long.
+ONS_SIGNING_PUBLISH_AHEAD_HOURS = env.float("ONS_SIGNING_PUBLISH_AHEAD_HOURS", default=24.0)
+ONS_SIGNING_OVERLAP_HOURS = env.float("ONS_SIGNING_OVERLAP_HOURS", default=24.0)
+ONS_SIGNING_RETENTION_DAYS = env.float("ONS_SIGNING_RETENTION_DAYS", default=30.0)
+# How long a receiver may cache /.well-known/jwks.json (far below the publish-ahead period).
+ONS_JWKS_MAX_AGE_SECONDS = env.int("ONS_JWKS_MAX_AGE_SECONDS", default=300)
+
 CELERY_BEAT_SCHEDULE = {
     "queued-email-sweep": {"task": "core.tasks.queued_email_sweep_task", "schedule": 60.0},
     "ons-notification-sweep": {

@@ -39,6 +39,7 @@ from core.services import audit_record, render_text_email
 
 from ..enums import NotificationsAuditAction, OnsAttemptOutcome, OnsChannel, OnsNotificationStatus
 from ..models import OnsDeliveryAttempt, OnsEndpoint, OnsNotification
+from ..signing.signatures import ons_webhook_signature
 from .recording import ons_channels_configured, ons_endpoint_for, ons_notifications_dispatch_on_commit
 
 logger = logging.getLogger(__name__)
@@ -218,14 +219,17 @@ def ons_body(notification: OnsNotification) -> str:
 
 
 def ons_webhook_headers(*, notification: OnsNotification, body: str, secret: str, when: datetime) -> dict:
-    """Standard Webhooks headers: the id is the notification's, identical on every retry."""
+    """Standard Webhooks headers: the id is the notification's, identical on every retry; the signature
+    is ``v1`` and one ``v1a`` per key signing at ``when`` (``signing.signatures``)."""
     signature = Webhook(secret).sign(msg_id=notification.webhook_id, timestamp=when, data=body)
     return {
         "Content-Type": "application/json",
         "User-Agent": f"{settings.SITE_NAME} ONS notifier",
         "webhook-id": notification.webhook_id,
         "webhook-timestamp": str(int(when.timestamp())),
-        "webhook-signature": signature,
+        "webhook-signature": ons_webhook_signature(
+            v1=signature, msg_id=notification.webhook_id, when=when, body=body
+        ),
     }
 
 

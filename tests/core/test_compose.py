@@ -133,3 +133,12 @@ def test_the_web_process_trusts_one_proxy_which_writes_the_forwarded_headers():
     assert headers["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"  # appends the client's address
     assert headers["X-Forwarded-Proto"] == "$scheme"  # replaces whatever the client sent
     assert headers["Host"] == "$http_host"  # with its port: the CSRF check compares the Origin with it
+
+
+def test_the_web_service_makes_the_first_ons_signing_key_after_migrating():
+    web = " ".join(SERVICES["web"]["command"])
+    assert (
+        web.index("manage.py migrate")
+        < web.index("manage.py ons_signing_key_rotate --init")
+        < web.index("gunicorn")
+    )

@@ -8,6 +8,7 @@ whatever the server wrote afterwards. Plain HTTP on loopback is allowed with SEC
 the setting production.py reads for the compose file's local use."""
 
 import http.client
+import json
 import re
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from notifications.signing.services import ons_signing_key_init
 from tests.celery_support import free_port, server_database_url
 from tests.factories.accounts import PASSWORD
 from tests.production_support import (
@@ -87,6 +89,13 @@ def test_production_serves_public_pages_and_their_stylesheets_with_debug_off(pro
             if css_status != 200 or not css_type.startswith("text/css") or not css:
                 problems.append(f"{page}: {href} answered {css_status} {css_type!r} ({len(css)} bytes)")
     assert problems == []
+
+
+def test_production_serves_the_jwk_set_of_the_ons_signing_keys(production_server):
+    key = ons_signing_key_init()  # committed (transactional_db): the server reads it
+    status, content_type, body = get(production_server, "/.well-known/jwks.json")
+    assert (status, content_type) == (200, "application/jwk-set+json")
+    assert [jwk["kid"] for jwk in json.loads(body)["keys"]] == [key.kid]
 
 
 def test_production_runs_with_debug_off(production_server):

@@ -33,6 +33,7 @@ from deposits.models import DepositUseConditionChange
 from notifications.enums import OnsNotificationStatus
 from notifications.models import OnsNotification
 from notifications.services import ons_notifications_enqueue_for_decision
+from notifications.signing.services import ons_signing_key_init
 from panel.models import ChangeConflictDeclaration, ConflictDeclaration, MemberInterest, PanelMembership
 from tests.conftest import sign_in_fully
 from tests.factories.accounts import ResearcherFactory, StaffFactory
@@ -80,7 +81,7 @@ def build_world() -> World:
     review (with an attachment and an open question) and an approved one (decision, ONS
     notification, register entry, an output, a progress report due); the member and chair
     declared no conflict on the one under review, the conflicted member declared one. Version 1
-    of the terms of access is in force."""
+    of the terms of access is in force. An ONS signing key is in the JWK set."""
     w = World()
     staff = StaffFactory()
     team = ResearcherFactory()
@@ -143,6 +144,7 @@ def build_world() -> World:
         status=OnsNotificationStatus.DELIVERED, delivered_at=timezone.now(), next_attempt_at=None
     )
     o["notification"] = OnsNotification.objects.filter(application=approved).first()
+    o["signing_key"] = ons_signing_key_init()  # /.well-known/jwks.json lists it
     o["output"] = record_output(approved, doi="10.1234/world")
     o["report"] = ApplicationReport.objects.create(
         application=approved,

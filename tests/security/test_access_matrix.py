@@ -73,6 +73,7 @@ def team_only(get="200", post="405") -> Row:
 EXPECTED: dict[str, Row] = {
     # --- public pages
     "healthz": everyone(),
+    "jwks": everyone(),  # the ONS signing keys' public halves
     "core:home": everyone(post="200"),  # the home page answers POST like GET (a plain view)
     "deposits:catalogue": everyone(),
     "deposits:detail": everyone(),

@@ -15,6 +15,7 @@ DEMO_LOADERS = [
     "applications.demo",
     "panel.demo",
     "notifications.demo",
+    "notifications.signing.demo",
     "transparency.demo",
     "transparency.demo_outputs",
     "applications.terms_demo",  # last: the terms are accepted by the teams the demos above made
