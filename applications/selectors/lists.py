@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from ..enums import MemberStatus
-from ..models import Application, ApplicationMember, ApplicationQuery, ApplicationVersion
+from ..enums import GrantStatus, MemberStatus
+from ..models import Application, ApplicationMember, ApplicationQuery, ApplicationVersion, Grant
 from ..permissions import applications_visible_to, invitations_for
 
 
@@ -17,12 +17,14 @@ def application_list_for_user(*, user) -> QuerySet[Application]:
     pending_invites = ApplicationMember.objects.filter(
         application=OuterRef("pk"), status=MemberStatus.INVITED
     )
+    suspended = Grant.objects.filter(application=OuterRef("pk"), status=GrantStatus.SUSPENDED)
     return (
         applications_visible_to(user)
         .select_related("lead")
         .annotate(
             has_open_query=Exists(open_queries),
             has_pending_invites=Exists(pending_invites),
+            grant_suspended=Exists(suspended),
             team_size=Count("members", filter=Q(members__status=MemberStatus.ACCEPTED), distinct=True),
         )
         .order_by("-updated_at", "-pk")

@@ -23,6 +23,8 @@ def application_next_step(application: Application) -> str:
     if status == ApplicationStatus.UNDER_REVIEW:
         return "Wait for the panel's decision"
     if status == ApplicationStatus.APPROVED:
+        if getattr(application, "grant_suspended", False):
+            return "Access is suspended: open the application to see why"
         return "Read the decision letter; ONS will arrange access"
     if status in DECIDED:
         return "Read the decision letter"

@@ -99,6 +99,7 @@ def test_the_partials_render_a_version_and_its_diff(researcher):
         ("queried", {"has_open_query": False}, "Resubmit the application"),
         ("under_review", {}, "Wait for the panel's decision"),
         ("approved", {}, "Read the decision letter; ONS will arrange access"),
+        ("approved", {"grant_suspended": True}, "Access is suspended: open the application to see why"),
         ("rejected", {}, "Read the decision letter"),
         ("withdrawn", {}, "Nothing to do"),
     ],
@@ -110,3 +111,19 @@ def test_the_next_step_follows_the_status(status, annotations, expected):
     for name, value in annotations.items():
         setattr(application, name, value)
     assert application_next_step(application) == expected
+
+
+def test_my_applications_says_when_access_is_suspended(client_for):
+    """The list's annotation finds the suspended grant (before, an approved project whose grant was
+    suspended still read "ONS will arrange access")."""
+    from django.urls import reverse
+
+    from applications.enums import GrantStatus
+    from applications.models import Grant
+    from tests.factories.grants import live_grant
+
+    grant = live_grant()
+    Grant.objects.filter(pk=grant.pk).update(status=GrantStatus.SUSPENDED)
+    page = client_for(grant.application.lead).get(reverse("applications:my_list")).content.decode()
+    assert "Access is suspended: open the application to see why" in page
+    assert "ONS will arrange access" not in page
