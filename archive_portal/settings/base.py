@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "panel",
     "notifications",
     "transparency",
+    "api",  # the read API for ONS (django-ninja): above every app it reads
     "archive_portal",  # composes the apps above: the demo_data and run_periodic_tasks commands, /healthz
 ]
 
