@@ -176,6 +176,8 @@ def _only_known_parameters(request: HttpRequest, query: type[Schema] | None = No
     if unknown:
         names = ", ".join(repr(name.replace("\x00", "")[:40]) for name in unknown[:5])
         raise ApiProblem(400, "Invalid query", f"Unknown query parameter(s): {names}.")
+
+
 ERRORS = {400: Problem, 401: Problem, 429: Problem}
 
 
@@ -244,7 +246,7 @@ def grant_list(request, filters: Query[GrantFilters]):
         except selectors.CursorInvalid as exc:
             raise ApiProblem(400, "Invalid query", str(exc)) from exc
     grants = selectors.grant_list_for_api(
-        status=filters.status, changed_since=filters.changed_since, after=after
+        status=filters.status, changed_since=filters.changed_since, after=after, limit=selectors.PAGE_SIZE
     )
     page = grants[: selectors.PAGE_SIZE]
     more = len(grants) > selectors.PAGE_SIZE
@@ -285,7 +287,7 @@ def grant_detail(request, reference: Path[Annotated[str, Field(pattern=REFERENCE
 )
 def event_list(request, query: Query[EventQuery]):
     _only_known_parameters(request, EventQuery)
-    events = selectors.ons_event_list_for_api(after=query.after)
+    events = selectors.ons_event_list_for_api(after=query.after, limit=selectors.PAGE_SIZE)
     page = events[: selectors.PAGE_SIZE]
     return {
         "events": [
