@@ -18,11 +18,18 @@ from .problems import PROBLEM_CONTENT_TYPE, problem_response
 
 
 def api_call(view):
-    """Wrap one of ninja's URL views: an answer ninja gives outside its handlers (405, the root's
-    404) becomes a problem too, and a call made with a known token is audited with its status."""
+    """Wrap one of ninja's URL views: any method but GET is refused (405) before ninja sees it; an
+    answer ninja gives outside its handlers (the root's 404) becomes a problem too; a call made with
+    a known token is audited with its status."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
+        if request.method != "GET":  # the API only reads (its document included)
+            response = problem_response(
+                405, "Method not allowed", f"{request.method[:10]} is not answered here."
+            )
+            response["Allow"] = "GET"
+            return response
         try:
             response = view(request, *args, **kwargs)
         except Http404:
