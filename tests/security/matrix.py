@@ -57,7 +57,16 @@ from tests.factories.transparency import decided_application
 ROLES = ("anonymous", "team", "other_team", "member", "conflicted", "chair", "staff")
 
 #: Apps whose rows make up the fingerprint (everything the portal itself stores).
-FINGERPRINT_APPS = ("accounts", "core", "deposits", "applications", "panel", "notifications", "transparency", "api")
+FINGERPRINT_APPS = (
+    "accounts",
+    "core",
+    "deposits",
+    "applications",
+    "panel",
+    "notifications",
+    "transparency",
+    "api",
+)
 #: Rows that change on any request, by design (sign-in bookkeeping), or that only log the request.
 FINGERPRINT_SKIP = {"core.auditevent", "core.queuedemail"}
 
