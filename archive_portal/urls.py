@@ -24,5 +24,6 @@ urlpatterns = [
     path("panel/", include("panel.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("transparency.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

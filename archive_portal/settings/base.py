@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "panel",
     "notifications",
     "transparency",
+    "api",  # the read API for ONS (django-ninja): above every app it reads
     "archive_portal",  # composes the apps above: the demo_data and run_periodic_tasks commands, /healthz
 ]
 
@@ -177,7 +178,11 @@ RATE_LIMITS = {
     "login": {"ip": (30, 15 * 60)},
     "sign_up": {"ip": (10, 60 * 60), "address": (3, 60 * 60)},
     "password_reset": {"ip": (10, 60 * 60), "address": (3, 60 * 60)},
+    # the read API, per client (api.endpoints.ClientToken): 429 with Retry-After beyond it
+    "api": {"client": (env.int("API_RATE_LIMIT_PER_MINUTE", default=120), 60)},
 }
+# /api/v1/events holds back rows younger than this, so that one still committing is not stepped over.
+API_EVENTS_SETTLE_SECONDS = env.int("API_EVENTS_SETTLE_SECONDS", default=10)
 
 # django-otp: TOTP apps plus single-use recovery codes. Wrong codes slow further tries down
 # (1, 2, 4 ... seconds); django-otp keeps the last accepted time step, so a code works once.

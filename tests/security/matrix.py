@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from api.services import api_client_create
 from applications.enums import GrantStatus, MemberRole, MemberStatus, ReportKind
 from applications.grant_selectors import grant_in_force
 from applications.models import (
@@ -57,7 +58,16 @@ from tests.factories.transparency import decided_application
 ROLES = ("anonymous", "team", "other_team", "member", "conflicted", "chair", "staff")
 
 #: Apps whose rows make up the fingerprint (everything the portal itself stores).
-FINGERPRINT_APPS = ("accounts", "core", "deposits", "applications", "panel", "notifications", "transparency")
+FINGERPRINT_APPS = (
+    "accounts",
+    "core",
+    "deposits",
+    "applications",
+    "panel",
+    "notifications",
+    "transparency",
+    "api",
+)
 #: Rows that change on any request, by design (sign-in bookkeeping), or that only log the request.
 FINGERPRINT_SKIP = {"core.auditevent", "core.queuedemail"}
 
@@ -188,6 +198,7 @@ def build_world() -> World:
         failures_since_start=settings.AXES_FAILURE_LIMIT,
         attempt_time=timezone.now() - timedelta(minutes=1),
     )
+    o["api_client"], _token = api_client_create(name="ONS SRS", actor=None)
     return w
 
 

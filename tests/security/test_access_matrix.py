@@ -213,6 +213,15 @@ EXPECTED: dict[str, Row] = {
     "transparency:staff_pages": staff_only(),
     "transparency:reports_late": staff_only(),
     "transparency:page_edit": staff_only(post="302*"),
+    # --- the read API: tokens only (a signed-in session is no token), answers are problems
+    "api:openapi-json": everyone(post="405"),
+    "api:api-root": everyone(get="404", post="405"),
+    "api:grant_list": everyone(get="401"),
+    "api:grant_detail": everyone(get="401"),
+    "api:event_list": everyone(get="401"),
+    "api:not_found": everyone(get="404", post="404"),
+    "api:clients": staff_only(),
+    "api:client_revoke": staff_only(get="405", post="302*"),
 }
 
 #: URL arguments, pointing at the rows of the world (tests/security/matrix.py).
@@ -289,6 +298,9 @@ ARGS = {
     "transparency:page_version": lambda w: {"slug": "privacy", "number": 1},
     "transparency:register_detail": lambda w: {"reference": w.approved.reference},
     "transparency:page_edit": lambda w: {"slug": "privacy"},
+    "api:grant_detail": lambda w: {"reference": w.approved.grants.get().reference},
+    "api:not_found": lambda w: {"rest": "nothing/here"},
+    "api:client_revoke": lambda w: {"pk": w.api_client.pk},
 }
 
 #: POST bodies that would change something if the role were allowed to (empty where a button is all).

@@ -238,6 +238,7 @@ FUZZ_FORMS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "notifications:revoke": ("staff", "notifications:revoke", ()),
     "transparency:page_edit": ("staff", "transparency:page_edit", ()),
     "terms:staff_publish": ("staff", "terms:staff_publish", ()),
+    "api:client_revoke": ("staff", "api:clients", ()),
 }
 
 #: Pages (URL name, role) where what a form stored is shown, besides the page it redirects to.
