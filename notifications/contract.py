@@ -281,6 +281,23 @@ def _access_ending(outcome: str, access_end: dict) -> dict:
     }
 
 
+def _access_replaced(outcome: str) -> dict:
+    """The data of an event that gives a new grant replacing the one before (an amendment, a lifted
+    suspension): everything an approval names, the superseded grant, and why (when the archive
+    made the change itself)."""
+    return {
+        "outcome": {"const": outcome},
+        "supersedes_grant_reference": _SUPERSEDES,
+        "project_title": _ONE_LINE,
+        "conditions": {"type": "string", "description": "The conditions in force (may be empty)."},
+        "access_start": _NULLABLE(_DATE),
+        "access_end": _NULLABLE(_DATE),
+        "researchers": {"type": "array", "minItems": 1, "items": _RESEARCHER_FOR_APPROVAL},
+        "deposits": {"type": "array", "minItems": 1, "items": _DATASET},
+        "reasons": _REASONS_OPTIONAL,
+    }
+
+
 _EVENT_DATA: dict[str, dict] = {
     OnsEventType.APPROVED: {
         "description": "PROVIDE ACCESS: the panel approved the project, with or without conditions.",
@@ -340,17 +357,7 @@ _EVENT_DATA: dict[str, dict] = {
         "change (a withdrawn deposit taken off the grant, a researcher whose ONS accreditation lapsed "
         "taken off the team, with ``reasons``); provide access to exactly these researchers for exactly "
         "these datasets from now on (the full set, not the difference), replacing the superseded grant.",
-        "properties": {
-            "outcome": {"const": "amended"},
-            "supersedes_grant_reference": _SUPERSEDES,
-            "project_title": _ONE_LINE,
-            "conditions": {"type": "string", "description": "The conditions in force (may be empty)."},
-            "access_start": _NULLABLE(_DATE),
-            "access_end": _NULLABLE(_DATE),
-            "researchers": {"type": "array", "minItems": 1, "items": _RESEARCHER_FOR_APPROVAL},
-            "deposits": {"type": "array", "minItems": 1, "items": _DATASET},
-            "reasons": _REASONS_OPTIONAL,
-        },
+        "properties": _access_replaced("amended"),
         "optional": {"reasons"},
     },
     OnsEventType.RESUMED: {
@@ -358,17 +365,7 @@ _EVENT_DATA: dict[str, dict] = {
         "(the deposits and the participants' conditions allow the grant again, every accreditation is "
         "valid); provide access to exactly these researchers for exactly these datasets from now on, "
         "replacing the suspended grant.",
-        "properties": {
-            "outcome": {"const": "resumed"},
-            "supersedes_grant_reference": _SUPERSEDES,
-            "project_title": _ONE_LINE,
-            "conditions": {"type": "string", "description": "The conditions in force (may be empty)."},
-            "access_start": _NULLABLE(_DATE),
-            "access_end": _NULLABLE(_DATE),
-            "researchers": {"type": "array", "minItems": 1, "items": _RESEARCHER_FOR_APPROVAL},
-            "deposits": {"type": "array", "minItems": 1, "items": _DATASET},
-            "reasons": _REASONS_OPTIONAL,
-        },
+        "properties": _access_replaced("resumed"),
         "optional": {"reasons"},
     },
     OnsEventType.EXTENDED: {
