@@ -16,8 +16,9 @@ from applications.enums import GRANTED, ApplicationStatus
 from applications.grant_selectors import change_request_summary
 from applications.models import Application, ApplicationOutput, Grant
 from deposits.enums import DeidentificationLevel, LawfulBasisArt6, LawfulBasisArt9
-from deposits.models import Deposit
+from deposits.models import Deposit, SensitiveUse
 from deposits.public_page import DepositPageSection
+from deposits.selectors import deposit_use_conditions_duo
 from panel.enums import APPROVALS
 
 # --- the public register --------------------------------------------------------------------------
@@ -34,13 +35,15 @@ class RegisterDeposit:
     title: str
     #: How the deposit's data is de-identified (``DeidentificationLevel``; blank if not recorded).
     deidentification_level: str = ""
+    #: Its use conditions with their GA4GH DUO terms (``deposits.selectors.deposit_use_conditions_duo``).
+    use_conditions: tuple[dict, ...] = ()
 
     @property
     def deidentification_label(self) -> str:
         return _DEIDENTIFICATION.get(self.deidentification_level, "")
 
     def as_json(self) -> dict:
-        return {"reference": self.reference, "title": self.title}
+        return {"reference": self.reference, "title": self.title, "use_conditions": list(self.use_conditions)}
 
 
 @dataclass(frozen=True)
@@ -170,9 +173,26 @@ def register_base_queryset() -> QuerySet[Application]:
     )
 
 
+#: What the register reads of each deposit: its name, how it is de-identified, its use conditions.
+_DEPOSIT_FIELDS = (
+    "id",
+    "reference",
+    "title",
+    "deidentification_level",
+    "permitted_purposes",
+    "excluded_sectors",
+)
+
+
 def _deposits_public() -> QuerySet[Deposit]:
-    """The deposit fields the register reads (the de-identification for the data-use register)."""
-    return Deposit.objects.only("id", "reference", "title", "deidentification_level").order_by("reference")
+    """The deposits as the register reads them (``_DEPOSIT_FIELDS`` and the excluded uses' DUO codes)."""
+    return (
+        Deposit.objects.only(*_DEPOSIT_FIELDS)
+        .prefetch_related(
+            Prefetch("excluded_uses", queryset=SensitiveUse.objects.only("id", "name", "duo_code"))
+        )
+        .order_by("reference")
+    )
 
 
 def register_queryset() -> QuerySet[Application]:
@@ -208,18 +228,14 @@ def register_entry(application: Application) -> RegisterEntry:
         chain = list(application.grants.select_related("change_request").order_by("number"))
     grant = chain[-1] if chain else None
     if grant is not None:  # the grant in force says which datasets, until when and for whom
-        levels = {d.reference: d.deidentification_level for d in grant.deposits.all()}
+        loaded = {d.reference: d for d in grant.deposits.all()}
         deposits = tuple(
-            RegisterDeposit(d["reference"], d["title"], levels.get(d["reference"], ""))
-            for d in grant.datasets
+            _register_deposit(d["reference"], d["title"], loaded.get(d["reference"])) for d in grant.datasets
         )
         access_start, access_end = grant.access_start, grant.access_end
         team = grant.team or []
     else:
-        deposits = tuple(
-            RegisterDeposit(d.reference, d.title, d.deidentification_level)
-            for d in application.deposits.all()
-        )
+        deposits = tuple(_register_deposit(d.reference, d.title, d) for d in application.deposits.all())
         access_start = decision.access_start or application.access_start
         access_end = decision.access_end or application.access_end
         team = decision.team or []
@@ -249,6 +265,16 @@ def register_entry(application: Application) -> RegisterEntry:
         lawful_basis_art9=_ART9.get(application.lawful_basis_art9, ""),
         team_names=tuple(m.get("name") or "" for m in team) if application.consent_to_publish_names else (),
         team_accredited=all(_accredited_on(m, decided_on) for m in team) if team else None,
+    )
+
+
+def _register_deposit(reference: str, title: str, deposit: Deposit | None) -> RegisterDeposit:
+    """A dataset of the register entry: the name the grant froze (or the deposit's), and the
+    deposit's de-identification and use conditions today."""
+    if deposit is None:
+        return RegisterDeposit(reference, title)
+    return RegisterDeposit(
+        reference, title, deposit.deidentification_level, tuple(deposit_use_conditions_duo(deposit))
     )
 
 
