@@ -282,3 +282,19 @@ def test_the_dur_row_reads_the_datasets_and_period_of_the_grant_in_force(client)
     assert row["Data sensitivity level"] == "Anonymous"
     assert "Dropped study" not in row["How has data been processed to enhance privacy?"]
     assert row["Project end date"] == grant.access_end.isoformat()
+
+
+def test_the_register_entry_page_shows_what_the_dur_download_publishes(client):
+    lead = researcher_in()
+    named = decided_application(
+        lead=lead, consent_to_publish_names=True, deposits=[AvailableDepositFactory()]
+    )
+    html = client.get(reverse("transparency:register_detail", args=[named.reference])).content.decode()
+    assert named.public_benefit in html
+    assert "Nuffield Foundation, University of Bristol (sponsor)" in html
+    assert "Art 6(1)(e) public task" in html
+    assert lead.full_name in html
+    unnamed = decided_application(lead=researcher_in(), deposits=[AvailableDepositFactory()])
+    other = client.get(reverse("transparency:register_detail", args=[unnamed.reference])).content.decode()
+    assert unnamed.lead.full_name not in other
+    assert "Research team" not in other
