@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from deposits.enums import DepositStatus
+from deposits.enums import DepositStatus, LawfulBasisArt6, LawfulBasisArt9
 from deposits.models import Deposit, SensitiveUse
 
 from .enums import AccessRoute, ApplicationSection, ApplicationStatus, MemberStatus
@@ -52,6 +52,7 @@ def _answers(title: str, *, summary: str, questions: str, variables: str) -> dic
             "care_experienced_involvement": "A paid advisory group of six care-experienced young adults "
             "shaped the questions and will co-write the summary of findings.",
             "funding": "Nuffield Foundation grant WEL/FR-000024513, 2026 to 2028.",
+            "funders_sponsors": "Nuffield Foundation, Cardiff University (sponsor)",
             "ethics_approval": "University research ethics committee, reference 2026/117, "
             "approved 3 March 2026.",
             "access_start": today + timedelta(days=30),
@@ -60,6 +61,8 @@ def _answers(title: str, *, summary: str, questions: str, variables: str) -> dic
         ApplicationSection.DATA: {
             "variables_needed": variables,
             "linkage": "None beyond the linkage already in the deposit.",
+            "lawful_basis_art6": LawfulBasisArt6.PUBLIC_TASK,
+            "lawful_basis_art9": LawfulBasisArt9.RESEARCH,
         },
         ApplicationSection.SETTINGS: {"access_route": AccessRoute.SAFE_ROOM},
         ApplicationSection.OUTPUTS: {
@@ -68,7 +71,11 @@ def _answers(title: str, *, summary: str, questions: str, variables: str) -> dic
             "disclosure_control": "All outputs checked by ONS SRS output checkers; no cells under 10; "
             "rounding of counts to the nearest 5.",
         },
-        ApplicationSection.DECLARATIONS: {"terms_accepted": True, "consent_to_publish": True},
+        ApplicationSection.DECLARATIONS: {
+            "terms_accepted": True,
+            "consent_to_publish": True,
+            "consent_to_publish_names": True,
+        },
     }
 
 

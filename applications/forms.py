@@ -47,21 +47,37 @@ HELP_TEXTS = {
     "Published in the public register if approved and you consent.",
     "technical_summary": "Design, methods and analysis plan.",
     "research_questions": "One per line.",
-    "public_benefit": "How the public will benefit from the work.",
+    "public_benefit": "How the public will benefit from the work, in plain English. If approved and you "
+    "consent, the public register publishes it as the project's public benefit statement.",
     "benefit_to_children": "How the work serves children in social care and care leavers.",
     "care_experienced_involvement": "How care-experienced people shaped or will shape the work.",
     "funding": "Funder, grant reference and period.",
+    "funders_sponsors": "The organisations that fund or sponsor the work, by name, separated by commas "
+    "(for example: Nuffield Foundation, University of Bristol (sponsor)). Published in the public "
+    "register if approved and you consent.",
     "ethics_approval": "Committee, reference and date of approval. Attach the letter as a PDF.",
     "variables_needed": "The variables you need and why each is needed (data minimisation).",
     "linkage": "Any linkage to other data, with its legal basis. Write “None” if none.",
     "sensitive_uses": "Tick every use your project involves. Deposits exclude some of these uses; "
     "a request that breaks a deposit's conditions is rejected automatically.",
+    "lawful_basis_art6": "The UK GDPR Article 6 basis on which the data is provided for this project "
+    "(for research by a university or a public body, usually Art 6(1)(e) public task).",
+    "lawful_basis_art9": "The Article 9 condition for the special category data (health, ethnicity, "
+    "care history) the project uses: usually Art 9(2)(j) archiving, research and statistics.",
     "access_route": "How the team will reach the data in the ONS Secure Research Service.",
     "outputs_plan": "Papers, reports and other outputs, and where you will publish them.",
     "disclosure_control": "How outputs will be checked for disclosure risk before release.",
     "terms_accepted": "The terms of access are published at /terms/. Besides this declaration, every team "
     "member accepts the version in force for themselves, on the application's terms of access page.",
+    "consent_to_publish": "If approved, the public register (and its download in the UK data-use-register "
+    "format) shows the title, the lay summary, the public benefit statement, the funders and sponsors, "
+    "the legal bases, the lead organisation and its sector, the data used and the access period.",
+    "consent_to_publish_names": "Tick as well to have the register name the team members as the "
+    "decision records them. Email addresses and accreditation numbers are never published.",
 }
+
+#: Choice questions whose empty choice reads "Not chosen yet".
+_CHOICE_FIELDS = ("access_route", "lawful_basis_art6", "lawful_basis_art9")
 
 
 class ApplicationSectionForm(_HelperMixin, forms.ModelForm):
@@ -95,11 +111,9 @@ class ApplicationSectionForm(_HelperMixin, forms.ModelForm):
             self.fields["sensitive_uses"].queryset = SensitiveUse.objects.filter(is_active=True).order_by(
                 "name"
             )
-        if "access_route" in self.fields:
-            self.fields["access_route"].choices = [
-                ("", "Not chosen yet"),
-                *self.fields["access_route"].choices[1:],
-            ]
+        for name in _CHOICE_FIELDS:
+            if name in self.fields:
+                self.fields[name].choices = [("", "Not chosen yet"), *self.fields[name].choices[1:]]
 
     def answers(self) -> dict:
         """The answers that passed validation, strings stripped: all of them when the form is valid,

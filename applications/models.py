@@ -8,6 +8,7 @@ from guardian.models import UserObjectPermissionBase
 
 from core.models import AppendOnlyModel, TimeStampedModel
 from core.text import OneLineCharField
+from deposits.enums import LawfulBasisArt6, LawfulBasisArt9
 from deposits.models import Deposit, SensitiveUse
 
 from .after_approval.dois import validate_doi
@@ -50,6 +51,7 @@ class Application(TimeStampedModel):
     benefit_to_children = models.TextField("benefit to children in social care and care leavers", blank=True)
     care_experienced_involvement = models.TextField("involvement of care-experienced people", blank=True)
     funding = models.TextField(blank=True)
+    funders_sponsors = OneLineCharField("funders and sponsors", max_length=500, blank=True)
     ethics_approval = models.TextField(blank=True)
     access_start = models.DateField(null=True, blank=True)
     access_end = models.DateField(null=True, blank=True)
@@ -58,6 +60,16 @@ class Application(TimeStampedModel):
     variables_needed = models.TextField("variables needed and why", blank=True)
     linkage = models.TextField("linkage to other data", blank=True)
     sensitive_uses = models.ManyToManyField(SensitiveUse, blank=True, related_name="applications")
+    # The lawful bases for providing the data to this project (the deposits' own choices).
+    lawful_basis_art6 = models.CharField(
+        "legal basis under UK GDPR Article 6", max_length=10, choices=LawfulBasisArt6.choices, blank=True
+    )
+    lawful_basis_art9 = models.CharField(
+        "condition for special category data under UK GDPR Article 9",
+        max_length=10,
+        choices=LawfulBasisArt9.choices,
+        blank=True,
+    )
     # Safe settings
     access_route = models.CharField(max_length=20, choices=AccessRoute.choices, blank=True)
     # Safe outputs
@@ -67,6 +79,9 @@ class Application(TimeStampedModel):
     terms_accepted = models.BooleanField("I accept the terms of access on behalf of the team", default=False)
     consent_to_publish = models.BooleanField(
         "consent to publish the lay summary in the public register if approved", default=False
+    )
+    consent_to_publish_names = models.BooleanField(
+        "the team agrees to be named in the public register if approved", default=False
     )
     # ONS's own record of the project (the lead records it once ONS has one; every event to ONS
     # carries it so ONS can match its record, as REMS's external id does)

@@ -51,6 +51,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("benefit_to_children", "Benefit to children in social care and care leavers", _S.PROJECT),
     Question("care_experienced_involvement", "Involvement of care-experienced people", _S.PROJECT),
     Question("funding", "Funding", _S.PROJECT),
+    Question("funders_sponsors", "Funders and sponsors", _S.PROJECT),
     Question("ethics_approval", "Ethics approval", _S.PROJECT),
     Question("access_start", "Requested access start", _S.PROJECT, kind="date"),
     Question("access_end", "Requested access end", _S.PROJECT, kind="date"),
@@ -60,6 +61,13 @@ QUESTIONS: tuple[Question, ...] = (
     Question("variables_needed", "Variables needed and why", _S.DATA),
     Question("linkage", "Linkage to other data", _S.DATA),
     Question("sensitive_uses", "Sensitive uses the project involves", _S.DATA, kind="list", required=False),
+    Question("lawful_basis_art6", "Legal basis under UK GDPR Article 6", _S.DATA, kind="choice"),
+    Question(
+        "lawful_basis_art9",
+        "Condition for special category data under UK GDPR Article 9",
+        _S.DATA,
+        kind="choice",
+    ),
     # 4. Safe settings
     Question("access_route", "Access route", _S.SETTINGS, kind="choice"),
     # 5. Safe outputs
@@ -70,6 +78,13 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "consent_to_publish",
         "Consent to publish the lay summary in the public register if approved",
+        _S.DECLARATIONS,
+        kind="bool",
+        required=False,
+    ),
+    Question(
+        "consent_to_publish_names",
+        "The team agrees to be named in the public register if approved",
         _S.DECLARATIONS,
         kind="bool",
         required=False,
@@ -90,14 +105,22 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
         "benefit_to_children",
         "care_experienced_involvement",
         "funding",
+        "funders_sponsors",
         "ethics_approval",
         "access_start",
         "access_end",
     ),
-    _S.DATA: ("deposits", "variables_needed", "linkage", "sensitive_uses"),
+    _S.DATA: (
+        "deposits",
+        "variables_needed",
+        "linkage",
+        "sensitive_uses",
+        "lawful_basis_art6",
+        "lawful_basis_art9",
+    ),
     _S.SETTINGS: ("access_route",),
     _S.OUTPUTS: ("outputs_plan", "disclosure_control"),
-    _S.DECLARATIONS: ("terms_accepted", "consent_to_publish"),
+    _S.DECLARATIONS: ("terms_accepted", "consent_to_publish", "consent_to_publish_names"),
 }
 
 #: Every plain (non-relation) field a draft may change.

@@ -13,4 +13,4 @@ class DepositsConfig(AppConfig):
         from .home import next_actions
 
         register_next_actions(next_actions)
-        restore_after_migrate(self, "0003_seed_sensitive_uses")
+        restore_after_migrate(self, "0006_sensitive_use_duo_code")  # 0003's list, with the DUO codes

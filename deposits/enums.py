@@ -1,4 +1,8 @@
+from dataclasses import dataclass
+
 from django.db import models
+
+from accounts.enums import OrganisationSector
 
 
 class DepositStatus(models.TextChoices):
@@ -73,6 +77,60 @@ class DeidentificationLevel(models.TextChoices):
     PSEUDONYMISED = "pseudonymised", "Pseudonymised (de-identified, linkable by the SRS only)"
     DEIDENTIFIED = "deidentified", "De-identified (direct identifiers removed)"
     ANONYMISED = "anonymised", "Anonymised (not reasonably re-identifiable)"
+
+
+class DuoCode(models.TextChoices):
+    """GA4GH Data Use Ontology (DUO) modifiers a use condition can amount to, by their shorthand.
+    Ids and labels as the ontology gives them (EBISPOT/DUO, duo.csv); ``DUO_TERMS`` holds both."""
+
+    NCU = "NCU", "NCU: non-commercial use only (DUO:0000046)"
+    NPU = "NPU", "NPU: not for profit organisation use only (DUO:0000045)"
+    IRB = "IRB", "IRB: ethics approval required (DUO:0000021)"
+    PUB = "PUB", "PUB: publication required (DUO:0000019)"
+    PS = "PS", "PS: project specific restriction (DUO:0000027)"
+    TS = "TS", "TS: time limit on use (DUO:0000025)"
+    GS = "GS", "GS: geographical restriction (DUO:0000022)"
+    RTN = "RTN", "RTN: return to database or resource (DUO:0000029)"
+    COL = "COL", "COL: collaboration required (DUO:0000020)"
+
+
+@dataclass(frozen=True)
+class DuoTerm:
+    code: str  # the shorthand, e.g. NCU
+    duo_id: str  # e.g. DUO:0000046
+    label: str  # the ontology's label, e.g. "non-commercial use only"
+
+    @property
+    def iri(self) -> str:
+        return "http://purl.obolibrary.org/obo/" + self.duo_id.replace(":", "_")
+
+
+DUO_TERMS: dict[str, DuoTerm] = {
+    term.code: term
+    for term in (
+        DuoTerm(DuoCode.NCU, "DUO:0000046", "non-commercial use only"),
+        DuoTerm(DuoCode.NPU, "DUO:0000045", "not for profit organisation use only"),
+        DuoTerm(DuoCode.IRB, "DUO:0000021", "ethics approval required"),
+        DuoTerm(DuoCode.PUB, "DUO:0000019", "publication required"),
+        DuoTerm(DuoCode.PS, "DUO:0000027", "project specific restriction"),
+        DuoTerm(DuoCode.TS, "DUO:0000025", "time limit on use"),
+        DuoTerm(DuoCode.GS, "DUO:0000022", "geographical restriction"),
+        DuoTerm(DuoCode.RTN, "DUO:0000029", "return to database or resource"),
+        DuoTerm(DuoCode.COL, "DUO:0000020", "collaboration required"),
+    )
+}
+
+#: The excluded sectors (accounts.enums.OrganisationSector) that amount to a DUO modifier: a deposit
+#: closed to the commercial sector is for not-for-profit organisations only. Any other excluded
+#: sector is a local condition.
+SECTOR_DUO_CODES: dict[str, str] = {OrganisationSector.COMMERCIAL: DuoCode.NPU}
+
+#: What every deposit's use comes with, whatever staff set: access is granted to one approved
+#: project (panel.Decision) for its approved access period, after which it ends.
+ARCHIVE_DUO_CONDITIONS: tuple[tuple[str, str], ...] = (
+    (DuoCode.PS, "Access is granted for the approved project only"),
+    (DuoCode.TS, "Access ends with the approved access period"),
+)
 
 
 class UseConditionChangeStatus(models.TextChoices):

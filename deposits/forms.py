@@ -212,7 +212,7 @@ class StatusChangeForm(forms.Form):
 class SensitiveUseForm(forms.ModelForm):
     class Meta:
         model = SensitiveUse
-        fields = ["code", "name", "description", "is_active"]
+        fields = ["code", "name", "description", "duo_code", "is_active"]
         labels = {"is_active": "In use (applications can declare it, deposits can exclude it)"}
         help_texts = {"code": "A short fixed identifier, e.g. commercial. It cannot change later."}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}

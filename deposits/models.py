@@ -14,6 +14,7 @@ from .enums import (
     DepositStatus,
     DocumentKind,
     DpiaOutcome,
+    DuoCode,
     Geography,
     LawfulBasisArt6,
     LawfulBasisArt9,
@@ -42,6 +43,14 @@ class SensitiveUse(TimeStampedModel):
     name = OneLineCharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    duo_code = models.CharField(
+        "GA4GH DUO code",
+        max_length=10,
+        choices=DuoCode.choices,
+        blank=True,
+        help_text="The Data Use Ontology modifier that a deposit excluding this use amounts to (e.g. NCU for "
+        "commercial use). Leave it empty when none fits: the condition is then shown as local.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -13,7 +13,14 @@ from django.utils.formats import date_format
 from accounts.enums import OrganisationSector
 from core.permissions import is_staff_member
 
-from .enums import DepositStatus, DocumentKind, UseConditionChangeStatus
+from .enums import (
+    ARCHIVE_DUO_CONDITIONS,
+    DUO_TERMS,
+    SECTOR_DUO_CODES,
+    DepositStatus,
+    DocumentKind,
+    UseConditionChangeStatus,
+)
 from .models import (
     Deposit,
     DepositDocument,
@@ -60,6 +67,57 @@ def deposit_use_condition_matches(
             label = dict(OrganisationSector.choices).get(sector, sector)
             matches.append(UseConditionMatch(deposit.reference, deposit.title, "sector", label))
     return matches
+
+
+# --- use conditions in a shared vocabulary (GA4GH DUO) -------------------------------------------------
+
+
+def _duo_condition(*, kind: str, condition: str, code: str = "") -> dict:
+    term = DUO_TERMS.get(code) if code else None
+    return {
+        "kind": kind,
+        "condition": condition,
+        "local": term is None,
+        "code": str(term.code) if term else None,
+        "duo_id": term.duo_id if term else None,
+        "label": term.label if term else None,
+        "iri": term.iri if term else None,
+    }
+
+
+def deposit_use_conditions_duo(deposit: Deposit) -> list[dict]:
+    """Every use condition of the deposit, each with the GA4GH Data Use Ontology term it amounts to,
+    or ``local`` when DUO has none: the conditions of every deposit in the archive (project
+    specific, time limited), the permitted purposes (free text, local), each excluded sensitive use
+    (``SensitiveUse.duo_code``) and each excluded sector (``SECTOR_DUO_CODES``). Each is a dict:
+    ``kind`` (archive, permitted_purposes, excluded_use, excluded_sector), ``condition`` (the
+    portal's words), ``local``, and ``code``, ``duo_id``, ``label``, ``iri`` (None when local).
+    Reads ``excluded_uses`` through ``.all()``, so a prefetch keeps a list of deposits at a fixed
+    number of queries. The catalogue, the register and the API show these."""
+    conditions = [
+        _duo_condition(kind="archive", condition=condition, code=code)
+        for code, condition in ARCHIVE_DUO_CONDITIONS
+    ]
+    if deposit.permitted_purposes.strip():
+        conditions.append(
+            _duo_condition(
+                kind="permitted_purposes", condition=f"Permitted purposes: {deposit.permitted_purposes}"
+            )
+        )
+    for use in sorted(deposit.excluded_uses.all(), key=lambda u: u.name):
+        conditions.append(
+            _duo_condition(kind="excluded_use", condition=f"Excluded use: {use.name}", code=use.duo_code)
+        )
+    sectors = dict(OrganisationSector.choices)
+    for sector in deposit.excluded_sectors or []:
+        conditions.append(
+            _duo_condition(
+                kind="excluded_sector",
+                condition=f"Excluded sector: {sectors.get(sector, sector)}",
+                code=SECTOR_DUO_CODES.get(sector, ""),
+            )
+        )
+    return conditions
 
 
 # --- the public catalogue ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -16,6 +16,7 @@ from core.permissions import StaffRequiredMixin, is_staff_member
 from core.rendering import markdown_to_safe_html
 
 from . import selectors
+from .dur import DUR_HEADERS, dur_record, dur_row
 from .exports import (
     APPLICATION_EXPORT_FIELDS,
     DECISION_EXPORT_FIELDS,
@@ -134,6 +135,7 @@ class InfoPageEditView(StaffRequiredMixin, FormView):
 def _query_string_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop("format", None)  # each download link names its own
     return params.urlencode()
 
 
@@ -178,12 +180,31 @@ def _register_download_entries(request):
     return selectors.register_entries(filterset.qs), filter_values(filterset), None
 
 
+#: The CSV layouts ``format=`` chooses: the register's own columns (the default), or the UK
+#: data-use-register template's.
+REGISTER_CSV_FORMATS = ("register", "dur")
+
+
 @require_GET
 def register_csv(request):
-    """Public on purpose: the register as CSV, with the page's filters."""
+    """Public on purpose: the register as CSV, with the page's filters. ``format=dur`` gives the
+    31 columns of the UK data-use-register template instead of the register's own."""
+    layout = request.GET.get("format") or "register"
+    if layout not in REGISTER_CSV_FORMATS:
+        return HttpResponseBadRequest(
+            "Unknown format. Leave format out for the register's own columns, or use format=dur for the "
+            "UK Health Data Research Alliance data-use-register template.",
+            content_type="text/plain; charset=utf-8",
+        )
     entries, _filters, error = _register_download_entries(request)
     if error:
         return error
+    if layout == "dur":
+        return csv_response(
+            filename=f"public-register-dur-{timezone.localdate():%Y-%m-%d}.csv",
+            header=DUR_HEADERS,
+            rows=[dur_row(entry) for entry in entries],
+        )
     rows = []
     for entry in entries:
         data = entry.as_json()
@@ -209,7 +230,7 @@ def register_json(request):
             "generated_at": timezone.now(),
             "filters": filters,
             "count": len(entries),
-            "results": [entry.as_json() for entry in entries],
+            "results": [{**entry.as_json(), "dur": dur_record(entry)} for entry in entries],
         },
     )
 

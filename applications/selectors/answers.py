@@ -49,8 +49,8 @@ def application_answers(*, application: Application) -> dict:
             value = [f"{d.reference} {d.title}" for d in application.deposits.order_by("reference")]
         elif key == "sensitive_uses":
             value = [u.name for u in application.sensitive_uses.order_by("name")]
-        elif key == "access_route":
-            value = application.get_access_route_display() if application.access_route else ""
+        elif question.kind == "choice":
+            value = getattr(application, f"get_{key}_display")() if getattr(application, key) else ""
         elif question.kind == "date":
             day = getattr(application, key)
             value = day.isoformat() if day else ""

@@ -42,37 +42,54 @@ def deposit_register_export(
 
 
 @transaction.atomic
-def sensitive_use_create(*, actor, code: str, name: str, description: str = "") -> SensitiveUse:
+def sensitive_use_create(
+    *, actor, code: str, name: str, description: str = "", duo_code: str = ""
+) -> SensitiveUse:
     _ensure_staff(actor)
-    use = SensitiveUse(code=code, name=name, description=description)
+    use = SensitiveUse(code=code, name=name, description=description, duo_code=duo_code)
     try:
         use.full_clean()
     except ValidationError as exc:
         raise domain_error_from(exc) from exc
     use.save()
     audit_record(
-        actor=actor, action=DepositAuditAction.SENSITIVE_USE_CREATED, target=use, data={"code": code}
+        actor=actor,
+        action=DepositAuditAction.SENSITIVE_USE_CREATED,
+        target=use,
+        data={"code": code, "duo_code": duo_code},
     )
     return use
 
 
+_SENSITIVE_USE_EDITABLE = ("name", "description", "is_active", "duo_code")
+
+
 @transaction.atomic
 def sensitive_use_update(
-    *, actor, sensitive_use: SensitiveUse, name: str, description: str, is_active: bool
+    *,
+    actor,
+    sensitive_use: SensitiveUse,
+    name: str,
+    description: str,
+    is_active: bool,
+    duo_code: str | None = None,
 ) -> SensitiveUse:
-    """Rename, describe or retire a category. Its code never changes: applications refer to it."""
+    """Rename, describe, retire or map a category to a GA4GH DUO code (None keeps the code as it
+    is). Its own code never changes: applications refer to it."""
     _ensure_staff(actor)
     use = SensitiveUse.objects.select_for_update().get(pk=sensitive_use.pk)
-    before = {"name": use.name, "description": use.description, "is_active": use.is_active}
+    before = {field: getattr(use, field) for field in _SENSITIVE_USE_EDITABLE}
     use.name, use.description, use.is_active = name, description, is_active
-    after = {"name": use.name, "description": use.description, "is_active": use.is_active}
+    if duo_code is not None:
+        use.duo_code = duo_code
+    after = {field: getattr(use, field) for field in _SENSITIVE_USE_EDITABLE}
     if before == after:
         return use
     try:
         use.full_clean()
     except ValidationError as exc:
         raise domain_error_from(exc) from exc
-    use.save(update_fields=["name", "description", "is_active", "updated_at"])
+    use.save(update_fields=[*_SENSITIVE_USE_EDITABLE, "updated_at"])
     audit_record(
         actor=actor,
         action=DepositAuditAction.SENSITIVE_USE_UPDATED,

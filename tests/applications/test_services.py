@@ -169,6 +169,44 @@ def test_submit_with_missing_answers_lists_them_and_leaves_the_draft_unchanged(r
     assert _snapshot(application) == before
 
 
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("funders_sponsors", "Funders and sponsors: not answered yet."),
+        ("lawful_basis_art6", "Legal basis under UK GDPR Article 6: not answered yet."),
+        (
+            "lawful_basis_art9",
+            "Condition for special category data under UK GDPR Article 9: not answered yet.",
+        ),
+    ],
+)
+def test_submit_needs_the_answers_the_data_use_register_publishes(researcher, answer, message):
+    application = complete_application(ApplicationFactory(lead=researcher), **{answer: ""})
+    _assert_refused_unchanged(application, contains=message)
+
+
+def test_the_frozen_version_holds_the_register_answers_as_read(researcher):
+    application = complete_application(ApplicationFactory(lead=researcher))
+    application = application_update(
+        application=application,
+        actor=researcher,
+        section=ApplicationSection.DECLARATIONS,
+        data={"terms_accepted": True, "consent_to_publish": True, "consent_to_publish_names": True},
+    )
+    application_submit(application=application, actor=researcher)
+    answers = application.versions.get().answers
+    assert answers["funders_sponsors"] == "Nuffield Foundation, University of Bristol (sponsor)"
+    assert answers["lawful_basis_art6"] == "Art 6(1)(e) public task"
+    assert answers["lawful_basis_art9"] == "Art 9(2)(j) archiving, research and statistics"
+    assert answers["consent_to_publish_names"] is True
+
+
+def test_naming_the_team_is_optional(researcher):
+    application = complete_application(ApplicationFactory(lead=researcher))
+    assert not application.consent_to_publish_names
+    assert application_submit(application=application, actor=researcher).status == ApplicationStatus.SUBMITTED
+
+
 def test_submit_refuses_when_terms_are_not_accepted(researcher):
     application = complete_application(ApplicationFactory(lead=researcher), terms_accepted=False)
     _assert_refused_unchanged(application, contains="Terms of access accepted: not yet confirmed")

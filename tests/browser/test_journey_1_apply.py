@@ -93,6 +93,7 @@ def test_journey_1_sign_up_draft_save_come_back_and_submit(journey, settings):
         "Benefit to children in social care and care leavers": "Fewer school moves for children in care.",
         "Involvement of care-experienced people": "A care-experienced advisory group shaped the questions.",
         "Funding": "Nuffield Foundation grant FR-000123, 2026 to 2028.",
+        "Funders and sponsors": "Nuffield Foundation, University of Nottingham (sponsor)",
         "Ethics approval": "University ethics committee, ref 2026/117, approved 1 March 2026.",
     }
     for label, text in project.items():
@@ -111,6 +112,10 @@ def test_journey_1_sign_up_draft_save_come_back_and_submit(journey, settings):
         "Placement type and dates, pseudonymised school identifiers, to model school moves.",
     )
     type_in(page.get_by_label("Linkage to other data"), "None")
+    page.get_by_label("Legal basis under UK GDPR Article 6").select_option(label="Art 6(1)(e) public task")
+    page.get_by_label("Condition for special category data under UK GDPR Article 9").select_option(
+        label="Art 9(2)(j) archiving, research and statistics"
+    )
     save_section(page, "Safe data")
     me.check("safe data saved")
     page.get_by_role("button", name="Sign out").click()
@@ -144,6 +149,7 @@ def test_journey_1_sign_up_draft_save_come_back_and_submit(journey, settings):
     page.get_by_role("link", name="Next: Declarations").click()
     page.get_by_label("I accept the terms of access on behalf of the team").check()
     page.get_by_label("Consent to publish the lay summary in the public register if approved").check()
+    page.get_by_label("The team agrees to be named in the public register if approved").check()
     save_section(page, "Declarations")
 
     page.get_by_role("link", name="Review and submit").click()
@@ -157,6 +163,10 @@ def test_journey_1_sign_up_draft_save_come_back_and_submit(journey, settings):
     assert application.status == ApplicationStatus.SUBMITTED
     assert application.deposits.get() == deposit
     assert application.lay_summary == project["Lay summary"]
+    # what the public register publishes in the UK data-use-register format, if approved
+    assert application.funders_sponsors == project["Funders and sponsors"]
+    assert (application.lawful_basis_art6, application.lawful_basis_art9) == ("6_1_e", "9_2_j")
+    assert application.consent_to_publish_names is True
     assert application.versions.count() == 1
     assert "Version 1" in page.locator("#versions").inner_text()
     assert any(EMAIL in m.to and application.reference in m.subject for m in mail.outbox)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from applications.enums import AccessRoute, ApplicationSection, ApplicationStatus, MemberRole, MemberStatus
 from applications.models import Application, ApplicationQuery, ApplicationVersion
 from applications.services import application_create, application_update
+from deposits.enums import LawfulBasisArt6, LawfulBasisArt9
 from tests.factories.accounts import ResearcherFactory
 from tests.factories.deposits import AvailableDepositFactory
 
@@ -91,11 +92,14 @@ COMPLETE_ANSWERS = {
         "benefit_to_children": "Fewer school moves for children in care.",
         "care_experienced_involvement": "A care-experienced advisory group shaped the questions.",
         "funding": "Nuffield Foundation grant FR-000123, 2026-2028.",
+        "funders_sponsors": "Nuffield Foundation, University of Bristol (sponsor)",
         "ethics_approval": "University ethics committee, ref 2026/117, approved 1 March 2026.",
     },
     ApplicationSection.DATA: {
         "variables_needed": "Placement type and dates, school identifiers (pseudonymised), to model moves.",
         "linkage": "None",
+        "lawful_basis_art6": LawfulBasisArt6.PUBLIC_TASK,
+        "lawful_basis_art9": LawfulBasisArt9.RESEARCH,
     },
     ApplicationSection.SETTINGS: {"access_route": AccessRoute.SAFE_ROOM},
     ApplicationSection.OUTPUTS: {

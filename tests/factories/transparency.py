@@ -11,6 +11,7 @@ from accounts.enums import OrganisationSector
 from applications.enums import ApplicationStatus, MemberRole
 from applications.models import Application
 from applications.selectors import researcher_snapshot
+from deposits.enums import LawfulBasisArt6, LawfulBasisArt9
 from panel.enums import DecisionOutcome
 from panel.models import Decision
 from tests.factories.accounts import ChairFactory, ResearcherFactory, ResearcherProfileFactory
@@ -25,6 +26,9 @@ class RegisterApplicationFactory(SubmittedApplicationFactory):
     title = factory.Sequence(lambda n: f"Educational outcomes of care leavers, project {n}")
     lay_summary = "We will look at how young people leaving care do in further education."
     technical_summary = "INTERNAL technical summary."
+    funders_sponsors = "Nuffield Foundation, University of Bristol (sponsor)"
+    lawful_basis_art6 = LawfulBasisArt6.PUBLIC_TASK
+    lawful_basis_art9 = LawfulBasisArt9.RESEARCH
     consent_to_publish = True
     first_submitted_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=40))
     submitted_at = factory.SelfAttribute("first_submitted_at")

@@ -527,3 +527,32 @@ def test_the_declaration_page_names_the_team_and_their_organisations_but_no_answ
     ):
         assert text in team
     assert "LAY-SUMMARY-TEXT" not in page
+
+
+def test_staff_and_the_panel_read_the_register_answers_of_the_submitted_version(staff, board, client_for):
+    """Funders and sponsors, the legal bases and the consent to be named are answers like the others:
+    frozen with the version, shown to staff screening it and to the panel reviewing it."""
+    from applications.services import application_submit
+    from tests.factories.applications import ApplicationFactory, complete_application
+
+    app = complete_application(ApplicationFactory())
+    application_submit(application=app, actor=app.lead)
+    expected = [
+        "Funders and sponsors",
+        escape("Nuffield Foundation, University of Bristol (sponsor)"),
+        "Legal basis under UK GDPR Article 6",
+        "Art 6(1)(e) public task",
+        "Condition for special category data under UK GDPR Article 9",
+        "Art 9(2)(j) archiving, research and statistics",
+        "The team agrees to be named in the public register if approved",
+    ]
+    staff_page = client_for(staff).get(reverse("panel:staff_application", args=[app.reference]))
+    for text in expected:
+        assert text in staff_page.content.decode(), text
+    services.review_open(application=app, actor=staff, voting_deadline=timezone.now() + timedelta(days=14))
+    member = board.members[0]
+    services.conflict_declare(application=app, member=member, has_conflict=False)
+    review = client_for(member).get(reverse("panel:review", args=[app.reference]))
+    assert review.status_code == 200
+    for text in expected:
+        assert text in review.content.decode(), text

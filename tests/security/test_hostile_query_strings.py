@@ -41,6 +41,7 @@ EXTRA_PARAMETERS = (
     "application",
     "deposit",
     "status",
+    "format",
     "zz",
 )
 

@@ -104,3 +104,24 @@ def test_demo_register_lists_the_demo_approvals_and_pages_exist(demo, client):
     for application in approved:
         assert f'id="entry-{application.reference}"' in html
     assert InfoPage.objects.count() == 4
+
+
+def test_demo_register_fills_the_data_use_register_and_shows_duo_terms(demo, client):
+    """The demo approvals answered the new questions, so their DUR rows have funders, legal bases
+    and the named team; the demo's commercial exclusions show as DUO terms."""
+    import csv
+
+    response = client.get(reverse("transparency:register_csv"), {"format": "dur"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows
+    for row in rows:
+        for column in (
+            "Funders/ Sponsors",
+            "Legal basis for provision of data under Article 6",
+            "Applicant name(s)",
+        ):
+            assert row[column], (row["Project ID"], column)
+        assert row["Access type"] == "TRE"
+    data = json.loads(client.get(reverse("transparency:register_json")).content)
+    codes = {c["code"] for r in data["results"] for d in r["deposits"] for c in d["use_conditions"]}
+    assert {"PS", "TS", "NCU"} <= codes

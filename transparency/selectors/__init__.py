@@ -1,8 +1,9 @@
 """Reads for the transparency app: information pages, the public register, the staff dashboard.
 
 The register is a read over approved applications and their decisions, never a copy. Everything
-it shows passes through ``RegisterEntry``, which holds only public fields: no names, emails,
-accreditation numbers, votes, comments or internal rationale can reach a page or a download."""
+it shows passes through ``RegisterEntry``, which holds only public fields: no emails,
+accreditation numbers, votes, comments or internal rationale can reach a page or a download, and
+the team's names only when the team agreed to be named (``Application.consent_to_publish_names``)."""
 
 from .dashboard import (
     OUTCOME_SERIES,

@@ -15,19 +15,35 @@ from applications.after_approval.selectors import outputs_prefetch
 from applications.enums import GRANTED, ApplicationStatus
 from applications.grant_selectors import change_request_summary
 from applications.models import Application, ApplicationOutput, Grant
-from deposits.models import Deposit
+from deposits.enums import DeidentificationLevel, LawfulBasisArt6, LawfulBasisArt9
+from deposits.models import Deposit, SensitiveUse
 from deposits.public_page import DepositPageSection
+from deposits.selectors import deposit_use_conditions_duo
 from panel.enums import APPROVALS
 
 # --- the public register --------------------------------------------------------------------------
 
 _SECTORS = dict(OrganisationSector.choices)
+_DEIDENTIFICATION = dict(DeidentificationLevel.choices)
+_ART6 = dict(LawfulBasisArt6.choices)
+_ART9 = dict(LawfulBasisArt9.choices)
 
 
 @dataclass(frozen=True)
 class RegisterDeposit:
     reference: str
     title: str
+    #: How the deposit's data is de-identified (``DeidentificationLevel``; blank if not recorded).
+    deidentification_level: str = ""
+    #: Its use conditions with their GA4GH DUO terms (``deposits.selectors.deposit_use_conditions_duo``).
+    use_conditions: tuple[dict, ...] = ()
+
+    @property
+    def deidentification_label(self) -> str:
+        return _DEIDENTIFICATION.get(self.deidentification_level, "")
+
+    def as_json(self) -> dict:
+        return {"reference": self.reference, "title": self.title, "use_conditions": list(self.use_conditions)}
 
 
 @dataclass(frozen=True)
@@ -93,6 +109,18 @@ class RegisterEntry:
     #: The grants before the one in force, as lines ("G1 issued 3 March 2026, superseded by G2 on ...").
     grant_history: tuple[str, ...] = ()
     outputs: tuple[RegisterOutput, ...] = ()
+    # Published in the UK data-use-register format (transparency/dur.py), not as register columns:
+    sector_code: str = ""
+    public_benefit: str = ""
+    funders_sponsors: str = ""
+    lawful_basis_art6: str = ""  # the label, e.g. "Art 6(1)(e) public task"
+    lawful_basis_art9: str = ""
+    #: The team's names as the grant in force (else the decision) recorded them, only when the team
+    #: agreed to be named.
+    team_names: tuple[str, ...] = ()
+    #: Whether every member the grant in force (else the decision) recorded held an ONS accreditation
+    #: on the decision date (None: no team recorded).
+    team_accredited: bool | None = None
 
     @property
     def url(self) -> str:
@@ -103,13 +131,11 @@ class RegisterEntry:
         return self.status_code == ApplicationStatus.REVOKED
 
     def as_json(self) -> dict:
-        data = asdict(self)
-        data.pop("status_code")
-        data["status"] = self.status
+        """The register's own fields (``REGISTER_FIELDS``), dates as ISO strings."""
+        data = {field: getattr(self, field) for field in REGISTER_FIELDS}
         for key in ("decision_date", "access_start", "access_end", "revoked_on"):
             data[key] = data[key].isoformat() if data[key] else None
-        data["deposits"] = [asdict(d) for d in self.deposits]
-        data.pop("grant_history")
+        data["deposits"] = [d.as_json() for d in self.deposits]
         data["outputs"] = [o.as_json() for o in self.outputs]
         return data
 
@@ -147,6 +173,28 @@ def register_base_queryset() -> QuerySet[Application]:
     )
 
 
+#: What the register reads of each deposit: its name, how it is de-identified, its use conditions.
+_DEPOSIT_FIELDS = (
+    "id",
+    "reference",
+    "title",
+    "deidentification_level",
+    "permitted_purposes",
+    "excluded_sectors",
+)
+
+
+def _deposits_public() -> QuerySet[Deposit]:
+    """The deposits as the register reads them (``_DEPOSIT_FIELDS`` and the excluded uses' DUO codes)."""
+    return (
+        Deposit.objects.only(*_DEPOSIT_FIELDS)
+        .prefetch_related(
+            Prefetch("excluded_uses", queryset=SensitiveUse.objects.only("id", "name", "duo_code"))
+        )
+        .order_by("reference")
+    )
+
+
 def register_queryset() -> QuerySet[Application]:
     """The register with what ``register_entry`` reads loaded in a constant number of queries."""
     return (
@@ -155,11 +203,13 @@ def register_queryset() -> QuerySet[Application]:
         .prefetch_related(
             Prefetch(
                 "deposits",
-                queryset=Deposit.objects.only("id", "reference", "title").order_by("reference"),
+                queryset=_deposits_public(),
             ),
             Prefetch(
                 "grants",
-                queryset=Grant.objects.select_related("change_request").order_by("number"),
+                queryset=Grant.objects.select_related("change_request")
+                .prefetch_related(Prefetch("deposits", queryset=_deposits_public()))
+                .order_by("number"),
                 to_attr="grant_chain",
             ),
             outputs_prefetch(),
@@ -177,13 +227,19 @@ def register_entry(application: Application) -> RegisterEntry:
     if chain is None:
         chain = list(application.grants.select_related("change_request").order_by("number"))
     grant = chain[-1] if chain else None
-    if grant is not None:  # the grant in force says which datasets and until when
-        deposits = tuple(RegisterDeposit(d["reference"], d["title"]) for d in grant.datasets)
+    if grant is not None:  # the grant in force says which datasets, until when and for whom
+        loaded = {d.reference: d for d in grant.deposits.all()}
+        deposits = tuple(
+            _register_deposit(d["reference"], d["title"], loaded.get(d["reference"])) for d in grant.datasets
+        )
         access_start, access_end = grant.access_start, grant.access_end
+        team = grant.team or []
     else:
-        deposits = tuple(RegisterDeposit(d.reference, d.title) for d in application.deposits.all())
+        deposits = tuple(_register_deposit(d.reference, d.title, d) for d in application.deposits.all())
         access_start = decision.access_start or application.access_start
         access_end = decision.access_end or application.access_end
+        team = decision.team or []
+    decided_on = timezone.localtime(decision.decided_at).date()
     return RegisterEntry(
         reference=application.reference,
         title=application.title,
@@ -191,7 +247,7 @@ def register_entry(application: Application) -> RegisterEntry:
         lead_organisation=lead.get("organisation") or "",
         sector=_SECTORS.get(lead.get("sector") or "", ""),
         deposits=deposits,
-        decision_date=timezone.localtime(decision.decided_at).date(),
+        decision_date=decided_on,
         outcome=decision.get_outcome_display(),
         status=application.get_status_display(),
         status_code=application.status,
@@ -202,6 +258,32 @@ def register_entry(application: Application) -> RegisterEntry:
         grant=grant.reference if grant else "",
         grant_history=tuple(_grant_line(past, chain) for past in chain[:-1]),
         outputs=tuple(RegisterOutput.of(output) for output in application.outputs.all()),
+        sector_code=lead.get("sector") or "",
+        public_benefit=application.public_benefit,
+        funders_sponsors=application.funders_sponsors,
+        lawful_basis_art6=_ART6.get(application.lawful_basis_art6, ""),
+        lawful_basis_art9=_ART9.get(application.lawful_basis_art9, ""),
+        team_names=tuple(m.get("name") or "" for m in team) if application.consent_to_publish_names else (),
+        team_accredited=all(_accredited_on(m, decided_on) for m in team) if team else None,
+    )
+
+
+def _register_deposit(reference: str, title: str, deposit: Deposit | None) -> RegisterDeposit:
+    """A dataset of the register entry: the name the grant froze (or the deposit's), and the
+    deposit's de-identification and use conditions today."""
+    if deposit is None:
+        return RegisterDeposit(reference, title)
+    return RegisterDeposit(
+        reference, title, deposit.deidentification_level, tuple(deposit_use_conditions_duo(deposit))
+    )
+
+
+def _accredited_on(member: dict, day: date) -> bool:
+    """Whether a member of the recorded team (``Grant.team``, ``Decision.team``) held an ONS
+    accreditation on ``day`` (the number stays private: only the answer is published)."""
+    expires = member.get("accreditation_expires_on")
+    return bool(member.get("accreditation_number")) and (
+        expires is None or date.fromisoformat(expires) >= day
     )
 
 
