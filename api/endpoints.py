@@ -88,6 +88,20 @@ class Dataset(Schema):
     srs_dataset_ids: list[str]
 
 
+class UseCondition(Schema):
+    """One use condition of a deposit the grant covers, in the GA4GH Data Use Ontology where DUO has
+    a term for it (``local`` otherwise: no re-identification, no re-contact, no linkage...)."""
+
+    deposit: str = Field(description="The deposit (DEP-...) the condition belongs to.")
+    kind: Literal["archive", "permitted_purposes", "excluded_use", "excluded_sector"]
+    condition: str = Field(description="The condition in the archive's words.")
+    local: bool = Field(description="True when DUO has no term for it.")
+    code: str | None = Field(description="The DUO code, e.g. NPU, PS, TS (null when local).")
+    duo_id: str | None = Field(description="The DUO identifier, e.g. DUO:0000018 (null when local).")
+    label: str | None
+    iri: str | None
+
+
 class GrantOut(Schema):
     reference: str
     number: int
@@ -101,6 +115,7 @@ class GrantOut(Schema):
     conditions: str
     team: list[Researcher]
     datasets: list[Dataset]
+    use_conditions: list[UseCondition]
     supersedes_grant_reference: str | None
     issued_at: datetime
     updated_at: datetime

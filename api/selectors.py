@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from applications.models import Grant
+from deposits.selectors import deposit_use_conditions_duo
 from notifications.contract import datasets_clean, researcher_for_approval
 from notifications.enums import OnsChannel
 from notifications.models import OnsNotification
@@ -70,6 +71,10 @@ def grant_cursor_decode(cursor: str) -> tuple[datetime, int]:
     return moment, pk
 
 
+#: What ``grant_entry`` reads beyond the row: the deposits and their excluded uses (DUO terms).
+GRANT_PREFETCH = ("deposits__excluded_uses",)
+
+
 def grant_list_for_api(
     *,
     status: str | None = None,
@@ -79,7 +84,11 @@ def grant_list_for_api(
 ) -> list[Grant]:
     """Grants, live and past, least recently changed first (``updated_at``, then id), with
     ``limit + 1`` rows so that the caller knows whether another page follows."""
-    grants = Grant.objects.select_related("application", "supersedes").order_by("updated_at", "pk")
+    grants = (
+        Grant.objects.select_related("application", "supersedes")
+        .prefetch_related(*GRANT_PREFETCH)
+        .order_by("updated_at", "pk")
+    )
     if status:
         grants = grants.filter(status=status)
     if changed_since is not None:
@@ -91,12 +100,19 @@ def grant_list_for_api(
 
 
 def grant_get_for_api(*, reference: str) -> Grant | None:
-    return Grant.objects.select_related("application", "supersedes").filter(reference=reference).first()
+    return (
+        Grant.objects.select_related("application", "supersedes")
+        .prefetch_related(*GRANT_PREFETCH)
+        .filter(reference=reference)
+        .first()
+    )
 
 
 def grant_entry(grant: Grant) -> dict:
     """What the API says of a grant: what it froze when issued (the team as ONS is told it in an
-    approval, the datasets with their SRS ids) and where it stands now."""
+    approval, the datasets with their SRS ids), where it stands now, and the use conditions of its
+    deposits as they are now, each with its GA4GH DUO term or ``local``
+    (``deposits.selectors.deposit_use_conditions_duo``)."""
     return {
         "reference": grant.reference,
         "number": grant.number,
@@ -110,6 +126,11 @@ def grant_entry(grant: Grant) -> dict:
         "conditions": grant.conditions,
         "team": [researcher_for_approval(member) for member in grant.team or []],
         "datasets": datasets_clean(grant.datasets or []),
+        "use_conditions": [
+            {"deposit": deposit.reference, **condition}
+            for deposit in sorted(grant.deposits.all(), key=lambda d: d.reference)
+            for condition in deposit_use_conditions_duo(deposit)
+        ],
         "supersedes_grant_reference": grant.supersedes.reference if grant.supersedes_id else None,
         "issued_at": grant.created_at,
         "updated_at": grant.updated_at,

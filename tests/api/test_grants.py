@@ -136,3 +136,23 @@ def test_an_unknown_or_impossible_reference_is_a_problem(api, reference, status)
     response = api.get(f"/api/v1/grants/{reference}")
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_grant_lists_its_deposits_use_conditions_in_duo_terms_or_as_local(api):
+    """Issue 18: the use conditions in a shared vocabulary, shown by the API too."""
+    from accounts.enums import OrganisationSector
+    from deposits.models import Deposit
+
+    grant = live_grant()
+    deposit = grant.deposits.get()
+    Deposit.objects.filter(pk=deposit.pk).update(excluded_sectors=[OrganisationSector.COMMERCIAL])
+    conditions = api.get(f"/api/v1/grants/{grant.reference}").json()["use_conditions"]
+    by_kind = {(c["kind"], c["code"]) for c in conditions}
+    assert ("archive", "PS") in by_kind  # project specific
+    assert ("archive", "TS") in by_kind  # time limited
+    assert ("excluded_sector", "NPU") in by_kind  # not for profit: no commercial sector
+    assert all(c["deposit"] == deposit.reference for c in conditions)
+    local = [c for c in conditions if c["local"]]
+    assert all(c["code"] is None and c["duo_id"] is None for c in local)
+    npu = next(c for c in conditions if c["code"] == "NPU")
+    assert npu["duo_id"].startswith("DUO:")
