@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from applications.enums import GrantStatus
 from applications.models import Grant
 from notifications.contract import datasets_clean, researcher_for_approval
 from notifications.enums import OnsChannel
@@ -92,6 +93,16 @@ def grant_list_for_api(
 
 def grant_get_for_api(*, reference: str) -> Grant | None:
     return Grant.objects.select_related("application", "supersedes").filter(reference=reference).first()
+
+
+def grant_list_not_live() -> list[Grant]:
+    """Every grant no longer live (suspended, superseded, revoked, ended), oldest first, with only
+    what its visas are made of (``api.visas.visas_revoked``): one query."""
+    return list(
+        Grant.objects.exclude(status=GrantStatus.LIVE)
+        .only("pk", "reference", "status", "team", "datasets", "access_end", "created_at")
+        .order_by("pk")
+    )
 
 
 def grant_entry(grant: Grant) -> dict:
