@@ -5,7 +5,9 @@
 table below); a grant no longer live answers its visas as revoked, and /api/v1/visas/revoked names
 them; a visa signed before a key rotation still verifies during the overlap."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -262,3 +264,23 @@ def test_an_unknown_grant_is_a_404_problem_and_no_token_a_401(api, client):
     assert api.get("/api/v1/grants/G-NOPE-1/visas").status_code == 404
     assert client.get(f"/api/v1/grants/{live_grant().reference}/visas").status_code == 401
     assert client.get("/api/v1/visas/revoked").status_code == 401
+
+
+def _doc_example() -> dict:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ons-integration.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### Visas") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "docs/ons-integration.md", "exec"), namespace)  # noqa: S102 (the doc's own example)
+    return namespace
+
+
+def test_the_documented_python_verifier_accepts_a_visa_and_refuses_a_revoked_one(api, client):
+    ons_signing_key_init()
+    (visa,) = _visas(api, live_grant())["visas"]
+    verify = _doc_example()["verify_visa"]
+    jku = visa_unverified_header(visa["jwt"])["jku"]
+    jwks = _jwks(client, jku)
+    assert verify(visa["jwt"], jwks, jku=jku, issuer=SITE, revoked=set())["jti"] == visa["jti"]
+    with pytest.raises(ValueError, match="revoked"):
+        verify(visa["jwt"], jwks, jku=jku, issuer=SITE, revoked={visa["jti"]})
