@@ -23,7 +23,8 @@ from core.ratelimit import RateLimitUnavailable, rate_limit_hit
 from notifications.contract import EVENT_SCHEMAS, SCHEMA_VERSION
 from notifications.enums import OnsEventType
 
-from . import selectors
+from . import selectors, visas
+from .enums import VisaStatus
 from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, problem_response
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,45 @@ class EventPage(Schema):
     events: list[EventOut]
     next_after: int = Field(description="Pass as `after` for what follows (unchanged when nothing did).")
     has_more: bool
+
+
+class VisaOut(Schema):
+    """One GA4GH ``ControlledAccessGrants`` visa: a researcher may use a deposit."""
+
+    jti: str = Field(description="The visa's id: the same on every call (UUID5).")
+    sub: str = Field(description="The researcher's ONS accreditation number, as the grant froze it.")
+    deposit_reference: str
+    value: str = Field(description="The deposit's public page: the visa's `ga4gh_visa_v1.value`.")
+    expires_at: datetime = Field(
+        description="The visa's `exp`: the end (UTC) of the earlier of the access end and the accreditation."
+    )
+    status: Literal[tuple(VisaStatus.values)]  # type: ignore[valid-type]
+    jwt: str | None = Field(
+        description="The visa (JWS compact, `typ: vnd.ga4gh.visa+jwt`, EdDSA), verified with the key "
+        "`kid` of the JWK set at `jku`; null unless `status` is `valid`."
+    )
+
+
+class GrantVisas(Schema):
+    grant_reference: str
+    grant_status: Literal[tuple(GrantStatus.values)]  # type: ignore[valid-type]
+    jwks_uri: str = Field(description="The JWK set that verifies the visas (each visa's `jku`).")
+    visas: list[VisaOut]
+
+
+NOT_LIVE = tuple(status for status in GrantStatus.values if status != GrantStatus.LIVE)
+
+
+class RevokedVisa(Schema):
+    jti: str
+    grant_reference: str
+    grant_status: Literal[NOT_LIVE]  # type: ignore[valid-type]
+
+
+class RevokedVisaList(Schema):
+    revoked: list[RevokedVisa] = Field(
+        description="Every visa of every grant no longer live: refuse a visa whose `jti` is here."
+    )
 
 
 # --- the query ---------------------------------------------------------------------------------
@@ -318,6 +358,42 @@ def event_list(request, query: Query[EventQuery]):
         "next_after": page[-1].pk if page else query.after,
         "has_more": len(events) > selectors.PAGE_SIZE,
     }
+
+
+@api.get(
+    "/grants/{reference}/visas",
+    response={200: GrantVisas, 404: Problem, 409: Problem, **ERRORS},
+    url_name="grant_visas",
+    summary="The grant's GA4GH visas, one per researcher and deposit",
+    description="A live grant's visas are signed (`status: valid`) unless expired; a grant no longer "
+    "live answers 200 with its visas listed as `revoked` and no JWT. 409 when no key can sign.",
+)
+def grant_visa_list(request, reference: Path[Annotated[str, Field(pattern=REFERENCE, max_length=40)]]):
+    _only_known_parameters(request)
+    grant = selectors.grant_get_for_api(reference=reference)
+    if grant is None:
+        raise ApiProblem(404, "Not found", "No grant has this reference.")
+    try:
+        entries = visas.grant_visas(grant=grant)
+    except visas.VisasUnavailable as exc:
+        raise ApiProblem(409, "Visas unavailable", str(exc)) from exc
+    return {
+        "grant_reference": grant.reference,
+        "grant_status": grant.status,
+        "jwks_uri": visas.visa_jwks_uri(),
+        "visas": entries,
+    }
+
+
+@api.get(
+    "/visas/revoked",
+    response={200: RevokedVisaList, **ERRORS},
+    url_name="visa_revoked_list",
+    summary="The jti of every visa of every grant no longer live",
+)
+def visa_revoked_list(request):
+    _only_known_parameters(request)
+    return {"revoked": visas.visas_revoked(grants=selectors.grant_list_not_live())}
 
 
 # --- every error a problem ---------------------------------------------------------------------

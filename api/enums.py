@@ -14,3 +14,11 @@ class ApiAuditAction:
     CALL_MADE = "api.call.made"
     #: A call with a revoked token (refused with 401).
     CALL_REFUSED = "api.call.refused"
+
+
+class VisaStatus(models.TextChoices):
+    """Where one visa of a grant stands when the API is asked (``api.visas.grant_visas``)."""
+
+    VALID = "valid", "Valid (signed)"
+    EXPIRED = "expired", "Expired (access or accreditation ended; not signed)"
+    REVOKED = "revoked", "Revoked (the grant is no longer live; not signed, in /api/v1/visas/revoked)"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from applications.enums import GrantStatus
 from applications.models import Grant
 from deposits.selectors import deposit_use_conditions_duo
 from notifications.contract import datasets_clean, researcher_for_approval
@@ -105,6 +106,16 @@ def grant_get_for_api(*, reference: str) -> Grant | None:
         .prefetch_related(*GRANT_PREFETCH)
         .filter(reference=reference)
         .first()
+    )
+
+
+def grant_list_not_live() -> list[Grant]:
+    """Every grant no longer live (suspended, superseded, revoked, ended), oldest first, with only
+    what its visas are made of (``api.visas.visas_revoked``): one query."""
+    return list(
+        Grant.objects.exclude(status=GrantStatus.LIVE)
+        .only("pk", "reference", "status", "team", "datasets", "access_end", "created_at")
+        .order_by("pk")
     )
 
 

@@ -100,6 +100,16 @@ def jwk(*, public: bytes, kid: str) -> dict:
     return {**jwk_public_members(public), "kid": kid, "use": "sig", "alg": "EdDSA"}
 
 
+def jws_compact_sign(*, private_key: Ed25519PrivateKey, header: dict, payload: bytes) -> str:
+    """A JWS in the compact serialisation (RFC 7515 section 7.1) signed with EdDSA (RFC 8037
+    section 3.1): ``base64url(header) . base64url(payload) . base64url(Ed25519 signature)``, the
+    signature over the ASCII of the first two parts joined by the dot. ``header`` is serialised as
+    compact JSON; it should carry ``alg: EdDSA`` (the caller adds ``typ``, ``kid``, ``jku``)."""
+    protected = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
+    signing_input = f"{_b64url(protected)}.{_b64url(payload)}"
+    return f"{signing_input}.{_b64url(private_key.sign(signing_input.encode('ascii')))}"
+
+
 # --- The private key at rest -----------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
-"""Issue 18, acceptance 1: /api/v1/openapi.json is OpenAPI 3.1 with the three paths and the pushed
-events as ``webhooks``; schemathesis, run against the app through its WSGI handler with a valid
-token, finds no 5xx and no answer that breaks the document (valid inputs, and invalid ones)."""
+"""Issue 18, acceptance 1: /api/v1/openapi.json is OpenAPI 3.1 with the three paths (and acceptance
+6's visas and revoked visas) and the pushed events as ``webhooks``; schemathesis, run against the
+app through its WSGI handler with a valid token, finds no 5xx and no answer that breaks the
+document (valid inputs, and invalid ones)."""
 
 import pytest
 import schemathesis
@@ -12,17 +13,26 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 
 from api.selectors import grant_cursor_encode
+from applications.enums import GrantStatus
+from applications.models import Grant
 from notifications.contract import EVENT_SCHEMAS
 from notifications.enums import OnsEventType
+from notifications.signing.services import ons_signing_key_init
 from tests.factories.grants import live_grant
 from tests.factories.notifications import OnsApplicationFactory, decision_record_for_test
 
 pytestmark = pytest.mark.django_db
 
-OPERATIONS = [("GET", "/api/v1/grants"), ("GET", "/api/v1/grants/{reference}"), ("GET", "/api/v1/events")]
+OPERATIONS = [
+    ("GET", "/api/v1/grants"),
+    ("GET", "/api/v1/grants/{reference}"),
+    ("GET", "/api/v1/grants/{reference}/visas"),
+    ("GET", "/api/v1/events"),
+    ("GET", "/api/v1/visas/revoked"),
+]
 
 
-def test_the_document_is_openapi_3_1_with_the_three_paths_and_a_webhook_per_event(client):
+def test_the_document_is_openapi_3_1_with_its_paths_and_a_webhook_per_event(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     document = response.json()
@@ -57,7 +67,10 @@ def wsgi_schema(settings):
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_schemathesis_finds_no_5xx_and_no_schema_violation(wsgi_schema, api_token, method, path, mode):
+    ons_signing_key_init()  # visas to sign
     grant = live_grant()
+    ended = live_grant()
+    Grant.objects.filter(pk=ended.pk).update(status=GrantStatus.ENDED)  # visas to list as revoked
     decision_record_for_test(application=OnsApplicationFactory())  # events to list
     operation = wsgi_schema[path][method]
     headers = {"Authorization": f"Bearer {api_token}"}

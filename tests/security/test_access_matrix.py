@@ -219,6 +219,8 @@ EXPECTED: dict[str, Row] = {
     "api:grant_list": everyone(get="401"),
     "api:grant_detail": everyone(get="401"),
     "api:event_list": everyone(get="401"),
+    "api:grant_visas": everyone(get="401"),
+    "api:visa_revoked_list": everyone(get="401"),
     "api:not_found": everyone(get="404", post="404"),
     "api:clients": staff_only(),
     "api:client_revoke": staff_only(get="405", post="302*"),
@@ -299,6 +301,7 @@ ARGS = {
     "transparency:register_detail": lambda w: {"reference": w.approved.reference},
     "transparency:page_edit": lambda w: {"slug": "privacy"},
     "api:grant_detail": lambda w: {"reference": w.approved.grants.get().reference},
+    "api:grant_visas": lambda w: {"reference": w.approved.grants.get().reference},
     "api:not_found": lambda w: {"rest": "nothing/here"},
     "api:client_revoke": lambda w: {"pk": w.api_client.pk},
 }

@@ -60,6 +60,19 @@ def test_a_v1a_entry_is_v1a_comma_base64_of_64_bytes_over_id_dot_timestamp_dot_b
         v1a_verify(body=b'{"a":2}', headers=headers, jwks=jwks, now=1674087231)
 
 
+def test_a_compact_jws_matches_rfc_8037_appendix_a_4():
+    """RFC 8037 A.4: the protected header {"alg":"EdDSA"} and the payload "Example of Ed25519
+    signing", signed with the A.1 key (Ed25519 is deterministic, so the JWS is exactly this)."""
+    private_key = Ed25519PrivateKey.from_private_bytes(RFC8037_D)
+    jws = crypto.jws_compact_sign(
+        private_key=private_key, header={"alg": "EdDSA"}, payload=b"Example of Ed25519 signing"
+    )
+    assert jws == (
+        "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc."
+        "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg"
+    )
+
+
 def test_a_generated_pair_is_raw_32_bytes_each_and_matches():
     private, public = crypto.keypair_generate()
     assert len(private) == len(public) == 32
