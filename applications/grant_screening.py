@@ -30,7 +30,7 @@ from .grant_selectors import (
 )
 from .grant_services import grant_reissue, grant_removals_apply, grant_transition
 from .models import Application, Grant
-from .selectors import application_team_emails
+from .selectors import application_accepted_members, application_team_emails
 from .services import application_lock
 from .signals import grant_amended, grant_suspended
 
@@ -57,19 +57,23 @@ def grant_rescreen(*, grant_id: int, cause: str, today: date | None = None) -> G
     grant.application = application
     today = today or timezone.localdate()
     changed = None
-    removals = grant_removals(grant=grant, today=today)
+    # Read once for both checks; after a removal the new grant's are read again.
+    deposits = list(grant.deposits.order_by("reference"))
+    members = application_accepted_members(application=application)
+    removals = grant_removals(grant=grant, today=today, deposits=deposits, members=members)
     if removals:
-        grant = _grant_reduce(grant=grant, removals=removals, cause=cause)
+        grant = _grant_reduce(grant=grant, removals=removals)
         changed = grant
+        deposits = members = None
     if grant.status == GrantStatus.LIVE:
-        reasons = grant_suspension_reasons(grant=grant, today=today)
+        reasons = grant_suspension_reasons(grant=grant, today=today, deposits=deposits, members=members)
         if reasons:
             _grant_suspend(grant=grant, reasons=reasons, cause=cause)
             changed = grant
     return changed
 
 
-def _grant_reduce(*, grant: Grant, removals, cause: str) -> Grant:
+def _grant_reduce(*, grant: Grant, removals) -> Grant:
     """Grant n+1 without the withdrawn deposits and the lapsed co-applicants; the team (and those
     removed, by ``grant_removals_apply``) and staff told; ONS told ``access.amended``."""
     application = grant.application

@@ -289,20 +289,26 @@ class GrantRemovals:
         return [d for d in deposits if d.pk not in withdrawn]
 
 
-def grant_removals(*, grant: Grant, today: date) -> GrantRemovals:
+def grant_removals(
+    *,
+    grant: Grant,
+    today: date,
+    deposits: list[Deposit] | None = None,
+    members: list[ApplicationMember] | None = None,
+) -> GrantRemovals:
     """The deposits and members to take off ``grant`` now (nothing for a grant that is not live or
-    suspended)."""
+    suspended); ``deposits`` and ``members`` are the grant's and the accepted team, when the caller
+    has read them already."""
     if grant.status not in GRANTS_SCREENED:
         return GrantRemovals()
-    deposits = list(grant.deposits.order_by("reference"))
+    if deposits is None:
+        deposits = list(grant.deposits.order_by("reference"))
+    if members is None:
+        members = application_accepted_members(application=grant.application)
     withdrawn = [d for d in deposits if d.status == DepositStatus.WITHDRAWN]
     if len(withdrawn) == len(deposits):
         withdrawn = []
-    lapsed = [
-        m
-        for m in application_accepted_members(application=grant.application)
-        if m.role != MemberRole.LEAD and accreditation_lapsed(m, today=today)
-    ]
+    lapsed = [m for m in members if m.role != MemberRole.LEAD and accreditation_lapsed(m, today=today)]
     return GrantRemovals(
         deposits=tuple(
             (d, f"{d.reference} ({d.title}) was withdrawn by the archive: it is no longer part of the grant.")
