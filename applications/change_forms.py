@@ -9,6 +9,7 @@ from deposits.models import Deposit
 
 from .enums import GrantStatus, MemberRole, MemberStatus
 from .forms import _HelperMixin
+from .grant_selectors import member_name
 from .models import ApplicationMember, Grant
 
 
@@ -74,7 +75,7 @@ class ChangeRequestForm(_HelperMixin, forms.Form):
             .select_related("user")
         )
         self.fields["members_removed"].label_from_instance = lambda m: (
-            f"{m.user.full_name if m.user else m.email} ({m.get_role_display()})"
+            f"{member_name(m)} ({m.get_role_display()})"
         )
         granted = grant.deposits.all()
         self.fields["deposits_removed"].queryset = granted.order_by("reference")

@@ -156,9 +156,13 @@ class FieldChange:
         return isinstance(self.old, list | tuple) or isinstance(self.new, list | tuple)
 
 
+def member_name(member: ApplicationMember) -> str:
+    """A team member as the team's pages name them: their account's name, else the invited address."""
+    return member.user.full_name if member.user else member.email
+
+
 def _member_line(member: ApplicationMember) -> str:
-    name = member.user.full_name if member.user else member.email
-    line = f"{name} ({member.get_role_display()})"
+    line = f"{member_name(member)} ({member.get_role_display()})"
     if member.status == MemberStatus.INVITED:
         line += " - invited, not yet accepted"
     return line
@@ -317,8 +321,7 @@ def grant_removals(
         members=tuple(
             (
                 m,
-                f"{m.user.full_name if m.user else m.email}'s ONS accreditation {_lapse_phrase(m)}: "
-                "their access ended.",
+                f"{member_name(m)}'s ONS accreditation {_lapse_phrase(m)}: their access ended.",
             )
             for m in lapsed
         ),
@@ -372,6 +375,5 @@ def grant_suspension_reasons(
     reasons = grant_screening_reasons(grant=grant, deposits=deposits, members=members)
     lead = next((m for m in members if m.role == MemberRole.LEAD), None)
     if lead is not None and accreditation_lapsed(lead, today=today):
-        name = lead.user.full_name if lead.user else lead.email
-        reasons.append(f"The lead applicant {name}'s ONS accreditation {_lapse_phrase(lead)}.")
+        reasons.append(f"The lead applicant {member_name(lead)}'s ONS accreditation {_lapse_phrase(lead)}.")
     return reasons
