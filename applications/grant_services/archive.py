@@ -31,7 +31,7 @@ from ..selectors import (
     application_team_snapshot,
 )
 from ..services import (
-    _revoke_team_permissions,
+    _member_leave,
     application_lock,
 )
 from ..signals import grant_resumed
@@ -53,10 +53,7 @@ def grant_removals_apply(*, grant: Grant, removals: GrantRemovals, actor) -> lis
         )
         if member.status != MemberStatus.ACCEPTED:
             continue
-        if member.user_id:
-            _revoke_team_permissions(member.user, app)
-        member.status = MemberStatus.REMOVED
-        member.save(update_fields=["status", "updated_at"])
+        _member_leave(member, app)
         audit_record(
             actor=actor,
             action=ApplicationsAuditAction.MEMBER_ACCESS_ENDED,

@@ -19,7 +19,7 @@ from ..selectors import (
 )
 from ..services import (
     _grant_team_permissions,
-    _revoke_team_permissions,
+    _member_leave,
     application_lock,
 )
 from ._common import _ensure_atomic
@@ -56,12 +56,8 @@ def change_request_grant_next(*, change_request: ChangeRequest, actor) -> Grant:
         member.save(update_fields=["status", "updated_at"])
         _grant_team_permissions(member.user, app)
     for member in change_request.members_removed.select_for_update(of=("self",)).select_related("user"):
-        if member.status != MemberStatus.ACCEPTED:
-            continue
-        if member.user_id:
-            _revoke_team_permissions(member.user, app)
-        member.status = MemberStatus.REMOVED
-        member.save(update_fields=["status", "updated_at"])
+        if member.status == MemberStatus.ACCEPTED:
+            _member_leave(member, app)
     deposits = change_request_deposits_after(change_request=change_request)
     if change_request.deposits_added.exists() or change_request.deposits_removed.exists():
         app.deposits.set(deposits)

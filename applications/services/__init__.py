@@ -3,12 +3,13 @@ rule, writes the change and its audit event (and any email) in one transaction.
 
 One module per part of the researcher's side: ``lifecycle`` (the row lock and the status choke
 point), ``drafts``, ``team``, ``attachments``, ``submission``, ``terms``; what they share is in
-``_common``. Import from the package, not from its modules: the four private helpers that
+``_common``. Import from the package, not from its modules: the private helpers that
 ``grant_services`` and the tests use (``_ensure_lead``, ``_ensure_requestable``,
-``_grant_team_permissions``, ``_revoke_team_permissions``) are re-exported here too."""
+``_grant_team_permissions``, ``_revoke_team_permissions``, ``_member_leave``) are re-exported here too."""
 
 from ._common import _ensure_lead as _ensure_lead
 from ._common import _grant_team_permissions as _grant_team_permissions
+from ._common import _member_leave as _member_leave
 from ._common import _revoke_team_permissions as _revoke_team_permissions
 from .attachments import application_attachment_add, application_attachment_remove
 from .drafts import _ensure_requestable as _ensure_requestable

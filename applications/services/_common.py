@@ -1,5 +1,5 @@
 """What the services of applications share: links, who may act (the team, the lead), whether the
-answers may still change, and the team's object permissions."""
+answers may still change, the team's object permissions, and a member leaving the team."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from guardian.shortcuts import assign_perm, remove_perm
 from core.errors import InvalidTransition, NotPermitted
 from core.links import absolute_url
 
-from ..enums import EDITABLE
-from ..models import Application
+from ..enums import EDITABLE, MemberStatus
+from ..models import Application, ApplicationMember
 from ..permissions import TEAM_PERMISSIONS, can_view_application
 
 
@@ -44,3 +44,12 @@ def _grant_team_permissions(user, application: Application) -> None:
 def _revoke_team_permissions(user, application: Application) -> None:
     for codename in TEAM_PERMISSIONS:
         remove_perm(f"applications.{codename}", user, application)
+
+
+def _member_leave(member: ApplicationMember, application: Application) -> None:
+    """A *locked* member leaves the team: their object permissions go and they are removed. The
+    caller checks that they may leave and writes the audit event."""
+    if member.user_id:
+        _revoke_team_permissions(member.user, application)
+    member.status = MemberStatus.REMOVED
+    member.save(update_fields=["status", "updated_at"])

@@ -21,7 +21,7 @@ from ._common import (
     _ensure_editable,
     _ensure_lead,
     _grant_team_permissions,
-    _revoke_team_permissions,
+    _member_leave,
 )
 from .lifecycle import application_lock
 
@@ -187,10 +187,7 @@ def application_member_remove(*, membership: ApplicationMember, actor) -> Applic
         raise DomainError("The lead applicant cannot be removed from the team.")
     if member.status not in {MemberStatus.INVITED, MemberStatus.ACCEPTED}:
         raise DomainError(f"{member.email} is not on the team.")
-    if member.user_id:
-        _revoke_team_permissions(member.user, app)
-    member.status = MemberStatus.REMOVED
-    member.save(update_fields=["status", "updated_at"])
+    _member_leave(member, app)
     audit_record(
         actor=actor, action=ApplicationsAuditAction.MEMBER_REMOVED, target=app, data={"email": member.email}
     )
