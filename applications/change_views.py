@@ -24,8 +24,7 @@ from .grant_selectors import (
     change_request_invitations,
     change_request_summary,
     grant_in_force,
-    grant_removals,
-    grant_suspension_reasons,
+    grant_resume_blockers,
 )
 from .models import Application
 from .views import TeamApplicationMixin
@@ -126,15 +125,12 @@ class GrantResumeView(DomainErrorFormMixin, StaffRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         grant = self._grant()
-        today = timezone.localdate()
-        removals = grant_removals(grant=grant, today=today)
+        removals, remaining = grant_resume_blockers(grant=grant, today=timezone.localdate())
         return super().get_context_data(
             application=self.application,
             grant=grant,
             removals=removals.reasons,
-            remaining=grant_suspension_reasons(
-                grant=grant, today=today, deposits=removals.kept(grant.deposits.order_by("reference"))
-            ),
+            remaining=remaining,
             page_title=f"Lift the suspension of {grant.reference}",
             **kwargs,
         )

@@ -377,3 +377,21 @@ def grant_suspension_reasons(
     if lead is not None and accreditation_lapsed(lead, today=today):
         reasons.append(f"The lead applicant {member_name(lead)}'s ONS accreditation {_lapse_phrase(lead)}.")
     return reasons
+
+
+def grant_resume_blockers(*, grant: Grant, today: date) -> tuple[GrantRemovals, list[str]]:
+    """What lifting a suspension would take off the grant (``grant_removals``), and what would still
+    keep it suspended once they are off (``grant_suspension_reasons`` of the grant it would make):
+    the staff's page shows both, and ``grant_services.grant_resume`` refuses while the second is not
+    empty."""
+    deposits = list(grant.deposits.order_by("reference"))
+    members = application_accepted_members(application=grant.application)
+    removals = grant_removals(grant=grant, today=today, deposits=deposits, members=members)
+    leaving = {member.pk for member, _reason in removals.members}
+    remaining = grant_suspension_reasons(
+        grant=grant,
+        today=today,
+        deposits=removals.kept(deposits),
+        members=[m for m in members if m.pk not in leaving],
+    )
+    return removals, remaining

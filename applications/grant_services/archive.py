@@ -20,11 +20,7 @@ from ..enums import (
     GrantStatus,
     MemberStatus,
 )
-from ..grant_selectors import (
-    GrantRemovals,
-    grant_removals,
-    grant_suspension_reasons,
-)
+from ..grant_selectors import GrantRemovals, grant_resume_blockers
 from ..models import ApplicationMember, Grant
 from ..selectors import (
     application_team_emails,
@@ -102,7 +98,8 @@ def grant_resume(*, grant: Grant, actor, note: str) -> Grant:
     n+1, live, supersedes the suspended grant, with today's team and deposits (a withdrawn deposit or
     a lapsed co-applicant found on the way is taken off it, ``grant_removals``); audited with the
     staff member's note; the team is told and ``signals.grant_resumed`` announced (ONS is told
-    ``access.resumed``). Refused, naming why, while a reason remains or after the access period."""
+    ``access.resumed``). Refused, naming why, while a reason remains (``grant_resume_blockers``) or
+    after the access period."""
     if not is_staff_member(actor):
         raise NotPermitted("Only the archive staff can lift a suspension.")
     app = application_lock(application=grant.application)
@@ -122,11 +119,10 @@ def grant_resume(*, grant: Grant, actor, note: str) -> Grant:
             f"The access period of {grant.reference} ended on {grant.access_end:%d %B %Y}: it cannot be "
             "resumed."
         )
-    removals = grant_removals(grant=grant, today=today)
-    deposits = grant_removals_apply(grant=grant, removals=removals, actor=actor)
-    remaining = grant_suspension_reasons(grant=grant, today=today, deposits=deposits)
-    if remaining:  # raised inside the transaction: the removals above roll back with it
+    removals, remaining = grant_resume_blockers(grant=grant, today=today)
+    if remaining:
         raise DomainError("The suspension cannot be lifted yet: " + " ".join(remaining))
+    deposits = grant_removals_apply(grant=grant, removals=removals, actor=actor)
     new = grant_reissue(
         grant=grant, actor=actor, issue_reason=f"Suspension lifted: {note}", deposits=deposits
     )

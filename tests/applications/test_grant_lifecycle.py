@@ -378,3 +378,30 @@ def test_a_change_request_on_a_suspended_grant_may_only_remove_and_must_lift_the
     assert row.payload["data"]["supersedes_grant_reference"] == first.reference
     assert len(row.payload["data"]["researchers"]) == 1  # the lead alone
     assert grants_rescreen_all() == []  # nothing suspends it again
+
+
+def test_the_staff_page_and_the_service_agree_when_the_member_to_be_taken_off_is_the_reason(client_for):
+    """A suspended grant whose only reason is a co-applicant in an excluded sector, whose
+    accreditation has since lapsed: lifting the suspension takes them off, so nothing blocks it. The
+    page says so (it used to count the leaving member), and the service lifts it."""
+    from accounts.enums import OrganisationSector
+
+    deposit = OnsDepositFactory()
+    first = _granted(deposits=[deposit])
+    colleague = _colleague(first)
+    ResearcherProfile.objects.filter(user=colleague.user).update(sector=OrganisationSector.COMMERCIAL)
+    Deposit.objects.filter(pk=deposit.pk).update(excluded_sectors=[OrganisationSector.COMMERCIAL])
+    grant_rescreen(grant_id=first.pk, cause="use_conditions")
+    first.refresh_from_db()
+    assert first.status == GrantStatus.SUSPENDED
+    _expire(colleague.user, on=TODAY - timedelta(days=1))
+
+    staff = StaffFactory()
+    page = client_for(staff).get(reverse("applications:grant_resume", args=[first.application.pk]))
+    body = page.content.decode()
+    assert 'id="grant-resume-clear"' in body
+    assert 'id="grant-resume-blocked"' not in body
+    assert 'id="grant-resume-removals"' in body
+    second = grant_resume(grant=first, actor=staff, note="The commercial member left.")
+    assert second.status == GrantStatus.LIVE
+    assert colleague.user.email not in [m["email"] for m in second.team]
