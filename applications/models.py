@@ -14,6 +14,7 @@ from deposits.models import Deposit, SensitiveUse
 from .after_approval.dois import validate_doi
 from .enums import (
     CHANGE_REQUEST_OPEN,
+    REVIEWING,
     AccessRoute,
     AccreditationReminderKind,
     ApplicationStatus,
@@ -105,7 +106,27 @@ class Application(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "-submitted_at"])]
+        indexes = [
+            models.Index(fields=["status", "-submitted_at"]),
+            # The panel's queue (panel.selectors.queue_section): the lists in review by voting
+            # deadline, and what the panel saw that is decided or closed, latest decision first.
+            # Partial indexes in each list's order, under the condition its filter implies, so a page
+            # reads its rows in order instead of sorting every application the panel ever saw.
+            models.Index(
+                models.F("voting_deadline").asc(nulls_last=True),
+                models.F("submitted_at").desc(),
+                models.F("id").asc(),
+                name="application_panel_reviewing",
+                condition=models.Q(review_opened_at__isnull=False, status__in=sorted(REVIEWING)),
+            ),
+            models.Index(
+                models.F("decided_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="application_panel_closed",
+                condition=models.Q(review_opened_at__isnull=False)
+                & ~models.Q(status__in=sorted(REVIEWING | {ApplicationStatus.DRAFT})),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title or '(untitled)'}"

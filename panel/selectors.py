@@ -5,7 +5,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -271,21 +280,31 @@ def queue_search(text: str) -> Q:
 
 def _queue_applications(user: User, search: str = "") -> QuerySet[Application]:
     """The applications the panel sees (never a draft) that match ``search`` (``queue_search``), each
-    with this member's declaration and vote on the current version as ``Exists`` subqueries."""
-    my_declaration = ConflictDeclaration.objects.filter(application=OuterRef("pk"), member=user)
-    my_vote = Vote.objects.filter(
-        application=OuterRef("pk"), member=user, version_number=OuterRef("version_number")
-    )
+    with this member's declaration and vote on the current version as ``has_declared``,
+    ``has_conflict`` and ``has_voted``. Both are LEFT JOINs on their unique keys (at most one row
+    each), so a list filters and sorts them in one pass instead of a subquery per row and flag."""
     return (
         applications_seen_by(user)
         .exclude(status=ApplicationStatus.DRAFT)
         .filter(queue_search(search))
         .annotate(
-            has_declared=Exists(my_declaration),
-            has_conflict=Exists(my_declaration.filter(has_conflict=True)),
-            has_voted=Exists(my_vote),
+            my_declaration=FilteredRelation(
+                "conflict_declarations", condition=Q(conflict_declarations__member=user)
+            ),
+            my_vote=FilteredRelation(
+                "votes", condition=Q(votes__member=user, votes__version_number=F("version_number"))
+            ),
+        )
+        .annotate(
+            has_declared=_flag(Q(my_declaration__isnull=False)),
+            has_conflict=_flag(Q(my_declaration__has_conflict=True)),
+            has_voted=_flag(Q(my_vote__isnull=False)),
         )
     )
+
+
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 _AWAITING_VOTE = Q(

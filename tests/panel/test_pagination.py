@@ -7,7 +7,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -303,3 +303,44 @@ def test_a_bad_change_requests_page_number_shows_a_page_not_an_error(board, clie
     response = client_for(board.chair).get(reverse("panel:queue"), {"changes_page": page})
     assert response.status_code == 200
     assert change.reference in response.content.decode()
+
+
+# --- the queue's SQL (docs/benchmarks.md, issue 19) ----------------------------------------------
+
+
+def _plan(queryset) -> str:
+    """PostgreSQL's plan for ``queryset`` with sequential scans and sorts priced out, so the plan
+    shows whether an index *can* serve the query (a tiny test table would otherwise be scanned)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    ("section", "index"),
+    [
+        ("decided", "application_panel_closed"),
+        ("in_progress", "application_panel_reviewing"),
+        ("awaiting_vote", "application_panel_reviewing"),
+        ("awaiting_declaration", "application_panel_reviewing"),
+    ],
+)
+def test_each_queue_list_can_read_its_page_in_order_from_its_partial_index(board, section, index):
+    assert connection.vendor == "postgresql"  # the suite's database (scripts/test)
+    _bulk(3, prefix="REV", status=ApplicationStatus.UNDER_REVIEW)
+    _bulk(3, prefix="DEC", status=ApplicationStatus.APPROVED, decided=True, chair=board.chair)
+    with transaction.atomic():
+        plan = _plan(selectors.queue_section(user=board.members[0], section=section)[:PAGE])
+    assert index in plan, plan
+    assert "Sort" not in plan.split(index)[0], plan  # read in the list's order, not sorted after
+
+
+def test_the_queue_reads_the_members_declaration_and_vote_by_join_not_a_subquery_per_row(board):
+    """Each list used to compute three EXISTS subqueries per application (hashed over every
+    declaration and vote the member ever made); now two LEFT JOINs on their unique keys."""
+    sql = str(selectors.queue_section(user=board.members[0], section="awaiting_vote").query)
+    assert "EXISTS" not in sql.upper()
+    assert sql.upper().count("LEFT OUTER JOIN") >= 2
