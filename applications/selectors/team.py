@@ -3,6 +3,9 @@ addresses, and what a decision freezes of each of them."""
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
+
+from core.selectors import prefetched
 from core.text import one_line_clean
 
 from ..enums import MemberRole, MemberStatus
@@ -10,13 +13,18 @@ from ..models import Application, ApplicationMember
 
 
 def application_team(*, application: Application) -> list[ApplicationMember]:
-    """Everyone invited to or on the team (not the removed), lead first, with their profiles."""
-    members = (
-        application.members.exclude(status=MemberStatus.REMOVED)
-        .select_related("user", "user__researcher_profile")
-        .order_by("created_at", "pk")
-    )
-    return sorted(members, key=lambda m: (m.role != MemberRole.LEAD, m.created_at))
+    """Everyone invited to or on the team (not the removed), lead first, with their profiles. Read
+    from the application's prefetched ``members`` (with ``user__researcher_profile``) when a page
+    loaded them, so the review and screening pages ask once however often they need the team."""
+    members = prefetched(application, "members")
+    if members is not None:
+        members = [m for m in members if m.status != MemberStatus.REMOVED]
+        prefetch_related_objects(members, "user__researcher_profile")  # nothing when already loaded
+    else:
+        members = application.members.exclude(status=MemberStatus.REMOVED).select_related(
+            "user", "user__researcher_profile"
+        )
+    return sorted(members, key=lambda m: (m.role != MemberRole.LEAD, m.created_at, m.pk))
 
 
 def application_accepted_members(*, application: Application) -> list[ApplicationMember]:

@@ -3,8 +3,9 @@ requested deposit's use conditions."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
+from core.selectors import prefetched
 from deposits.enums import DepositStatus
 from deposits.models import Deposit
 from deposits.selectors import UseConditionMatch, deposit_use_condition_matches
@@ -26,9 +27,12 @@ def application_use_condition_matches(*, application: Application) -> list[UseCo
     """Every way the request breaks a requested deposit's use conditions: the declared sensitive
     uses, and the organisation sector of each accepted team member. A match means automatic
     rejection on submission; the draft shows each one as a warning first."""
-    deposits = list(application.deposits.prefetch_related("excluded_uses").order_by("reference"))
+    deposits = prefetched(application, "deposits")  # a page's prefetch, when it made one
+    if deposits is None:
+        deposits = list(application.deposits.all())
+    prefetch_related_objects(deposits, "excluded_uses")  # nothing when the page's prefetch has them
     return use_condition_matches(
-        deposits=deposits,
+        deposits=sorted(deposits, key=lambda d: d.reference),
         sensitive_uses=list(application.sensitive_uses.all()),
         users=[m.user for m in application_accepted_members(application=application)],
     )
