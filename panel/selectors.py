@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.enums import AWAITING_SCREENING, CLOSED, REVIEWING, ApplicationStatus
-from applications.models import Application, ApplicationMember, ApplicationQuery
+from applications.models import Application, ApplicationMember, ApplicationQuery, ApplicationVersion
 from applications.selectors import (
     AccreditationStanding,
     accreditation_standing,
@@ -149,6 +149,11 @@ def counted_votes(application: Application) -> QuerySet[Vote]:
     )
 
 
+def earlier_votes_count(application: Application) -> int:
+    """How many votes were cast on versions before the current one (kept, not counted)."""
+    return Vote.objects.filter(application=application, version_number__lt=application.version_number).count()
+
+
 def vote_tally(application: Application) -> Tally:
     votes = list(counted_votes(application).select_related(None).only("project_vote", "researcher_fit"))
     return Tally(
@@ -166,14 +171,14 @@ def recommendation_for(application: Application, *, rules: PanelRules | None = N
     return recommend(tally=tally, quorum=rules.quorum, outcome_rule=rules.outcome_rule), tally
 
 
-def all_votes_for_display(application: Application) -> list[Vote]:
-    """Every vote, current and stale, for pages that passed ``votes_visible_to``."""
+def all_votes_for_display(application: Application, *, current_only: bool = False) -> list[Vote]:
+    """Every vote, current and stale (``current_only``: the current version's), for pages that
+    passed ``votes_visible_to``."""
     conflicted = conflicted_member_ids(application)
-    votes = list(
-        Vote.objects.filter(application=application)
-        .select_related("member")
-        .order_by("-version_number", "cast_at")
-    )
+    votes = Vote.objects.filter(application=application)
+    if current_only:
+        votes = votes.filter(version_number=application.version_number)
+    votes = list(votes.select_related("member").order_by("-version_number", "cast_at"))
     for vote in votes:
         vote.is_stale = vote.version_number != application.version_number
         vote.is_conflicted = vote.member_id in conflicted
@@ -427,7 +432,8 @@ def staff_application_list(
 
 
 def application_detail_for_review(*, reference: str) -> Application:
-    """The application with everything the review page shows, eagerly loaded."""
+    """The application with everything the review page shows, eagerly loaded. Its versions come
+    without their answers (``review_versions`` loads the two the page shows in full)."""
     return (
         Application.objects.select_related("lead", "lead__researcher_profile")
         .prefetch_related(
@@ -437,11 +443,57 @@ def application_detail_for_review(*, reference: str) -> Application:
             ),
             Prefetch("deposits", queryset=Deposit.objects.prefetch_related("excluded_uses", "srs_datasets")),
             "sensitive_uses",
-            "versions",
+            Prefetch(
+                "versions",
+                queryset=ApplicationVersion.objects.only("id", "application_id", "number", "submitted_at"),
+            ),
             Prefetch("queries", queryset=ApplicationQuery.objects.select_related("raised_by")),
         )
         .get(reference=reference)
     )
+
+
+@dataclass
+class ReviewVersions:
+    """What the review and screening pages show of the versions: the current one and the one before
+    it in full (the page shows the current answers and what changed), and every earlier version's
+    number and date, newest first, each a link to its own page (``panel:version``)."""
+
+    current: ApplicationVersion | None
+    previous: ApplicationVersion | None
+    earlier: list[ApplicationVersion]
+
+
+def review_versions(application: Application) -> ReviewVersions:
+    """One query for the two versions shown in full, whatever the number of versions; the list of
+    earlier ones is read from ``application_detail_for_review``'s prefetch (no answers)."""
+    full = list(
+        ApplicationVersion.objects.filter(application=application)
+        .select_related("submitted_by")
+        .order_by("-number")[:2]
+    )
+    current = full[0] if full else None
+    previous = full[1] if len(full) > 1 else None
+    earlier = sorted(
+        (v for v in application.versions.all() if current is None or v.number != current.number),
+        key=lambda v: v.number,
+        reverse=True,
+    )
+    return ReviewVersions(current=current, previous=previous, earlier=earlier)
+
+
+def version_for_panel(
+    *, application: Application, number: int
+) -> tuple[ApplicationVersion, ApplicationVersion | None]:
+    """One submitted version in full and the one before it (for its diff); 404 when there is none."""
+    versions = list(
+        ApplicationVersion.objects.filter(application=application, number__lte=number)
+        .select_related("submitted_by")
+        .order_by("-number")[:2]
+    )
+    if not versions or versions[0].number != number:
+        raise ApplicationVersion.DoesNotExist(f"{application.reference} has no version {number}.")
+    return versions[0], versions[1] if len(versions) > 1 else None
 
 
 def automatic_checks(application: Application) -> list[UseConditionMatch]:

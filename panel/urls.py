@@ -13,6 +13,11 @@ urlpatterns = [
         views.AttachmentDownloadView.as_view(),
         name="attachment",
     ),
+    path(
+        "applications/<reference:reference>/versions/<int:number>/",
+        views.VersionView.as_view(),
+        name="version",
+    ),
     path("applications/<reference:reference>/vote/", views.VoteView.as_view(), name="vote"),
     path("applications/<reference:reference>/tally/", views.TallyView.as_view(), name="tally"),
     path("applications/<reference:reference>/decide/", views.DecideView.as_view(), name="decide"),

@@ -12,7 +12,7 @@ from django.views import View
 
 from applications.enums import AWAITING_SCREENING, PANEL_VISIBLE
 from applications.grant_selectors import grant_history, grant_in_force, grant_team_lines
-from applications.models import Application
+from applications.models import Application, ApplicationVersion
 from applications.selectors import (
     application_accepted_members,
     application_team_users,
@@ -53,15 +53,14 @@ def _label(recommendation: str | None) -> str:
     return Recommendation(recommendation).label if recommendation else ""
 
 
-def _version_diff(application: Application):
+def _version_diff(versions: selectors.ReviewVersions):
     """(previous version, current version, diff) when there are two versions; else None."""
-    versions = sorted(application.versions.all(), key=lambda v: v.number)
-    if len(versions) < 2:
+    if versions.previous is None:
         return None
     return {
-        "old": versions[-2],
-        "new": versions[-1],
-        "diff": application_version_diff(versions[-2], versions[-1]),
+        "old": versions.previous,
+        "new": versions.current,
+        "diff": application_version_diff(versions.previous, versions.current),
     }
 
 
@@ -155,12 +154,13 @@ class ReviewView(PanelApplicationMixin, View):
         user = request.user
         votes_visible = selectors.votes_visible_to(application=application, user=user)
         recommendation, tally = selectors.recommendation_for(application) if votes_visible else (None, None)
+        versions = selectors.review_versions(application)
         context = {
             "application": application,
             "declaration": self.declaration,
-            "current_version": max(application.versions.all(), key=lambda v: v.number, default=None),
-            "versions": sorted(application.versions.all(), key=lambda v: v.number, reverse=True),
-            "version_diff": _version_diff(application),
+            "current_version": versions.current,
+            "earlier_versions": versions.earlier,
+            "version_diff": _version_diff(versions),
             "attachments": selectors.attachments_for(application),
             "team": application_team_users(application=application),
             "accreditations": selectors.accreditation_checks(application),
@@ -168,7 +168,9 @@ class ReviewView(PanelApplicationMixin, View):
             "my_vote": selectors.my_current_vote(application=application, user=user),
             "voting_open": selectors.voting_is_open(application),
             "votes_visible": votes_visible,
-            "votes": selectors.all_votes_for_display(application) if votes_visible else [],
+            # the current version's votes; the earlier ones are on the tally page
+            "votes": selectors.all_votes_for_display(application, current_only=True) if votes_visible else [],
+            "earlier_votes": selectors.earlier_votes_count(application) if votes_visible else 0,
             "tally": tally,
             "recommendation": recommendation,
             "recommendation_label": _label(recommendation),
@@ -177,6 +179,24 @@ class ReviewView(PanelApplicationMixin, View):
             "is_chair": is_panel_chair(user),
         }
         return render(request, "panel/review.html", context)
+
+
+class VersionView(PanelApplicationMixin, View):
+    """An earlier version in full, with what changed since the one before (the review page shows the
+    current version and links to each earlier one)."""
+
+    def get(self, request, reference, number):
+        try:
+            version, previous = selectors.version_for_panel(application=self.application, number=number)
+        except ApplicationVersion.DoesNotExist as exc:
+            raise Http404("No such version.") from exc
+        context = {
+            "application": self.application,
+            "version": version,
+            "previous": previous,
+            "diff": application_version_diff(previous, version) if previous else None,
+        }
+        return render(request, "panel/version.html", context)
 
 
 class AttachmentDownloadView(PanelApplicationMixin, View):
@@ -286,7 +306,9 @@ class DecideView(ChairApplicationMixin, View):
             "refusal": selectors.chair_may_decide(application=application, chair=user),
             "progress": selectors.member_progress(application),
             "votes_visible": votes_visible,
-            "votes": selectors.all_votes_for_display(application) if votes_visible else [],
+            # the current version's votes; the earlier ones are on the tally page
+            "votes": selectors.all_votes_for_display(application, current_only=True) if votes_visible else [],
+            "earlier_votes": selectors.earlier_votes_count(application) if votes_visible else 0,
             "tally": tally if votes_visible else None,
             "counted": tally.counted,
             "recommendation": recommendation if votes_visible else None,
@@ -413,12 +435,13 @@ class StaffApplicationView(StaffRequiredMixin, View):
             raise Http404("No such application.") from exc
         if application.status not in PANEL_VISIBLE:
             raise Http404("No such application.")
+        versions = selectors.review_versions(application)
         context = {
             "application": application,
             "form": form,
             "can_open": application.status in AWAITING_SCREENING,
-            "current_version": max(application.versions.all(), key=lambda v: v.number, default=None),
-            "version_diff": _version_diff(application),
+            "current_version": versions.current,
+            "version_diff": _version_diff(versions),
             "attachments": selectors.attachments_for(application),
             "team": application_team_users(application=application),
             "accreditations": selectors.accreditation_checks(application),

@@ -2,6 +2,7 @@
 screens with the test client (the browser journeys come later)."""
 
 from datetime import timedelta
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -202,3 +203,21 @@ def test_query_answer_resubmit_the_panel_sees_the_diff_and_earlier_votes_are_sta
     tally = client.get(reverse("panel:tally", args=[app.reference])).content.decode()
     assert "stale" in tally
     assert Vote.objects.filter(application=app, member=member).count() == 2
+
+    # The review page shows the current version's answers and votes; each earlier version and the
+    # earlier votes are a link away (issue 19: it rendered every version's answers and every vote).
+    page = client.get(reverse("panel:review", args=[app.reference])).content.decode()
+    version_1 = reverse("panel:version", args=[app.reference, 1])
+    assert f'href="{version_1}">Version 1</a>' in page
+    old_answer = escape(app.versions.get(number=1).answers["variables_needed"])
+    assert page.count(old_answer) == 1  # only as the diff's "before", not version 1 in full
+    assert page.count("NEW-VARIABLES-ANSWER") == 2  # the current answers and the diff's "after"
+    assert 'badge text-bg-secondary">stale' not in page  # no earlier vote is listed here
+    assert "1 vote on earlier versions</a>" in page
+    earlier = client.get(version_1).content.decode()
+    assert "Version 1 of" in earlier
+    assert "The current version is 2" in earlier
+    assert "NEW-VARIABLES-ANSWER" not in earlier
+    assert old_answer in earlier
+    assert client.get(reverse("panel:version", args=[app.reference, 3])).status_code == 404
+    assert client.get(reverse("panel:version", args=[app.reference, 2])).status_code == 200

@@ -35,6 +35,8 @@ def _urls(app) -> list[str]:
             kwargs["reference"] = app.reference
         if "<int:pk>" in route:
             kwargs["pk"] = 1
+        if "<int:number>" in route:
+            kwargs["number"] = 1
         urls.append(reverse(f"panel:{pattern.name}", kwargs=kwargs))
     return urls
 
