@@ -136,6 +136,7 @@ def _query_string_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("format", None)  # each download link names its own
+    params.pop("refresh", None)  # the dashboard's "work them out now" link adds its own
     return params.urlencode()
 
 
@@ -248,9 +249,17 @@ class DashboardView(StaffRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         filterset = _dashboard_filterset(self.request)
         query_string = _query_string_without_page(self.request)
+        valid = not filterset.is_bound or filterset.is_valid()
+        figures = selectors.dashboard_figures(
+            applications=filterset.qs,
+            filters=filter_values(filterset) if valid else None,
+            refresh=self.request.GET.get("refresh") == "1",
+        )
         return super().get_context_data(
             filter=filterset,
-            data=selectors.dashboard_data(applications=filterset.qs),
+            data=figures.data,
+            figures=figures,
+            refresh_query=f"?{query_string}&refresh=1" if query_string else "?refresh=1",
             download_query=f"?{query_string}" if query_string else "",
             **kwargs,
         )

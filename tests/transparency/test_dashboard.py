@@ -399,7 +399,9 @@ def _dashboard_queries(client, n, start):
         "transparency:export_decisions",
     ):
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse(name), {"sector": OrganisationSector.UNIVERSITY}).status_code == 200
+            # refresh=1: the dashboard works its figures out again rather than keep the last ones
+            params = {"sector": OrganisationSector.UNIVERSITY, "refresh": "1"}
+            assert client.get(reverse(name), params).status_code == 200
         counts.append(len(ctx.captured_queries))
     return counts
 
@@ -410,3 +412,44 @@ def test_dashboard_and_exports_query_count_is_constant(client_for, staff):
     small = _dashboard_queries(c, 10, 0)
     large = _dashboard_queries(c, 1000, 10_000)
     assert small == large
+
+
+def test_the_dashboard_keeps_its_figures_for_a_while_says_when_and_works_them_out_on_request(
+    client_for, staff, scenario
+):
+    """Issue 19: the aggregates were worked out on every request; now they are kept for
+    DASHBOARD_CACHE_SECONDS per set of filters, the page says when they were worked out, and
+    'Work them out now' does it at once."""
+    client = client_for(staff)
+    url = reverse("transparency:dashboard")
+
+    def page(params=None):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, params or {})
+        assert response.status_code == 200
+        html = response.content.decode()
+        return html, len(ctx.captured_queries), re.search(r'id="summary-decided">(\d+)<', html)[1]
+
+    first, computed, decided = page()
+    assert "Figures worked out at" in first
+    assert "kept for up to 5 minutes" in first
+    again, kept, decided_again = page()
+    assert kept < computed  # the aggregates were not run again
+    assert decided_again == decided
+
+    decided_application(decided_at=timezone.now())  # one more panel decision
+    assert page()[2] == decided  # still the figures worked out before
+    refresh = re.search(r'<a href="(\?refresh=1)">Work them out now</a>', again)[1]
+    _, _, decided_now = page({"refresh": "1"})
+    assert refresh == "?refresh=1"
+    assert int(decided_now) == int(decided) + 1
+    assert page()[2] == decided_now  # and those are kept in turn
+
+    # each set of filters has its own figures; a search the form refused is never kept
+    sector = {"sector": OrganisationSector.CHARITY}
+    assert page(sector)[2] == "1"
+    assert 'href="?sector=charity&amp;refresh=1"' in page(sector)[0]
+    bad = {"submitted_from": "yesterday"}
+    refused, refused_queries, _ = page(bad)
+    assert "Enter a valid date" in refused
+    assert page(bad)[1] == refused_queries > kept  # worked out each time, never kept

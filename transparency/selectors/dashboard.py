@@ -1,8 +1,12 @@
 """The staff dashboard's figures, in SQL on PostgreSQL and in Python where SQLite lacks the functions."""
 
+import hashlib
 import json
 import math
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -248,7 +252,8 @@ def dashboard_outstanding_votes(*, applications: QuerySet[Application], now=None
     now = now or timezone.now()
     member = OuterRef(OuterRef("user_id"))
     pending = (
-        Application.objects.filter(pk__in=applications.values("pk"), status=ApplicationStatus.UNDER_REVIEW)
+        applications.filter(status=ApplicationStatus.UNDER_REVIEW)
+        .order_by()  # counted, so Application's default ordering would only add a sort per member
         .exclude(
             Exists(
                 Vote.objects.filter(
@@ -327,6 +332,41 @@ def dashboard_data(*, applications: QuerySet[Application], portable: bool = Fals
         "notifications": dashboard_notification_health(applications=applications, portable=portable),
         "outcome_series": [{"key": k, "label": label} for k, label in OUTCOME_SERIES],
     }
+
+
+#: How long the dashboard's figures are kept before they are worked out again; the page says when
+#: they were worked out and offers to do it now (``dashboard_figures``).
+DASHBOARD_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    data: dict
+    computed_at: datetime
+    max_age: int  # seconds they are kept
+
+
+def dashboard_figures(
+    *, applications: QuerySet[Application], filters: dict[str, str] | None, refresh: bool = False
+) -> DashboardFigures:
+    """``dashboard_data`` for the applications these ``filters`` chose (``core.filters.filter_values``),
+    kept ``DASHBOARD_CACHE_SECONDS`` in the cache so that staff going back and forth between the
+    dashboard and what it links to do not wait for every aggregate again. ``refresh`` works them out
+    now; ``filters`` None (a search the form refused) is never kept."""
+    key = None
+    if filters is not None:
+        digest = hashlib.sha256(json.dumps(filters, sort_keys=True).encode()).hexdigest()
+        key = f"transparency:dashboard:{digest}"
+        if not refresh and (kept := cache.get(key)) is not None:
+            return kept
+    figures = DashboardFigures(
+        data=dashboard_data(applications=applications),
+        computed_at=timezone.now(),
+        max_age=DASHBOARD_CACHE_SECONDS,
+    )
+    if key is not None:
+        cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+    return figures
 
 
 def dashboard_applications() -> QuerySet[Application]:
