@@ -83,3 +83,42 @@ def test_a_saved_date_renders_in_iso_and_comes_back_unchanged(field, settings):
         assert 'type="date"' in html
         assert _rendered_value(html) == "2026-12-31"
     assert field.clean(_rendered_value(html)) == saved
+
+
+# --- the Select that writes its options in Python (issue 19) -------------------------------------
+
+
+def _tags(html: str) -> str:
+    return re.sub(r">\s+<", "><", html.strip())
+
+
+@pytest.mark.parametrize("value", [None, "", "b", "<&>", ["a", "<&>"]])
+@pytest.mark.parametrize("multiple", [False, True])
+def test_select_writes_the_same_markup_as_djangos_select(value, multiple):
+    from django import forms
+
+    from core.widgets import Select
+
+    choices = [
+        ("", "Any deposit"),
+        ("a", "Alpha"),
+        ("b", 'B "quoted" & <b>bold</b>'),
+        ("<&>", "Odd value"),
+        ("Group", [("g1", "In a group"), ("g2", "Also")]),
+        (3, "A number"),
+    ]
+    attrs = {"id": "id_deposit", "class": "form-select", "required": True, "aria-describedby": "help"}
+    django_cls = forms.SelectMultiple if multiple else forms.Select
+    ours_cls = type("Ours", (Select,), {"allow_multiple_selected": multiple})
+    theirs = django_cls(choices=choices).render("deposit", value, attrs)
+    ours = ours_cls(choices=choices).render("deposit", value, attrs)
+    assert _tags(ours) == _tags(theirs)
+    assert "<b>" not in ours  # labels are escaped
+
+
+def test_the_dashboard_and_register_deposit_filters_use_it():
+    from core.widgets import Select
+    from transparency.filters import DashboardFilter, RegisterFilter
+
+    for filterset in (DashboardFilter, RegisterFilter):
+        assert isinstance(filterset.base_filters["deposit"].field.widget, Select)
