@@ -194,6 +194,14 @@ def deposit_key(i: int) -> str:
     return f"{i % DEPOSITS_MAX:05d}"
 
 
+def app_deposit_keys(i: int) -> list[str]:
+    """The deposits row ``i`` of the main series requests: one, and a second on one in three."""
+    keys = [deposit_key(i)]
+    if i % 3 == 0 and i and deposit_key(i // 2) != keys[0]:
+        keys.append(deposit_key(i // 2))
+    return keys
+
+
 def audit_event(actor: User | None, action: str, target, data: dict | None = None) -> AuditEvent:
     return AuditEvent(
         actor=actor,
