@@ -21,6 +21,7 @@ S = ApplicationStatus
 MAIN_PREFIX = "APP-2024-"  # the main series: APP-2024-00001 ...
 DECIDE_PREFIX = "APP-2025-D"  # applications under review waiting for the chair (ONS benchmarks)
 REVIEW_REFERENCE = "APP-2025-R0001"  # the review page's subject
+GRANT_SUBJECT_REFERENCE = "APP-2025-G0001"  # the change request, outputs and API grant pages' subject
 BATCH = 2000
 #: The measured researcher is on the team of the first this-many applications (their own list is
 #: counted at 10 and 1,000 rows; nobody is on ten thousand teams).
