@@ -15,26 +15,26 @@ from bench_report import mark, note_load, print_table, proc_status
 GOAL_ADMIN_RATIO = 0.35
 GOAL_BARE_RATIO = 2.0
 
-
 # --- query counts --------------------------------------------------------------------------------
 
 
 @dataclass
 class Page:
     name: str
-    who: str  # "anonymous" or an Actors attribute
+    who: str  # "anonymous", "api" (the API client's bearer token) or an Actors attribute
     url: str
     kind: str = "list"
 
 
 def pages(actors) -> list[Page]:
-    """Every list and detail page of issue 10 (and a few more), with who requests it."""
-    from bench_data import MAIN_PREFIX, REVIEW_REFERENCE
+    """Every list and detail page of issues 10 and 19 (and a few more), with who requests it."""
+    from bench_data import MAIN_PREFIX, REVIEW_REFERENCE, SUBJECT_CHANGE_NUMBER
     from django.urls import reverse
 
     from notifications.models import OnsNotification
 
     review_pk = _review_pk()
+    subject_pk, change, grant = _grant_subject()
     notification = OnsNotification.objects.filter(application__reference__startswith=MAIN_PREFIX).order_by(
         "pk"
     )
@@ -71,6 +71,20 @@ def pages(actors) -> list[Page]:
         Page("audit log", "staff", reverse("core:audit_log")),
         Page("dashboard", "staff", reverse("transparency:dashboard")),
         Page("home (staff)", "staff", reverse("core:home")),
+        # Issue 19: change requests on live grants, outputs, and the read API.
+        Page("staff change requests", "staff", reverse("panel:staff_change_requests")),
+        Page("staff change request", "staff", reverse("panel:staff_change_request", args=[change]), "detail"),
+        Page("change review (panel)", "member", reverse("panel:change_review", args=[change]), "detail"),
+        Page(
+            "change request (researcher)",
+            "researcher",
+            reverse("applications:change_request", args=[subject_pk, SUBJECT_CHANGE_NUMBER]),
+            "detail",
+        ),
+        Page("outputs", "researcher", reverse("applications:outputs", args=[subject_pk]), "detail"),
+        Page("API grants", "api", reverse("api:grant_list")),
+        Page("API grant", "api", reverse("api:grant_detail", args=[grant]), "detail"),
+        Page("API events", "api", reverse("api:event_list") + "?after=0"),
     ]
 
 
@@ -82,14 +96,39 @@ def _review_pk() -> int:
     return Application.objects.only("pk").get(reference=REVIEW_REFERENCE).pk
 
 
+def _grant_subject() -> tuple[int, str, str]:
+    """The change and grant pages' subject: the application's pk, the change request the pages
+    show and the live grant."""
+    from bench_data import GRANT_SUBJECT_REFERENCE, SUBJECT_CHANGE_NUMBER
+
+    from applications.models import Application
+
+    app = Application.objects.only("pk", "reference").get(reference=GRANT_SUBJECT_REFERENCE)
+    return app.pk, f"{app.reference}-C{SUBJECT_CHANGE_NUMBER}", f"{app.reference}-G2"
+
+
+def api_client(actors):
+    """A test Client for the read API: a new API client issued by staff through the service (the
+    token is shown once, so each process issues its own), sent as ``Authorization: Bearer``."""
+    import uuid
+
+    from django.test import Client
+
+    from api.services import api_client_create
+
+    _client, token = api_client_create(name=f"Bench ONS reader {uuid.uuid4().hex[:8]}", actor=actors.staff)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
 def signed_in_clients(actors) -> dict:
     """One test Client per person, signed in with the second factor satisfied (as tests/conftest.py's
-    client_for does), so every page sees the real middleware and permission checks."""
+    client_for does), so every page sees the real middleware and permission checks; and one for
+    the read API with its bearer token."""
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    clients = {"anonymous": Client()}
+    clients = {"anonymous": Client(), "api": api_client(actors)}
     for who in ("researcher", "member", "chair", "staff"):
         user = getattr(actors, who)
         client = Client()
@@ -204,6 +243,7 @@ def step_query_counts(results: dict, actors, clients, *, small: int, large: int)
         t0 = time.monotonic()
         bench_data.grow(size, actors)
         bench_data.review_subject(max(1, size // 10), actors)
+        bench_data.grant_subject(max(1, size // 10), actors)
         counts[size] = query_counts(actors, clients)
         print(f"bench: {size} rows made and every page counted in {time.monotonic() - t0:.1f} s")
     rows = []
@@ -214,8 +254,10 @@ def step_query_counts(results: dict, actors, clients, *, small: int, large: int)
         equal += ok
         rows.append([name, s1, q1, q2, mark(ok)])
     print_table(
-        f"1. Queries per page at {small} and {large:,} rows (detail pages: 1 and "
-        f"{large // 10} team members, deposits, versions, queries, attachments; x panel votes)",
+        f"1. Queries per page at {small} and {large:,} rows (detail pages: 1 and {large // 10} of "
+        "each thing listed: team members, deposits, versions, queries, attachments, x panel votes; "
+        "a change request's invitations, removals, added and removed deposits and votes; outputs "
+        "and reports; a grant's team and datasets)",
         ["page", "status", f"{small}", f"{large:,}", "equal"],
         rows,
     )

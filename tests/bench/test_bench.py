@@ -44,21 +44,49 @@ KNOWN_GROWTH = {
 }
 
 
-def test_query_counts_are_collected_for_every_page_and_do_not_grow_with_rows(db, bench_urls):
+@pytest.fixture
+def bench_api(settings):
+    """As scripts/bench_settings.py: no rate limit on the API client, the events list answers rows
+    as soon as they are written; events are read on the webhook channel, as the benchmark has one."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": {"client": (1_000_000, 60)}}
+    settings.API_EVENTS_SETTLE_SECONDS = 0
+    settings.ONS_WEBHOOK_URL = "https://ons.example.gov.uk/srs/webhook"
+
+
+def test_query_counts_are_collected_for_every_page_and_do_not_grow_with_rows(db, bench_urls, bench_api):
     actors = bench_data.ensure_actors()
     clients = bench_pages.signed_in_clients(actors)
     bench_data.grow(10, actors)
     bench_data.review_subject(1, actors)
+    bench_data.grant_subject(1, actors)
     small = bench_pages.query_counts(actors, clients)
     bench_data.grow(40, actors)
     bench_data.review_subject(4, actors)
+    bench_data.grant_subject(4, actors)
     large = bench_pages.query_counts(actors, clients)
 
-    assert set(small) == {page.name for page in bench_pages.pages(actors)}
+    pages = {page.name: page for page in bench_pages.pages(actors)}
+    assert set(small) == set(pages)
+    assert set(pages) >= {
+        "staff change requests",
+        "staff change request",
+        "change review (panel)",
+        "change request (researcher)",
+        "outputs",
+        "API grants",
+        "API grant",
+        "API events",
+    }
     assert {name: status for name, (status, _) in small.items()} == dict.fromkeys(small, 200)
+    assert {name: status for name, (status, _) in large.items()} == dict.fromkeys(large, 200)
     assert all(queries > 0 for _, queries in small.values())
     grown = {name: (small[name][1], large[name][1]) for name in small if small[name][1] != large[name][1]}
     assert set(grown) == set(KNOWN_GROWTH), grown
+    # The API pages list rows (not an empty first page).
+    api = clients["api"]
+    assert len(api.get(pages["API grants"].url).json()["grants"]) > 10
+    assert api.get(pages["API grant"].url).json()["team"]
+    assert api.get(pages["API events"].url).json()["events"]
 
 
 def test_data_generator_is_realistic_and_repeatable(db):
