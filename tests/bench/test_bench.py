@@ -18,6 +18,7 @@ if str(SCRIPTS) not in sys.path:
 import bench  # noqa: E402 (scripts/ goes on the path first)
 import bench_data  # noqa: E402 (scripts/ goes on the path first)
 import bench_delivery  # noqa: E402 (scripts/ goes on the path first)
+import bench_goals  # noqa: E402 (scripts/ goes on the path first)
 import bench_pages  # noqa: E402 (scripts/ goes on the path first)
 import bench_report  # noqa: E402 (scripts/ goes on the path first)
 import bench_timing  # noqa: E402 (scripts/ goes on the path first)
@@ -239,6 +240,78 @@ def test_a_decision_reaches_the_receiver_through_the_real_services(
     assert arrived is not None
     assert arrived >= commits["t"]
     assert OnsNotification.objects.get(application=application).status == "delivered"
+
+
+def _figures(**changes) -> dict:
+    """Figures of a run that meets every goal exactly at its limit."""
+    figures = {
+        "queries_equal": 26,
+        "queries_pages": 26,
+        "queue_bare": 1.0,
+        "queue_admin": 0.5,
+        "staff_bare": 1.0,
+        "staff_admin": 0.4,
+        "other_pages": {"register": 2.0, "outputs": 0.6, "API events": 0.3},
+        "decision_p50_ms": 12.0,
+        "decision_p95_ms": 20.0,
+        "hop_p50_ms": 8.0,
+        "hop_p95_ms": 10.0,
+        "burst_per_s": 50.0,
+        "bare_burst_per_s": 100.0,
+        "burst_duplicates": 0,
+        "burst_lost": 0,
+        "fanout_grants": 50,
+        "fanout_seconds": 3.2,
+        "fanout_per_s": 15.0,
+        "fanout_duplicates": 0,
+        "fanout_lost": 0,
+        "web_peak_mb": 110.0,
+        "worker_peak_mb": 300.0,
+        "timing_sign_up": 1.2,
+        "timing_reset": 1.01,
+        "elapsed_s": 240.0,
+        "load": "load average 2.0 (1 min), 2.5 (5 min) on 2 CPUs",
+    }
+    return {**figures, **changes}
+
+
+def test_each_goal_passes_at_its_limit_and_misses_just_beyond_it():
+    assert {key for key, result in bench_goals.evaluate(_figures()).items() if not result.ok} == set()
+    beyond = {
+        "queries": {"queries_equal": 25},
+        "queue_bare": {"queue_bare": 1.01},
+        "queue_admin": {"queue_admin": 0.51},
+        "staff_bare": {"staff_bare": 1.01},
+        "other_pages": {"other_pages": {"register": 2.01, "outputs": 0.6}},
+        "decision_p95": {"decision_p95_ms": 20.1},
+        "burst_rate": {"burst_per_s": 49.9},
+        "burst_lost": {"burst_duplicates": 1},
+        "fanout_lost": {"fanout_lost": 1},
+        "timing": {"timing_reset": 1.21},
+    }
+    assert set(beyond) == set(bench_goals.GOAL)
+    for key, changes in beyond.items():
+        missed = {k for k, result in bench_goals.evaluate(_figures(**changes)).items() if not result.ok}
+        assert missed == {key}, key
+    # A baseline that did not run (0 per second) meets no goal rather than dividing by zero.
+    assert not bench_goals.evaluate(_figures(bare_burst_per_s=0.0))["burst_rate"].ok
+
+
+def test_summary_is_one_line_whose_marks_are_the_goal_evaluation():
+    figures = _figures(queue_bare=1.5, other_pages={"register": 2.4, "outputs": 0.8, "API events": 1.1})
+    line = bench_goals.summary_line(figures)
+    assert line.startswith("SUMMARY: ")
+    assert "\n" not in line
+    assert "queue 1.50x bare MISS 0.50x admin pass" in line
+    assert "staff list 1.00x bare pass" in line
+    assert "slowest other page register 2.40x bare MISS (2/3 pages pass)" in line
+    assert "decision->ONS p95 2.00x bare hop pass (p50 12.0 ms, p95 20.0 ms)" in line
+    assert "burst 0.50x bare drain pass (50/s of 100/s), duplicates 0 lost 0 pass" in line
+    assert "re-screen fan-out 50 grants in 3.2 s (15/s, 0.15x bare drain), duplicates 0 lost 0 pass" in line
+    missed = [key for key, result in bench_goals.evaluate(figures).items() if not result.ok]
+    assert missed == ["queue_bare", "other_pages"]
+    assert line.count("MISS") == len(missed)
+    assert f"{len(bench_goals.GOALS) - 2}/{len(bench_goals.GOALS)} goals met in 4.0 min" in line
 
 
 def test_percentile_picks_the_nearest_rank():
