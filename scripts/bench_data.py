@@ -12,14 +12,18 @@ queue), the staff member (staff lists and baselines) and further panel members w
 
 This module is what the benchmark imports: the review page's subject and the chair's pool are here;
 the constants, the actors and the shared builders in bench_data_common.py; the main series
-(``grow``) in bench_data_series.py.
+(``grow``) in bench_data_series.py, with its grants, change requests and outputs in
+bench_data_grants.py; the change request, outputs and API grant pages' subject (``grant_subject``)
+in bench_data_changes.py.
 """
 
 from datetime import timedelta
 
+from bench_data_changes import SUBJECT_CHANGE_NUMBER, grant_subject
 from bench_data_common import (
     BATCH,
     DECIDE_PREFIX,
+    GRANT_SUBJECT_REFERENCE,
     MAIN_PREFIX,
     REVIEW_REFERENCE,
     TOPICS,
@@ -50,11 +54,14 @@ from panel.models import ConflictDeclaration, Vote
 #: What the benchmark and its tests use; the builders live in bench_data_common and bench_data_series.
 __all__ = [
     "DECIDE_PREFIX",
+    "GRANT_SUBJECT_REFERENCE",
     "MAIN_PREFIX",
     "REVIEW_REFERENCE",
+    "SUBJECT_CHANGE_NUMBER",
     "Actors",
     "decide_pool",
     "ensure_actors",
+    "grant_subject",
     "grow",
     "main_count",
     "review_subject",

@@ -21,6 +21,7 @@ S = ApplicationStatus
 MAIN_PREFIX = "APP-2024-"  # the main series: APP-2024-00001 ...
 DECIDE_PREFIX = "APP-2025-D"  # applications under review waiting for the chair (ONS benchmarks)
 REVIEW_REFERENCE = "APP-2025-R0001"  # the review page's subject
+GRANT_SUBJECT_REFERENCE = "APP-2025-G0001"  # the change request, outputs and API grant pages' subject
 BATCH = 2000
 #: The measured researcher is on the team of the first this-many applications (their own list is
 #: counted at 10 and 1,000 rows; nobody is on ten thousand teams).
@@ -192,6 +193,14 @@ def pool_deposits(keys: list[str], *, staff: User) -> dict[str, Deposit]:
 
 def deposit_key(i: int) -> str:
     return f"{i % DEPOSITS_MAX:05d}"
+
+
+def app_deposit_keys(i: int) -> list[str]:
+    """The deposits row ``i`` of the main series requests: one, and a second on one in three."""
+    keys = [deposit_key(i)]
+    if i % 3 == 0 and i and deposit_key(i // 2) != keys[0]:
+        keys.append(deposit_key(i // 2))
+    return keys
 
 
 def audit_event(actor: User | None, action: str, target, data: dict | None = None) -> AuditEvent:

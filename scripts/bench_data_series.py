@@ -1,7 +1,9 @@
 """The main series of scripts/bench's data (see bench_data.py): ``grow(total)`` adds applications
-APP-2024-00001 ... with everything the services would have written for each: teams and grants,
-versions, queries, conflict declarations, votes, decisions, delivered ONS notifications with their
-attempts, and audit events. Row ``i`` is the same whatever the order the series is grown in."""
+APP-2024-00001 ... with everything the services would have written for each: teams and guardian
+grants, versions, queries, conflict declarations, votes, decisions, delivered ONS notifications
+with their attempts, and audit events; for the approved ones, their grants of access, change
+requests, the ONS events of each grant and the researcher's outputs (bench_data_grants.py). Row
+``i`` is the same whatever the order the series is grown in."""
 
 import uuid
 from datetime import timedelta
@@ -17,12 +19,14 @@ from bench_data_common import (
     WITH_CONDITIONS,
     Actors,
     S,
+    app_deposit_keys,
     application_permissions,
     audit_event,
-    deposit_key,
     pool_deposits,
     pool_researchers,
 )
+from bench_data_grants import deposit_keys as grant_deposit_keys
+from bench_data_grants import grow_grants
 from django.db import transaction
 from django.utils import timezone
 
@@ -79,7 +83,7 @@ def _grow_batch(lo: int, hi: int, actors: Actors) -> None:
     today = timezone.localdate()
     indices = list(range(lo, hi))
     leads = pool_researchers(sorted({i // 4 for i in indices}))
-    keys = {deposit_key(i) for i in indices} | {deposit_key(i // 2) for i in indices if i % 3 == 0 and i}
+    keys = {key for i in indices for key in app_deposit_keys(i)} | grant_deposit_keys(indices)
     deposits = pool_deposits(sorted(keys), staff=actors.staff)
     view, change = application_permissions()
 
@@ -142,10 +146,7 @@ def _grow_batch(lo: int, hi: int, actors: Actors) -> None:
     declarations, votes, decisions, audit = [], [], [], []
     for app in apps:
         i, automatic, opened, approved = app._bench
-        first = deposits[deposit_key(i)]
-        links.append(through(application_id=app.pk, deposit_id=first.pk))
-        if i % 3 == 0 and i and deposits[deposit_key(i // 2)] != first:
-            links.append(through(application_id=app.pk, deposit_id=deposits[deposit_key(i // 2)].pk))
+        links += [through(application_id=app.pk, deposit_id=deposits[key].pk) for key in app_deposit_keys(i)]
         accepted = now - timedelta(days=60)
         members.append(
             ApplicationMember(
@@ -349,4 +350,5 @@ def _grow_batch(lo: int, hi: int, actors: Actors) -> None:
         ],
         batch_size=BATCH,
     )
+    audit += grow_grants(decisions, deposits, actors)
     AuditEvent.objects.bulk_create(audit, batch_size=BATCH)
