@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.enums import OrganisationSector
 from applications.after_approval.selectors import outputs_prefetch
 from applications.enums import GRANTED, ApplicationStatus
-from applications.grant_selectors import change_request_summary
+from applications.grant_selectors import CHANGE_KIND_RELATIONS, change_request_summary
 from applications.models import Application, ApplicationOutput, Grant
 from deposits.enums import DeidentificationLevel, LawfulBasisArt6, LawfulBasisArt9
 from deposits.models import Deposit, SensitiveUse
@@ -208,7 +208,10 @@ def register_queryset() -> QuerySet[Application]:
             Prefetch(
                 "grants",
                 queryset=Grant.objects.select_related("change_request")
-                .prefetch_related(Prefetch("deposits", queryset=_deposits_public()))
+                .prefetch_related(
+                    Prefetch("deposits", queryset=_deposits_public()),
+                    *(f"change_request__{name}" for name in CHANGE_KIND_RELATIONS),
+                )
                 .order_by("number"),
                 to_attr="grant_chain",
             ),
@@ -225,7 +228,11 @@ def register_entry(application: Application) -> RegisterEntry:
     lead = decision.team_lead
     chain = getattr(application, "grant_chain", None)
     if chain is None:
-        chain = list(application.grants.select_related("change_request").order_by("number"))
+        chain = list(
+            application.grants.select_related("change_request")
+            .prefetch_related(*(f"change_request__{name}" for name in CHANGE_KIND_RELATIONS))
+            .order_by("number")
+        )
     grant = chain[-1] if chain else None
     if grant is not None:  # the grant in force says which datasets, until when and for whom
         loaded = {d.reference: d for d in grant.deposits.all()}
