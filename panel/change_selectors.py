@@ -3,7 +3,6 @@ rule reads, who may see which change request, conflicts, votes and the decider's
 
 from datetime import date, datetime
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -17,7 +16,7 @@ from core.permissions import is_panel_chair, is_panel_member, is_staff_member
 from .enums import ProjectVote, ResearcherFit
 from .models import ChangeConflictDeclaration, ChangeVote
 from .rules import DELEGATED_EXTENSION_MONTHS, ChangeFacts, Tally, quorum_met
-from .selectors import PAGE_SIZE, rules_current
+from .selectors import rules_current
 
 
 def change_request_facts(change_request: ChangeRequest, *, today: date | None = None) -> ChangeFacts:
@@ -173,14 +172,13 @@ def change_request_decider_refusal(
 # --- lists -------------------------------------------------------------------------------------------
 
 
-def panel_change_queue(*, user: User, page: object = None) -> Page:
+def panel_change_requests(*, user: User) -> QuerySet[ChangeRequest]:
     """The change requests waiting on this member or chair (open ones routed to them), nearest
-    deadline first, one page (``panel.selectors.PAGE_SIZE``) of them: ``page`` is the page number
-    wanted (the first when absent or invalid). Each is annotated with ``has_declared``,
-    ``has_conflict`` and ``has_voted``; two queries (the count and the page) whatever the number."""
+    deadline first, each annotated with ``has_declared``, ``has_conflict`` and ``has_voted`` (the
+    queue's "Change requests" list: ``panel.queue_selectors.panel_queue_for`` pages it)."""
     mine = ChangeConflictDeclaration.objects.filter(change_request=OuterRef("pk"), member=user)
     voted = ChangeVote.objects.filter(change_request=OuterRef("pk"), member=user)
-    waiting = (
+    return (
         change_requests_seen_by(user)
         .filter(status=ChangeRequestStatus.SUBMITTED)
         .exclude(route=ChangeRoute.STAFF)
@@ -192,7 +190,6 @@ def panel_change_queue(*, user: User, page: object = None) -> Page:
         )
         .order_by("voting_deadline", "submitted_at", "pk")
     )
-    return Paginator(waiting, PAGE_SIZE).get_page(page)
 
 
 def staff_change_request_list(*, open_only: bool = True) -> QuerySet[ChangeRequest]:

@@ -5,7 +5,8 @@ from django.urls import reverse
 from core.home import NextAction
 from core.permissions import is_panel_member, is_staff_member
 
-from .selectors import panel_queue_counts, staff_application_list
+from .queue_selectors import panel_queue_counts
+from .selectors import staff_application_list
 
 
 def panel_next_actions(user) -> list[NextAction]:

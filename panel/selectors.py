@@ -1,24 +1,16 @@
 """Reads for the panel, with the permission filtering and the eager loading in one place."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.paginator import Page, Paginator
 from django.db.models import (
-    BooleanField,
-    Count,
-    ExpressionWrapper,
-    F,
-    FilteredRelation,
     Prefetch,
-    Q,
     QuerySet,
 )
 from django.utils import timezone
 
 from accounts.models import User
-from applications.enums import AWAITING_SCREENING, CLOSED, REVIEWING, ApplicationStatus
+from applications.enums import AWAITING_SCREENING, CLOSED, ApplicationStatus
 from applications.models import Application, ApplicationMember, ApplicationQuery, ApplicationVersion
 from applications.selectors import (
     AccreditationStanding,
@@ -268,138 +260,6 @@ def chair_may_decide(*, application: Application, chair: User, now: datetime | N
 
 #: Rows a page of each list of the queue and of the staff application list.
 PAGE_SIZE = 50
-
-
-def queue_search(text: str) -> Q:
-    """The queue's search. It matches only what every member's queue shows of every row, conflicted
-    or not (reference, title, the lead's organisation), so a search reveals nothing of the content."""
-    text = text.strip()
-    if not text:
-        return Q()
-    return (
-        Q(reference__icontains=text)
-        | Q(title__icontains=text)
-        | Q(lead__researcher_profile__organisation__icontains=text)
-    )
-
-
-def _queue_applications(user: User, search: str = "") -> QuerySet[Application]:
-    """The applications the panel sees (never a draft) that match ``search`` (``queue_search``), each
-    with this member's declaration and vote on the current version as ``has_declared``,
-    ``has_conflict`` and ``has_voted``. Both are LEFT JOINs on their unique keys (at most one row
-    each), so a list filters and sorts them in one pass instead of a subquery per row and flag."""
-    return (
-        applications_seen_by(user)
-        .exclude(status=ApplicationStatus.DRAFT)
-        .filter(queue_search(search))
-        .annotate(
-            my_declaration=FilteredRelation(
-                "conflict_declarations", condition=Q(conflict_declarations__member=user)
-            ),
-            my_vote=FilteredRelation(
-                "votes", condition=Q(votes__member=user, votes__version_number=F("version_number"))
-            ),
-        )
-        .annotate(
-            has_declared=_flag(Q(my_declaration__isnull=False)),
-            has_conflict=_flag(Q(my_declaration__has_conflict=True)),
-            has_voted=_flag(Q(my_vote__isnull=False)),
-        )
-    )
-
-
-def _flag(condition: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(condition, output_field=BooleanField())
-
-
-_AWAITING_VOTE = Q(
-    has_declared=True, has_conflict=False, has_voted=False, status=ApplicationStatus.UNDER_REVIEW
-)
-
-#: The queue's work sections, each a filter over the applications still in review (``_queue_applications``
-#: with ``status__in=REVIEWING``); every application in review is in exactly one of them. The queue's lists
-#: and the home page's counts (``panel_queue_counts``) both use these, so they cannot disagree.
-QUEUE_WORK_SECTIONS: dict[str, Q] = {
-    "awaiting_declaration": Q(has_declared=False),
-    "awaiting_vote": _AWAITING_VOTE,
-    "in_progress": Q(has_declared=True) & ~_AWAITING_VOTE,
-}
-
-
-#: The columns the queue's tables show (templates/panel/_queue_table.html).
-_QUEUE_COLUMNS = (
-    "reference",
-    "title",
-    "status",
-    "version_number",
-    "voting_deadline",
-    "decided_at",
-    "lead__researcher_profile__organisation",
-)
-
-
-def queue_section(*, user: User, section: str, search: str = "") -> QuerySet[Application]:
-    """One list of the member's queue, in SQL, ordered for a stable pagination: the three work
-    sections (``QUEUE_WORK_SECTIONS``) by voting deadline, and ``decided`` (everything the panel saw
-    that is no longer in review) most recent decision first, on the indexed ``decided_at``."""
-    applications = (
-        _queue_applications(user, search)
-        .select_related("lead__researcher_profile")
-        .only(*_QUEUE_COLUMNS)  # not the long answers: the rows are a third of the size
-    )
-    if section == "decided":
-        return (
-            applications.exclude(status__in=REVIEWING)
-            .select_related("decision")
-            .only(*_QUEUE_COLUMNS, "decision__outcome")
-            .order_by(F("decided_at").desc(nulls_last=True), "-pk")
-        )
-    return applications.filter(QUEUE_WORK_SECTIONS[section], status__in=REVIEWING).order_by(
-        F("voting_deadline").asc(nulls_last=True), "-submitted_at", "pk"
-    )
-
-
-@dataclass
-class Queue:
-    """One page of each list of the member's queue (``django.core.paginator.Page`` of applications
-    annotated with ``has_declared``, ``has_conflict`` and ``has_voted``)."""
-
-    awaiting_declaration: Page
-    awaiting_vote: Page
-    in_progress: Page
-    decided: Page
-
-
-QUEUE_SECTIONS = ("awaiting_declaration", "awaiting_vote", "in_progress", "decided")
-
-
-def panel_queue_for(*, user: User, pages: Mapping[str, object] | None = None, search: str = "") -> Queue:
-    """The member's queue: each list selected in SQL and paginated (``PAGE_SIZE`` a page); ``pages``
-    gives the page number wanted for each list (by section name; the first page when absent or
-    invalid); ``search`` narrows every list (``queue_search``). Six queries whatever the number of
-    applications: the work sections' sizes in one (``panel_queue_counts``), the decided list's size,
-    and one page of each list."""
-    pages = pages or {}
-    counts = panel_queue_counts(user=user, search=search)
-    lists = {}
-    for section in QUEUE_SECTIONS:
-        paginator = Paginator(queue_section(user=user, section=section, search=search), PAGE_SIZE)
-        if section in counts:
-            paginator.count = counts[section]  # a cached_property: no COUNT query of its own
-        lists[section] = paginator.get_page(pages.get(section))
-    return Queue(**lists)
-
-
-def panel_queue_counts(*, user: User, search: str = "") -> dict[str, int]:
-    """How many applications are in each work section of the member's queue, in one aggregate query
-    (no rows): the same filters as ``queue_section``."""
-    return (
-        _queue_applications(user, search)
-        .filter(status__in=REVIEWING)
-        .aggregate(
-            **{section: Count("pk", filter=condition) for section, condition in QUEUE_WORK_SECTIONS.items()}
-        )
-    )
 
 
 def staff_application_list(

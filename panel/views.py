@@ -1,6 +1,8 @@
 """The panel's screens and the staff's screening and membership screens. Thin: check who may see
 what, bind the form, call one service, redirect."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -30,8 +32,7 @@ from core.permissions import (
 )
 from core.views_support import domain_action, domain_errors_on
 
-from . import selectors, services
-from .change_selectors import panel_change_queue
+from . import queue_selectors, selectors, services
 from .enums import Recommendation
 from .filters import StaffApplicationFilter
 from .forms import (
@@ -97,32 +98,47 @@ def _pager_queries(request, params) -> dict[str, str]:
     return queries
 
 
-#: The query-string parameter of each list's page on the queue.
-QUEUE_PAGE_PARAMS = {
-    "awaiting_declaration": "declare_page",
-    "awaiting_vote": "vote_page",
-    "in_progress": "progress_page",
-    "decided": "decided_page",
+#: The queue's tabs: each list's query-string name (``panel.queue_selectors.QUEUE_LISTS``), caption
+#: and what it says when empty.
+QUEUE_TABS = {
+    "declare": ("Awaiting my declaration of interests", "Nothing awaits your declaration."),
+    "vote": ("Awaiting my vote", "Nothing awaits your vote."),
+    "changes": ("Change requests", "No change request on an approved project waits for you."),
+    "progress": ("Voted, queried or conflicted", "Nothing here: nothing awaits others or the decision."),
+    "decided": ("Decided", "No decisions yet."),
 }
-#: The query-string parameter of the page of the queue's change requests.
-CHANGE_QUEUE_PAGE_PARAM = "changes_page"
 
 
 class QueueView(PanelRequiredMixin, View):
+    """One list of the member's queue a page (``?list=``, ``?page=``), its tabs showing every list's
+    size; the search narrows the application lists."""
+
     def get(self, request):
         search = QueueSearchForm(request.GET)
-        queue = selectors.panel_queue_for(
+        queue = queue_selectors.panel_queue_for(
             user=request.user,
-            pages={section: request.GET.get(param) for section, param in QUEUE_PAGE_PARAMS.items()},
+            list_name=request.GET.get("list"),
+            page=request.GET.get("page"),
             search=search.text,
         )
+        keep = {"q": search.text} if search.text else {}
+        tabs = [
+            {
+                "name": name,
+                "caption": caption,
+                "count": queue.counts[name],
+                "query": urlencode({**keep, "list": name}),
+                "active": name == queue.current,
+            }
+            for name, (caption, _empty) in QUEUE_TABS.items()
+        ]
         context = {
             "queue": queue,
             "search": search,
-            "pager_queries": _pager_queries(request, [*QUEUE_PAGE_PARAMS.values(), CHANGE_QUEUE_PAGE_PARAM]),
-            "change_queue": panel_change_queue(
-                user=request.user, page=request.GET.get(CHANGE_QUEUE_PAGE_PARAM)
-            ),
+            "tabs": tabs,
+            "caption": QUEUE_TABS[queue.current][0],
+            "empty": QUEUE_TABS[queue.current][1],
+            "pager_query": urlencode({**keep, "list": queue.current}),
         }
         return render(request, "panel/queue.html", context)
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from applications.enums import ApplicationStatus
 from applications.models import Application
 from core.home import next_actions_for
-from panel import change_selectors, selectors
+from panel import queue_selectors, selectors
 from panel.models import ConflictDeclaration, Decision
 from tests.factories.accounts import ResearcherFactory
 from tests.factories.applications import SubmittedApplicationFactory, UnderReviewApplicationFactory
@@ -74,7 +74,12 @@ def _link(body: str, text: str, param: str) -> str:
     raise AssertionError(f"no {text} link for {param}")
 
 
-# --- the queue -------------------------------------------------------------------------------------
+# --- the queue: one list a page, its tabs giving every list's size ----------------------------------
+
+
+def _tab(body: str, caption: str) -> int:
+    """The size the queue's tab ``caption`` shows."""
+    return int(re.search(rf'>{re.escape(caption)} <span class="badge [^"]*">(\d+)</span>', body)[1])
 
 
 def test_queue_shows_one_page_of_decided_rows_newest_first_and_its_pager_works(board, client_for):
@@ -82,24 +87,41 @@ def test_queue_shows_one_page_of_decided_rows_newest_first_and_its_pager_works(b
     client = client_for(board.members[0])
     url = reverse("panel:queue")
 
-    first = client.get(url).content.decode()
+    first = client.get(url, {"list": "decided"}).content.decode()
     shown = _references(first, "DEC")
     assert len(shown) == PAGE  # one page, not all 57
     assert shown == [f"DEC-{i:04d}" for i in range(PAGE + 6, 6, -1)]  # most recent decision first
     assert f"Decided ({PAGE + 7})" in first
+    assert _tab(first, "Decided") == PAGE + 7
     assert first.count(reverse("panel:decision_letter", args=["DEC-0000"]).rsplit("DEC", 1)[0]) == PAGE
 
-    second = client.get(url + _link(first, "Next", "decided_page")).content.decode()
+    following = _link(first, "Next", "page")
+    assert parse_qs(urlsplit(following).query) == {"list": ["decided"], "page": ["2"]}
+    second = client.get(url + following).content.decode()
     assert _references(second, "DEC") == [f"DEC-{i:04d}" for i in range(6, -1, -1)]
     assert "Page 2 of 2" in second
-    back = client.get(url + _link(second, "Previous", "decided_page")).content.decode()
+    back = client.get(url + _link(second, "Previous", "page")).content.decode()
     assert _references(back, "DEC") == shown
 
 
-def test_queue_work_sections_are_paginated_and_each_pager_keeps_the_other_lists_pages(
-    board, client_for, monkeypatch
-):
-    monkeypatch.setattr(selectors, "PAGE_SIZE", 3)
+def test_nothing_to_do_opens_the_decided_list_and_work_opens_the_first_list_with_any(board, client_for):
+    member = board.members[0]
+    client = client_for(member)
+    url = reverse("panel:queue")
+    _bulk(2, prefix="OLD", status=ApplicationStatus.REJECTED, decided=True)
+    assert _references(client.get(url).content.decode(), "OLD") == ["OLD-0001", "OLD-0000"]
+    for app in _bulk(2, prefix="VOT", status=ApplicationStatus.UNDER_REVIEW):
+        ConflictDeclaration.objects.create(application=app, member=member, has_conflict=False)
+    body = client.get(url).content.decode()
+    assert _references(body, "VOT") == ["VOT-0000", "VOT-0001"]  # awaiting the vote: shown first
+    assert not _references(body, "OLD")
+    assert 'aria-current="page" href="?list=vote">Awaiting my vote' in body
+    _bulk(1, prefix="DCL", status=ApplicationStatus.UNDER_REVIEW)
+    assert _references(client.get(url).content.decode(), "DCL") == ["DCL-0000"]  # declaring comes first
+
+
+def test_queue_lists_are_paginated_and_the_tabs_count_every_list(board, client_for, monkeypatch):
+    monkeypatch.setattr(queue_selectors, "PAGE_SIZE", 3)
     member = board.members[0]
     _bulk(5, prefix="DCL", status=ApplicationStatus.UNDER_REVIEW)  # awaiting the declaration
     for app in _bulk(4, prefix="VOT", status=ApplicationStatus.UNDER_REVIEW):
@@ -108,37 +130,42 @@ def test_queue_work_sections_are_paginated_and_each_pager_keeps_the_other_lists_
     client = client_for(member)
     url = reverse("panel:queue")
 
-    body = client.get(url, {"decided_page": 2}).content.decode()
+    body = client.get(url).content.decode()
     assert _references(body, "DCL") == ["DCL-0000", "DCL-0001", "DCL-0002"]  # nearest deadline first
-    assert _references(body, "VOT") == ["VOT-0000", "VOT-0001", "VOT-0002"]
-    assert _references(body, "OLD") == ["OLD-0000"]  # page 2 of the decided list
+    assert not _references(body, "VOT")  # one list a page
     assert "Awaiting my declaration of interests (5)" in body
-    assert "Awaiting my vote (4)" in body
+    sizes = {"Awaiting my declaration of interests": 5, "Awaiting my vote": 4, "Change requests": 0}
+    sizes |= {"Voted, queried or conflicted": 0, "Decided": 4}
+    assert {caption: _tab(body, caption) for caption in sizes} == sizes
 
-    next_declare = _link(body, "Next", "declare_page")
-    assert parse_qs(urlsplit(next_declare).query) == {"decided_page": ["2"], "declare_page": ["2"]}
-    body = client.get(url + next_declare).content.decode()
+    body = client.get(url + _link(body, "Next", "page")).content.decode()
     assert _references(body, "DCL") == ["DCL-0003", "DCL-0004"]
-    assert _references(body, "VOT") == ["VOT-0000", "VOT-0001", "VOT-0002"]
-    assert _references(body, "OLD") == ["OLD-0000"]
+    votes = client.get(url, {"list": "vote"}).content.decode()
+    assert _references(votes, "VOT") == ["VOT-0000", "VOT-0001", "VOT-0002"]
+    assert parse_qs(urlsplit(_link(votes, "Next", "page")).query) == {"list": ["vote"], "page": ["2"]}
+    decided = client.get(url, {"list": "decided", "page": 2}).content.decode()
+    assert _references(decided, "OLD") == ["OLD-0000"]  # page 2 of the decided list
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "999", "1.5", ""])
-def test_a_bad_page_number_shows_a_page_not_an_error(board, client_for, page):
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "999", "1.5", "", "\x00"])
+@pytest.mark.parametrize("list_name", ["decided", "nonsense", "", "\x00", "x" * 5000])
+def test_a_bad_page_number_or_list_shows_a_page_not_an_error(board, client_for, page, list_name):
     _bulk(PAGE + 1, prefix="DEC", status=ApplicationStatus.APPROVED, decided=True, chair=board.chair)
-    response = client_for(board.members[0]).get(reverse("panel:queue"), {"decided_page": page})
+    response = client_for(board.members[0]).get(reverse("panel:queue"), {"list": list_name, "page": page})
     assert response.status_code == 200
-    assert len(_references(response.content.decode(), "DEC")) in (1, PAGE)
+    assert len(_references(response.content.decode(), "DEC")) in (1, PAGE)  # nothing else to show
 
 
 def test_queue_never_lists_an_application_the_panel_has_not_seen(board, client_for):
     _bulk(2, prefix="NEW", status=ApplicationStatus.SUBMITTED, opened=False)
     _bulk(1, prefix="DRF", status=ApplicationStatus.DRAFT, opened=False)
     _bulk(1, prefix="REV", status=ApplicationStatus.UNDER_REVIEW)
-    body = client_for(board.members[0]).get(reverse("panel:queue")).content.decode()
-    assert _references(body, "REV") == ["REV-0000"]
-    assert not _references(body, "NEW")
-    assert not _references(body, "DRF")
+    client = client_for(board.members[0])
+    for list_name in queue_selectors.QUEUE_LISTS:
+        body = client.get(reverse("panel:queue"), {"list": list_name}).content.decode()
+        assert _references(body, "REV") == (["REV-0000"] if list_name == "declare" else [])
+        assert not _references(body, "NEW")
+        assert not _references(body, "DRF")
 
 
 # --- the home page's counts agree with the queue ----------------------------------------------------
@@ -172,14 +199,14 @@ def _mixed_queue(board):
 def test_queue_counts_equal_the_queue_sections_and_home_shows_them(board, client_for):
     apps = _mixed_queue(board)
     member = board.members[0]
-    queue = selectors.panel_queue_for(user=member)
-    sizes = {
-        s: getattr(queue, s).paginator.count for s in ("awaiting_declaration", "awaiting_vote", "in_progress")
-    }
-    assert sizes == {"awaiting_declaration": 4, "awaiting_vote": 3, "in_progress": 3}
-    assert selectors.panel_queue_counts(user=member) == sizes
-    assert queue.decided.paginator.count == 1
-    in_section = {s: {a.reference for a in getattr(queue, s)} for s in sizes}
+    sizes = {"awaiting_declaration": 4, "awaiting_vote": 3, "in_progress": 3}
+    assert queue_selectors.panel_queue_counts(user=member) == sizes
+    lists = {"awaiting_declaration": "declare", "awaiting_vote": "vote", "in_progress": "progress"}
+    queues = {s: queue_selectors.panel_queue_for(user=member, list_name=name) for s, name in lists.items()}
+    assert {s: q.page.paginator.count for s, q in queues.items()} == sizes
+    assert {s: len(q.page.object_list) for s, q in queues.items()} == sizes  # the counts are the rows
+    assert queues["in_progress"].counts["decided"] == 1
+    in_section = {s: {a.reference for a in q.page} for s, q in queues.items()}
     assert apps["resubmitted"].reference in in_section["awaiting_declaration"]
     assert apps["stale"].reference in in_section["awaiting_vote"]
     assert {apps["conflicted"].reference, apps["queried"].reference} <= in_section["in_progress"]
@@ -189,12 +216,13 @@ def test_queue_counts_equal_the_queue_sections_and_home_shows_them(board, client
     assert action.description == "4 to declare interests on, 3 to vote on."
     body = client_for(member).get(reverse("panel:queue")).content.decode()
     assert "Awaiting my declaration of interests (4)" in body
-    assert "Awaiting my vote (3)" in body
+    assert _tab(body, "Awaiting my declaration of interests") == 4
+    assert _tab(body, "Awaiting my vote") == 3
 
 
 def test_queue_counts_of_another_member_are_their_own(board):
     _mixed_queue(board)
-    assert selectors.panel_queue_counts(user=board.members[2]) == {
+    assert queue_selectors.panel_queue_counts(user=board.members[2]) == {
         "awaiting_declaration": 10,
         "awaiting_vote": 0,
         "in_progress": 0,
@@ -273,10 +301,8 @@ def test_staff_list_issues_the_same_queries_for_a_few_and_for_several_pages_of_a
 # --- the queue's change requests ----------------------------------------------------------------------
 
 
-def test_queue_change_requests_are_paginated_oldest_first_and_the_pager_keeps_the_other_lists_pages(
-    board, client_for, monkeypatch
-):
-    monkeypatch.setattr(change_selectors, "PAGE_SIZE", 3)
+def test_queue_change_requests_are_a_list_of_their_own_paginated_oldest_first(board, client_for, monkeypatch):
+    monkeypatch.setattr(queue_selectors, "PAGE_SIZE", 3)
     changes = []
     for _ in range(4):  # extensions of nine months: each goes to the chair, in the order asked
         grant = live_grant()
@@ -285,13 +311,14 @@ def test_queue_change_requests_are_paginated_oldest_first_and_the_pager_keeps_th
     client = client_for(board.chair)
     url = reverse("panel:queue")
 
-    body = client.get(url, {"decided_page": 2}).content.decode()
+    body = client.get(url).content.decode()  # nothing else waits on the chair: this list first
+    assert _tab(body, "Change requests") == 4
     table = body.split('id="queue-changes"', 1)[1].split("</table>", 1)[0]
     assert [r for r in references if f">{r}<" in table] == references[:3]
-    assert "apart from new applications (4)" in table
+    assert "routed to the panel or the chair (4)" in table
 
-    following = _link(body, "Next", "changes_page")
-    assert parse_qs(urlsplit(following).query) == {"decided_page": ["2"], "changes_page": ["2"]}
+    following = _link(body, "Next", "page")
+    assert parse_qs(urlsplit(following).query) == {"list": ["changes"], "page": ["2"]}
     table = client.get(url + following).content.decode().split('id="queue-changes"', 1)[1]
     assert [r for r in references if f">{r}<" in table.split("</table>", 1)[0]] == references[3:]
 
@@ -300,7 +327,7 @@ def test_queue_change_requests_are_paginated_oldest_first_and_the_pager_keeps_th
 def test_a_bad_change_requests_page_number_shows_a_page_not_an_error(board, client_for, page):
     grant = live_grant()
     change = change_requested(grant, access_end=grant.access_end + timedelta(days=274))
-    response = client_for(board.chair).get(reverse("panel:queue"), {"changes_page": page})
+    response = client_for(board.chair).get(reverse("panel:queue"), {"list": "changes", "page": page})
     assert response.status_code == 200
     assert change.reference in response.content.decode()
 
@@ -333,7 +360,7 @@ def test_each_queue_list_can_read_its_page_in_order_from_its_partial_index(board
     _bulk(3, prefix="REV", status=ApplicationStatus.UNDER_REVIEW)
     _bulk(3, prefix="DEC", status=ApplicationStatus.APPROVED, decided=True, chair=board.chair)
     with transaction.atomic():
-        plan = _plan(selectors.queue_section(user=board.members[0], section=section)[:PAGE])
+        plan = _plan(queue_selectors.queue_section(user=board.members[0], section=section)[:PAGE])
     assert index in plan, plan
     assert "Sort" not in plan.split(index)[0], plan  # read in the list's order, not sorted after
 
@@ -341,6 +368,6 @@ def test_each_queue_list_can_read_its_page_in_order_from_its_partial_index(board
 def test_the_queue_reads_the_members_declaration_and_vote_by_join_not_a_subquery_per_row(board):
     """Each list used to compute three EXISTS subqueries per application (hashed over every
     declaration and vote the member ever made); now two LEFT JOINs on their unique keys."""
-    sql = str(selectors.queue_section(user=board.members[0], section="awaiting_vote").query)
+    sql = str(queue_selectors.queue_section(user=board.members[0], section="awaiting_vote").query)
     assert "EXISTS" not in sql.upper()
     assert sql.upper().count("LEFT OUTER JOIN") >= 2

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from applications.enums import ApplicationStatus, MemberRole, MemberStatus
 from applications.models import Application, ApplicationMember
-from panel import selectors, services
+from panel import queue_selectors, selectors, services
 from tests.factories.accounts import ResearcherFactory
 from tests.factories.applications import SubmittedApplicationFactory, UnderReviewApplicationFactory
 from tests.factories.deposits import AvailableDepositFactory
@@ -173,21 +173,23 @@ def test_the_queue_search_does_not_reveal_a_conflicted_applications_content(boar
 )
 def test_the_queue_search_refuses_hostile_input_with_a_message(board, client_for, q, message):
     UnderReviewApplicationFactory()
-    body = _search(client_for(board.members[0]), "panel:queue", {"q": q, "decided_page": "999999999999"})
+    body = _search(
+        client_for(board.members[0]), "panel:queue", {"q": q, "list": "decided", "page": "999999999999"}
+    )
     if message:
         assert message in body
 
 
 def test_the_queue_search_pager_keeps_the_search(board, client_for, monkeypatch):
-    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queue_selectors, "PAGE_SIZE", 2)
     _bulk(5, prefix="KIN", status=ApplicationStatus.UNDER_REVIEW)
     _bulk(3, prefix="OTH", status=ApplicationStatus.UNDER_REVIEW)
     Application.objects.filter(reference__startswith="KIN").update(title="Kinship care")
     client = client_for(board.members[0])
     first = _search(client, "panel:queue", {"q": "kinship"})
     assert "Awaiting my declaration of interests (5)" in first
-    next_page = _link(first, "Next", "declare_page")
-    assert parse_qs(urlsplit(next_page).query)["q"] == ["kinship"]
+    next_page = _link(first, "Next", "page")
+    assert parse_qs(urlsplit(next_page).query) == {"q": ["kinship"], "list": ["declare"], "page": ["2"]}
     second = client.get(reverse("panel:queue") + next_page).content.decode()
     assert len(_references(second, "KIN")) == 2
     assert not _references(second, "OTH")

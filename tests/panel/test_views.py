@@ -243,8 +243,13 @@ def test_panel_queue_issues_the_same_queries_for_10_and_500_applications(board, 
     body = client.get(reverse("panel:queue")).content.decode()
     assert "Awaiting my declaration of interests" in body
     # 100 are decided: one page of them is shown (tests/panel/test_pagination.py pages through them)
+    body = client.get(reverse("panel:queue"), {"list": "decided"}).content.decode()
     assert body.count(reverse("panel:decision_letter", args=["X"]).rsplit("X", 1)[0]) == 50
     assert "Decided (100)" in body
+    for list_name in ("declare", "vote", "changes", "progress"):  # every list at a fixed count too
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(reverse("panel:queue"), {"list": list_name})
+        assert len(ctx.captured_queries) <= small, list_name  # an empty list skips its page query
 
 
 # --- screens ---------------------------------------------------------------------------------------

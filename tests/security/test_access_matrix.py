@@ -177,6 +177,7 @@ EXPECTED: dict[str, Row] = {
     "panel:queue": _row("L 403 403 200 200 200 403", "L 403 403 405 405 405 403"),
     "panel:declare": _row("L 403 403 200 200 200 403", "L 403 403 302* 400 302* 403"),
     "panel:review": _row("L 403 403 200 403 200 403", "L 403 403 405 403 405 403"),
+    "panel:version": _row("L 403 403 200 403 200 403", "L 403 403 405 403 405 403"),  # as the review
     "panel:attachment": _row("L 403 403 200 403 200 403", "L 403 403 405 403 405 403"),
     "panel:vote": _row("L 403 403 200 403 200 403", "L 403 403 302* 403 302* 403"),
     "panel:tally": _row("L 403 403 403 403 403 403", "L 403 403 405 403 405 403"),  # voting still open
@@ -273,6 +274,7 @@ ARGS = {
     "applications:close": lambda w: {"pk": w.approved.pk},
     "panel:declare": lambda w: {"reference": w.review.reference},
     "panel:review": lambda w: {"reference": w.review.reference},
+    "panel:version": lambda w: {"reference": w.review.reference, "number": w.review.version_number},
     "panel:attachment": lambda w: {"reference": w.review.reference, "pk": w.review_attachment.pk},
     "panel:vote": lambda w: {"reference": w.review.reference},
     "panel:tally": lambda w: {"reference": w.review.reference},
@@ -578,7 +580,11 @@ OBJECT_CHECKS = {
         _any_application,
         [name for name in resolver_names() if issubclass(_view_class(name) or object, TeamApplicationMixin)],
     ),
-    "declared conflict": ("panel.selectors.conflict_for", _no_conflict, ["panel:review", "panel:attachment"]),
+    "declared conflict": (
+        "panel.selectors.conflict_for",
+        _no_conflict,
+        ["panel:review", "panel:version", "panel:attachment"],
+    ),
     "decision letter for the team": (
         "panel.selectors.decision_letter_for",
         _any_decision,
