@@ -87,17 +87,6 @@ class PanelApplicationMixin(PanelRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _pager_queries(request, params) -> dict[str, str]:
-    """For each page parameter, the request's query string without it, so a list's pager keeps the
-    other lists' pages (and any filter) as they are."""
-    queries = {}
-    for param in params:
-        query = request.GET.copy()
-        query.pop(param, None)
-        queries[param] = query.urlencode()
-    return queries
-
-
 #: The queue's tabs: each list's query-string name (``panel.queue_selectors.QUEUE_LISTS``), caption
 #: and what it says when empty.
 QUEUE_TABS = {
@@ -396,9 +385,17 @@ class DecisionLetterView(LoginRequiredMixin, View):
 # --- staff --------------------------------------------------------------------------------------
 
 
+#: The staff application list's tabs (``?list=``): caption and what each says when empty.
+STAFF_LIST_TABS = {
+    "screening": ("Awaiting screening (submitted or resubmitted)", "Nothing awaits screening."),
+    "others": ("Under review, queried and decided", "None yet."),
+}
+
+
 class StaffApplicationListView(StaffRequiredMixin, View):
-    """Two lists, each selected in SQL and paginated: awaiting screening (``screening_page``) and the
-    others (``page``)."""
+    """One of two lists a page, each selected in SQL and paginated (``?list=``, ``?page=``): awaiting
+    screening (shown first while anything awaits it) and the others; the tabs show both sizes and
+    the search narrows both."""
 
     def get(self, request):
         search = StaffApplicationFilter(request.GET or None, queryset=Application.objects.none())
@@ -406,20 +403,43 @@ class StaffApplicationListView(StaffRequiredMixin, View):
         if searching:
             search.is_valid()  # the form shows what it refused; the valid fields still apply
 
-        def page(awaiting_screening: bool, param: str):
+        def rows(awaiting_screening: bool):
             applications = selectors.staff_application_list(
                 awaiting_screening=awaiting_screening, only_listed=True
             )
-            if searching:
-                applications = search.filter_queryset(applications)
-            return Paginator(applications, selectors.PAGE_SIZE).get_page(request.GET.get(param))
+            return search.filter_queryset(applications) if searching else applications
 
+        lists = {"screening": rows(True), "others": rows(False)}
+        counts = {name: qs.count() for name, qs in lists.items()}
+        current = request.GET.get("list")
+        if current not in lists:
+            current = "screening" if counts["screening"] else "others"
+        paginator = Paginator(lists[current], selectors.PAGE_SIZE)
+        paginator.count = counts[current]  # counted above: no COUNT query of its own
+        keep = request.GET.copy()
+        for name in ("list", "page"):
+            keep.pop(name, None)
+        tabs = []
+        for name, (caption, _empty) in STAFF_LIST_TABS.items():
+            query = keep.copy()
+            query["list"] = name
+            tabs.append(
+                {
+                    "caption": caption,
+                    "count": counts[name],
+                    "query": query.urlencode(),
+                    "active": name == current,
+                }
+            )
+        keep["list"] = current
         context = {
             "search": search,
             "searching": searching,
-            "screening": page(True, "screening_page"),
-            "others": page(False, "page"),
-            "pager_queries": _pager_queries(request, ("screening_page", "page")),
+            "tabs": tabs,
+            "applications": paginator.get_page(request.GET.get("page")),
+            "caption": STAFF_LIST_TABS[current][0],
+            "empty": STAFF_LIST_TABS[current][1],
+            "pager_query": keep.urlencode(),
         }
         return render(request, "panel/staff_applications.html", context)
 

@@ -232,7 +232,7 @@ def test_queue_counts_of_another_member_are_their_own(board):
 # --- the staff application list ---------------------------------------------------------------------
 
 
-def test_staff_list_shows_every_application_awaiting_screening_and_pages_the_others(staff, client_for):
+def test_staff_list_shows_what_awaits_screening_first_and_pages_the_others(staff, client_for):
     _bulk(3, prefix="SUB", status=ApplicationStatus.SUBMITTED, opened=False)
     _bulk(2, prefix="RES", status=ApplicationStatus.RESUBMITTED)
     _bulk(PAGE + 5, prefix="APR", status=ApplicationStatus.APPROVED, decided=True)
@@ -240,24 +240,38 @@ def test_staff_list_shows_every_application_awaiting_screening_and_pages_the_oth
     client = client_for(staff)
     url = reverse("panel:staff_applications")
 
-    first = client.get(url).content.decode()
-    screening, others = first.split("Under review, queried and decided", 1)
+    screening = client.get(url).content.decode()
     assert sorted(_references(screening, "SUB") + _references(screening, "RES")) == [
         "RES-0000", "RES-0001", "SUB-0000", "SUB-0001", "SUB-0002",
     ]  # fmt: skip
-    assert not _references(screening, "APR")
-    assert _references(others, "APR") == [f"APR-{i:04d}" for i in range(PAGE + 4, 4, -1)]  # newest first
-    assert not _references(first, "DRF")
+    assert not _references(screening, "APR")  # one list a page
+    assert not _references(screening, "DRF")
+    assert _tab(screening, "Awaiting screening (submitted or resubmitted)") == 5
+    assert _tab(screening, "Under review, queried and decided") == PAGE + 5
+
+    others_url = re.search(r'href="(\?list=others)">Under review', screening)[1]
+    first = client.get(url + others_url).content.decode()
+    assert _references(first, "APR") == [f"APR-{i:04d}" for i in range(PAGE + 4, 4, -1)]  # newest first
     assert f"Under review, queried and decided ({PAGE + 5})" in first
-
-    second = client.get(url + _link(first, "Next", "page")).content.decode()
+    assert not _references(first, "SUB")
+    following = _link(first, "Next", "page")
+    assert parse_qs(urlsplit(following).query) == {"list": ["others"], "page": ["2"]}
+    second = client.get(url + following).content.decode()
     assert _references(second, "APR") == [f"APR-{i:04d}" for i in range(4, -1, -1)]
-    assert len(_references(second, "SUB")) == 3  # the screening list stays on its first page
 
 
-def test_staff_list_pages_are_stable_when_submission_times_tie_and_pagers_keep_each_other(
-    staff, client_for, monkeypatch
-):
+def test_staff_list_opens_the_others_when_nothing_awaits_screening_and_survives_bad_input(staff, client_for):
+    _bulk(2, prefix="APR", status=ApplicationStatus.APPROVED, decided=True)
+    client = client_for(staff)
+    url = reverse("panel:staff_applications")
+    assert _references(client.get(url).content.decode(), "APR") == ["APR-0001", "APR-0000"]
+    for params in ({"list": "\x00"}, {"list": "x" * 5000}, {"page": "-1"}, {"page": "9" * 40}, {"list": ""}):
+        response = client.get(url, params)
+        assert response.status_code == 200
+        assert _references(response.content.decode(), "APR") == ["APR-0001", "APR-0000"]
+
+
+def test_staff_list_pages_are_stable_when_submission_times_tie(staff, client_for, monkeypatch):
     monkeypatch.setattr(selectors, "PAGE_SIZE", 4)
     apps = _bulk(10, prefix="TIE", status=ApplicationStatus.UNDER_REVIEW)
     _bulk(6, prefix="SUB", status=ApplicationStatus.SUBMITTED, opened=False)
@@ -267,14 +281,13 @@ def test_staff_list_pages_are_stable_when_submission_times_tie_and_pagers_keep_e
 
     seen = []
     for page in (1, 2, 3):
-        body = client.get(url, {"page": page, "screening_page": 2}).content.decode()
+        body = client.get(url, {"list": "others", "page": page}).content.decode()
         seen += _references(body, "TIE")
-        assert _references(body, "SUB") == ["SUB-0001", "SUB-0000"]  # screening page 2 kept
+        assert not _references(body, "SUB")
     assert len(seen) == len(set(seen)) == 10  # every row once, none twice
-
-    body = client.get(url, {"screening_page": 2}).content.decode()
-    assert parse_qs(urlsplit(_link(body, "Next", "page")).query) == {"screening_page": ["2"], "page": ["2"]}
-    assert parse_qs(urlsplit(_link(body, "Previous", "screening_page")).query) == {"screening_page": ["1"]}
+    body = client.get(url, {"list": "screening", "page": 2}).content.decode()
+    assert _references(body, "SUB") == ["SUB-0001", "SUB-0000"]
+    assert parse_qs(urlsplit(_link(body, "Previous", "page")).query) == {"list": ["screening"], "page": ["1"]}
 
 
 def _queries(client, url) -> int:
