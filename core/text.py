@@ -88,7 +88,10 @@ def one_line_clean(value: str) -> str:
     space), NFC, spaces collapsed. For values the system writes, never for what a person typed."""
     if value is None or value == "":
         return ""
-    value = unicodedata.normalize("NFC", str(value))
+    value = str(value)
+    if value.isascii() and value.isprintable():  # nothing to remove: only spaces to collapse
+        return " ".join(value.split())
+    value = unicodedata.normalize("NFC", value)
     kept = []
     for character in value:
         if character in WORD_SEPARATORS:

@@ -207,3 +207,33 @@ def test_the_migration_cleans_titles_already_stored():
         operation.code(django_apps, editor)
     deposit.refresh_from_db()
     assert (deposit.title, deposit.institution) == ("Moving On", "UCL")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Dr Nia Adeyemi",
+        "  two  spaces  ",
+        "a\tb",
+        "x\r\ny",
+        "\x00nul",
+        "~!@#$%^&*()_+`{}|:<>?",
+        " ",
+        "ok\x7f",
+    ],
+)
+def test_one_line_clean_takes_a_shortcut_for_printable_ascii_that_gives_the_same_result(value):
+    """Issue 19: the read API cleans every name and title it sends; printable ASCII (most of them)
+    skips the per-character check, with the result of the full path."""
+    import unicodedata
+
+    from core.text import WORD_SEPARATORS, one_line_forbidden, one_line_normalise
+
+    full = one_line_normalise(
+        "".join(
+            " " if c in WORD_SEPARATORS else c
+            for c in unicodedata.normalize("NFC", value)
+            if c in WORD_SEPARATORS or not one_line_forbidden(c)
+        )
+    )
+    assert one_line_clean(value) == full
