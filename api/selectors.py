@@ -10,11 +10,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from applications.enums import GrantStatus
 from applications.models import Grant
+from core.selectors import prefetched
+from deposits.models import Deposit
 from deposits.selectors import deposit_use_conditions_duo
 from notifications.contract import datasets_clean, researcher_for_approval
 from notifications.enums import OnsChannel
@@ -72,8 +74,33 @@ def grant_cursor_decode(cursor: str) -> tuple[datetime, int]:
     return moment, pk
 
 
-#: What ``grant_entry`` reads beyond the row: the deposits and their excluded uses (DUO terms).
-GRANT_PREFETCH = ("deposits__excluded_uses",)
+#: What ``grant_entry`` reads beyond the row: the deposits (what their use conditions are made of)
+#: and their excluded uses (DUO terms).
+GRANT_PREFETCH = (
+    Prefetch(
+        "deposits",
+        queryset=Deposit.objects.only("id", "reference", "permitted_purposes", "excluded_sectors"),
+    ),
+    "deposits__excluded_uses",
+)
+#: The columns ``grant_entry`` shows of a grant and its application (not the application's answers).
+GRANT_COLUMNS = (
+    "reference",
+    "number",
+    "status",
+    "status_changed_at",
+    "access_start",
+    "access_end",
+    "conditions",
+    "team",
+    "datasets",
+    "created_at",
+    "updated_at",
+    "supersedes__reference",
+    "application__reference",
+    "application__ons_project_reference",
+    "application__title",
+)
 
 
 def grant_list_for_api(
@@ -87,6 +114,7 @@ def grant_list_for_api(
     ``limit + 1`` rows so that the caller knows whether another page follows."""
     grants = (
         Grant.objects.select_related("application", "supersedes")
+        .only(*GRANT_COLUMNS)
         .prefetch_related(*GRANT_PREFETCH)
         .order_by("updated_at", "pk")
     )
@@ -103,6 +131,7 @@ def grant_list_for_api(
 def grant_get_for_api(*, reference: str) -> Grant | None:
     return (
         Grant.objects.select_related("application", "supersedes")
+        .only(*GRANT_COLUMNS)
         .prefetch_related(*GRANT_PREFETCH)
         .filter(reference=reference)
         .first()
@@ -117,6 +146,11 @@ def grant_list_not_live() -> list[Grant]:
         .only("pk", "reference", "status", "team", "datasets", "access_end", "created_at")
         .order_by("pk")
     )
+
+
+def _deposits(grant: Grant) -> list:
+    rows = prefetched(grant, "deposits")  # read as is: .all() would clone a queryset per grant
+    return rows if rows is not None else list(grant.deposits.all())
 
 
 def grant_entry(grant: Grant) -> dict:
@@ -139,7 +173,9 @@ def grant_entry(grant: Grant) -> dict:
         "datasets": datasets_clean(grant.datasets or []),
         "use_conditions": [
             {"deposit": deposit.reference, **condition}
-            for deposit in sorted(grant.deposits.all(), key=lambda d: d.reference)
+            for deposit in sorted(
+                prefetched(grant, "deposits") or grant.deposits.all(), key=lambda d: d.reference
+            )
             for condition in deposit_use_conditions_duo(deposit)
         ],
         "supersedes_grant_reference": grant.supersedes.reference if grant.supersedes_id else None,

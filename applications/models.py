@@ -301,6 +301,9 @@ class Grant(TimeStampedModel):
 
     class Meta:
         ordering = ["application", "number"]
+        # The read API lists grants least recently changed first with a (updated_at, id) cursor
+        # (api.selectors.grant_list_for_api): a page reads the index in order instead of sorting all.
+        indexes = [models.Index(fields=["updated_at", "id"], name="grant_changed_order")]
         constraints = [
             models.UniqueConstraint(fields=["application", "number"], name="uniq_grant_number"),
             models.UniqueConstraint(

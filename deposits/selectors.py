@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 
 from accounts.enums import OrganisationSector
 from core.permissions import is_staff_member
+from core.selectors import prefetched
 
 from .enums import (
     ARCHIVE_DUO_CONDITIONS,
@@ -104,7 +105,10 @@ def deposit_use_conditions_duo(deposit: Deposit) -> list[dict]:
                 kind="permitted_purposes", condition=f"Permitted purposes: {deposit.permitted_purposes}"
             )
         )
-    for use in sorted(deposit.excluded_uses.all(), key=lambda u: u.name):
+    excluded = prefetched(deposit, "excluded_uses")  # as is, without a queryset per deposit
+    for use in sorted(
+        excluded if excluded is not None else deposit.excluded_uses.all(), key=lambda u: u.name
+    ):
         conditions.append(
             _duo_condition(kind="excluded_use", condition=f"Excluded use: {use.name}", code=use.duo_code)
         )

@@ -156,3 +156,21 @@ def test_a_grant_lists_its_deposits_use_conditions_in_duo_terms_or_as_local(api)
     assert all(c["code"] is None and c["duo_id"] is None for c in local)
     npu = next(c for c in conditions if c["code"] == "NPU")
     assert npu["duo_id"].startswith("DUO:")
+
+
+def test_a_page_of_grants_reads_the_changed_order_index_instead_of_sorting_every_grant(db):
+    """Issue 19: the list's ORDER BY updated_at, id sorted all 10,000 grants for each page."""
+    from django.db import connection, transaction
+
+    from api.selectors import GRANT_COLUMNS
+    from applications.models import Grant
+
+    queryset = Grant.objects.select_related("application", "supersedes").only(*GRANT_COLUMNS)
+    sql, params = queryset.order_by("updated_at", "pk")[:101].query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "grant_changed_order" in plan, plan
+    assert "Sort" not in plan, plan
