@@ -214,3 +214,26 @@ def audit_event(actor: User | None, action: str, target, data: dict | None = Non
         data=data or {},
         ip_address="127.0.0.1" if actor else None,
     )
+
+
+def delivered_notifications_create(notifications: list) -> None:
+    """Write ``notifications`` (OnsNotification rows marked delivered) and the one successful
+    attempt the worker would have logged for each."""
+    from notifications.enums import OnsAttemptOutcome
+    from notifications.models import OnsDeliveryAttempt, OnsNotification
+
+    OnsNotification.objects.bulk_create(notifications, batch_size=BATCH)
+    OnsDeliveryAttempt.objects.bulk_create(
+        [
+            OnsDeliveryAttempt(
+                notification=n,
+                number=1,
+                started_at=n.delivered_at,
+                duration_ms=12,
+                status_code=200,
+                outcome=OnsAttemptOutcome.DELIVERED,
+            )
+            for n in notifications
+        ],
+        batch_size=BATCH,
+    )

@@ -26,6 +26,7 @@ from bench_data_common import (
     S,
     app_deposit_keys,
     audit_event,
+    delivered_notifications_create,
     deposit_key,
 )
 from django.db.models import prefetch_related_objects
@@ -48,12 +49,11 @@ from core.models import AuditEvent
 from notifications import contract
 from notifications.enums import (
     NotificationsAuditAction,
-    OnsAttemptOutcome,
     OnsChannel,
     OnsEventType,
     OnsNotificationStatus,
 )
-from notifications.models import OnsDeliveryAttempt, OnsNotification
+from notifications.models import OnsNotification
 from panel.enums import DecisionOutcome, PanelAuditAction, ProjectVote, ResearcherFit
 from panel.models import ChangeConflictDeclaration, ChangeVote, Decision
 from panel.rules import ChangeFacts, change_request_route
@@ -513,21 +513,7 @@ class _GrantBatch:
                             None, NotificationsAuditAction.QUEUED, app, {"event": event, "sequence": sequence}
                         )
                     )
-        OnsNotification.objects.bulk_create(notifications, batch_size=BATCH)
-        OnsDeliveryAttempt.objects.bulk_create(
-            [
-                OnsDeliveryAttempt(
-                    notification=n,
-                    number=1,
-                    started_at=n.delivered_at,
-                    duration_ms=12,
-                    status_code=200,
-                    outcome=OnsAttemptOutcome.DELIVERED,
-                )
-                for n in notifications
-            ],
-            batch_size=BATCH,
-        )
+        delivered_notifications_create(notifications)
 
     def _outputs(self) -> None:
         """The measured researcher's approved projects each recorded an output (two on one in

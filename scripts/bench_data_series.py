@@ -22,6 +22,7 @@ from bench_data_common import (
     app_deposit_keys,
     application_permissions,
     audit_event,
+    delivered_notifications_create,
     pool_deposits,
     pool_researchers,
 )
@@ -40,8 +41,8 @@ from applications.models import (
 )
 from applications.selectors import researcher_snapshot
 from core.models import AuditEvent
-from notifications.enums import OnsAttemptOutcome, OnsChannel, OnsEventType, OnsNotificationStatus
-from notifications.models import OnsDeliveryAttempt, OnsNotification
+from notifications.enums import OnsChannel, OnsEventType, OnsNotificationStatus
+from notifications.models import OnsNotification
 from panel.enums import DecisionOutcome, PanelAuditAction, ProjectVote, Recommendation, ResearcherFit
 from panel.models import ConflictDeclaration, Decision, Vote
 
@@ -335,20 +336,6 @@ def _grow_batch(lo: int, hi: int, actors: Actors) -> None:
             )
         )
         audit.append(audit_event(None, "notifications.ons_notification.queued", app, {"event": event}))
-    OnsNotification.objects.bulk_create(notifications, batch_size=BATCH)
-    OnsDeliveryAttempt.objects.bulk_create(
-        [
-            OnsDeliveryAttempt(
-                notification=n,
-                number=1,
-                started_at=n.delivered_at,
-                duration_ms=12,
-                status_code=200,
-                outcome=OnsAttemptOutcome.DELIVERED,
-            )
-            for n in notifications
-        ],
-        batch_size=BATCH,
-    )
+    delivered_notifications_create(notifications)
     audit += grow_grants(decisions, deposits, actors)
     AuditEvent.objects.bulk_create(audit, batch_size=BATCH)
