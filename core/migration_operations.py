@@ -118,3 +118,32 @@ def append_only_backfill(
             backfill(apps, schema_editor)
 
     return migrations.RunPython(forwards, migrations.RunPython.noop)
+
+
+class PostgreSQLOnly(migrations.operations.base.Operation):
+    """``operation`` in the migration state on every database, run in the database only on
+    PostgreSQL: for an index SQLite cannot build (``NULLS LAST`` in ``CREATE INDEX``) and the
+    embedded default does not need (its few rows are sorted in no time). The model's Meta keeps
+    the index, so ``makemigrations`` sees nothing missing."""
+
+    reversible = True
+
+    def __init__(self, operation):
+        self.operation = operation
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.operation], {})
+
+    def state_forwards(self, app_label, state):
+        self.operation.state_forwards(app_label, state)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            self.operation.database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            self.operation.database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return f"{self.operation.describe()} (on PostgreSQL only)"

@@ -2,6 +2,10 @@
 
 from django.db import migrations, models
 
+from core.migration_operations import PostgreSQLOnly
+
+# SQLite refuses NULLS LAST in CREATE INDEX: the embedded default keeps these in its state only.
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,31 +13,36 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
-            model_name="application",
-            index=models.Index(
-                models.OrderBy(models.F("voting_deadline"), nulls_last=True),
-                models.OrderBy(models.F("submitted_at"), descending=True),
-                models.OrderBy(models.F("id")),
-                condition=models.Q(
-                    ("review_opened_at__isnull", False),
-                    ("status__in", ["queried", "resubmitted", "under_review"]),
-                ),
-                name="application_panel_reviewing",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="application",
-            index=models.Index(
-                models.OrderBy(models.F("decided_at"), descending=True, nulls_last=True),
-                models.OrderBy(models.F("id"), descending=True),
-                condition=models.Q(
-                    ("review_opened_at__isnull", False),
-                    models.Q(
-                        ("status__in", ["draft", "queried", "resubmitted", "under_review"]), _negated=True
+        PostgreSQLOnly(
+            migrations.AddIndex(
+                model_name="application",
+                index=models.Index(
+                    models.OrderBy(models.F("voting_deadline"), nulls_last=True),
+                    models.OrderBy(models.F("submitted_at"), descending=True),
+                    models.OrderBy(models.F("id")),
+                    condition=models.Q(
+                        ("review_opened_at__isnull", False),
+                        ("status__in", ["queried", "resubmitted", "under_review"]),
                     ),
+                    name="application_panel_reviewing",
                 ),
-                name="application_panel_closed",
-            ),
+            )
+        ),
+        PostgreSQLOnly(
+            migrations.AddIndex(
+                model_name="application",
+                index=models.Index(
+                    models.OrderBy(models.F("decided_at"), descending=True, nulls_last=True),
+                    models.OrderBy(models.F("id"), descending=True),
+                    condition=models.Q(
+                        ("review_opened_at__isnull", False),
+                        models.Q(
+                            ("status__in", ["draft", "queried", "resubmitted", "under_review"]),
+                            _negated=True,
+                        ),
+                    ),
+                    name="application_panel_closed",
+                ),
+            )
         ),
     ]
