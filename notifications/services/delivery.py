@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -165,48 +165,78 @@ class AttemptResult:
         return f"{type(self.error).__name__}: {self.error}"[:2000]
 
 
+def _tables() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    return {
+        "notification": quote(OnsNotification._meta.db_table),
+        "endpoint": quote(OnsEndpoint._meta.db_table),
+        "attempt": quote(OnsDeliveryAttempt._meta.db_table),
+    }
+
+
+#: The claim, in one statement (so one round trip and no transaction of its own): the row if it is
+#: due (pending and due within the countdown's tolerance, or sending with an expired lease) and its
+#: endpoint is not disabled, locked with SKIP LOCKED (a row another worker is claiming or recording
+#: is left to it), marked sending with a new lease; and, when the lease it takes over had expired,
+#: the "unknown outcome" attempt of the worker that held it (unless that worker's own result is in).
+_CLAIM_SQL = """
+WITH candidate AS (
+    SELECT n.id, n.status AS was_status, n.lease_until AS was_lease_until
+    FROM {notification} n LEFT JOIN {endpoint} e ON e.id = n.endpoint_id
+    WHERE n.id = %(id)s
+      AND e.disabled_at IS NULL
+      AND ((n.status = %(pending)s AND (n.next_attempt_at IS NULL OR n.next_attempt_at <= %(due_by)s))
+           OR (n.status = %(sending)s AND n.lease_until <= %(now)s))
+    FOR UPDATE OF n SKIP LOCKED
+), claimed AS (
+    UPDATE {notification} n
+    SET status = %(sending)s, attempts = n.attempts + 1, lease_token = %(token)s,
+        lease_until = %(lease_until)s, updated_at = %(now)s
+    FROM candidate c
+    WHERE n.id = c.id
+    RETURNING n.*, c.was_status, c.was_lease_until
+), lost AS (
+    INSERT INTO {attempt}
+        (notification_id, number, started_at, duration_ms, status_code, error, response_body,
+         retry_after_seconds, outcome)
+    SELECT id, attempts - 1, was_lease_until - %(lease)s, 0, NULL, %(unknown_text)s, '', NULL, %(unknown)s
+    FROM claimed
+    WHERE was_status = %(sending)s
+    ON CONFLICT (notification_id, number) DO NOTHING
+)
+SELECT * FROM claimed
+"""
+
+
 def ons_notification_claim(*, notification_id: int) -> tuple[OnsNotification, Claim] | None:
-    """Take a due notification for one attempt: lock it (skipping a row another worker holds), mark
-    it sending with a lease, commit. None when it is not due, held elsewhere, already done, or its
-    endpoint is disabled."""
-    with transaction.atomic():
-        notification = (
-            OnsNotification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("endpoint")
-            .filter(pk=notification_id)
-            .first()
-        )
-        if notification is None:
-            return None
-        if notification.endpoint is not None and notification.endpoint.is_disabled:
-            return None  # held until staff re-enable the endpoint
-        now = timezone.now()
-        if notification.status == Status.PENDING:
-            # A countdown can fire a hair early; anything due within a second is due.
-            if notification.next_attempt_at and notification.next_attempt_at > now + timedelta(seconds=1):
-                return None
-        elif notification.status == Status.SENDING:
-            if notification.lease_until and notification.lease_until > now:
-                return None  # another worker is sending it
-            # The worker holding it stopped mid-attempt, perhaps after ONS had it: log that, then resend.
-            OnsDeliveryAttempt.objects.get_or_create(
-                notification=notification,
-                number=notification.attempts,
-                defaults={
-                    "started_at": notification.lease_until - timedelta(seconds=settings.ONS_LEASE_SECONDS),
-                    "duration_ms": 0,
-                    "error": UNKNOWN_OUTCOME_TEXT,
-                    "outcome": OnsAttemptOutcome.UNKNOWN,
-                },
-            )
-        else:
-            return None  # delivered or failed: never sent again by the task
-        token = uuid.uuid4()
-        notification.status = Status.SENDING
-        notification.attempts += 1
-        notification.lease_token = token
-        notification.lease_until = now + timedelta(seconds=settings.ONS_LEASE_SECONDS)
-        notification.save(update_fields=["status", "attempts", "lease_token", "lease_until", "updated_at"])
+    """Take a due notification for one attempt: mark it sending with a lease, skipping a row another
+    worker holds, in one conditional UPDATE (``_CLAIM_SQL``). Due: pending, with next_attempt_at
+    within a second (a countdown can fire a hair early), or sending with an expired lease (the
+    worker holding it stopped mid-attempt, perhaps after ONS had it: its attempt is logged as
+    "unknown", and the row is sent again under the same id). None when it is not due, held
+    elsewhere, already delivered or failed, or its endpoint is disabled (held until staff re-enable
+    it)."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.ONS_LEASE_SECONDS)
+    token = uuid.uuid4()
+    rows = OnsNotification.objects.raw(
+        _CLAIM_SQL.format(**_tables()),
+        {
+            "id": notification_id,
+            "pending": str(Status.PENDING),
+            "sending": str(Status.SENDING),
+            "due_by": now + timedelta(seconds=1),
+            "now": now,
+            "token": token,
+            "lease_until": now + lease,
+            "lease": lease,
+            "unknown_text": UNKNOWN_OUTCOME_TEXT,
+            "unknown": str(OnsAttemptOutcome.UNKNOWN),
+        },
+    )
+    notification = next(iter(rows), None)  # the statement runs once, here
+    if notification is None:
+        return None
     return notification, Claim(notification.pk, token, notification.attempts)
 
 
