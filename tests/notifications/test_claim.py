@@ -1,4 +1,6 @@
-"""The claim of a delivery, rule by rule (issue 19): one conditional UPDATE ... RETURNING."""
+"""The claim and the record of a delivery, rule by rule (issue 19): the claim is one conditional
+UPDATE ... RETURNING, the record of a success one statement, and the endpoint's waiting rows are
+only asked for after a failure recent enough for any to be waiting."""
 
 import threading
 from datetime import timedelta
@@ -17,6 +19,7 @@ from notifications.services import (
     ons_notification_record_attempt,
     recording,
 )
+from notifications.services.delivery import _longest_wait
 from tests.factories.notifications import OnsApplicationFactory, decision_record_for_test
 
 from .conftest import WEBHOOK_SECRET
@@ -45,13 +48,27 @@ def _ok(status_code: int = 200) -> AttemptResult:
 
 
 @pytest.mark.django_db
-def test_a_claim_is_one_statement(ons, django_assert_num_queries):
+def test_a_claim_is_one_statement_and_the_record_of_a_success_one_more(ons, django_assert_num_queries):
     row = _row()
     with django_assert_num_queries(1):
         notification, claim = ons_notification_claim(notification_id=row.pk)
     assert (notification.status, notification.attempts, claim.number) == (Status.SENDING, 1, 1)
     assert notification.lease_token == claim.token
     assert notification.payload == row.payload  # everything the send needs, as stored
+    with django_assert_num_queries(1):  # the endpoint never failed: nothing can be waiting on it
+        delivered = ons_notification_record_attempt(claim=claim, result=_ok())
+    assert (delivered.status, delivered.lease_token, delivered.lease_until) == (Status.DELIVERED, None, None)
+    row.refresh_from_db()
+    assert row.status == Status.DELIVERED
+    assert row.delivered_at is not None
+    assert row.last_status_code == 200
+    attempt = OnsDeliveryAttempt.objects.get(notification=row)
+    assert (attempt.number, attempt.outcome, attempt.status_code, attempt.duration_ms) == (
+        1,
+        "delivered",
+        200,
+        7,
+    )
 
 
 @pytest.mark.django_db
@@ -124,6 +141,35 @@ def test_a_takeover_keeps_the_result_the_stopped_worker_did_record(ons):
     OnsNotification.objects.filter(pk=row.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
     assert ons_notification_claim(notification_id=row.pk) is not None
     assert OnsDeliveryAttempt.objects.get(notification=row, number=1).error == "ReadTimeout"
+
+
+@pytest.mark.django_db
+def test_a_success_releases_waiting_rows_only_after_a_failure_recent_enough_to_leave_any(
+    ons, django_assert_num_queries
+):
+    waiting, fresh = _row(), _row()
+    later = timezone.now() + timedelta(minutes=5)
+    OnsNotification.objects.filter(pk=waiting.pk).update(next_attempt_at=later)
+    endpoint = OnsEndpoint.objects.get(pk=fresh.endpoint_id)
+    assert waiting.endpoint_id == endpoint.pk
+
+    # A failure longer ago than the longest wait a failure can set: nothing can still be waiting.
+    long_ago = timezone.now() - _longest_wait() - timedelta(minutes=2)
+    OnsEndpoint.objects.filter(pk=endpoint.pk).update(last_failure_at=long_ago)
+    _, claim = ons_notification_claim(notification_id=fresh.pk)
+    with django_assert_num_queries(1):
+        ons_notification_record_attempt(claim=claim, result=_ok())
+    assert OnsNotification.objects.get(pk=waiting.pk).next_attempt_at == later
+
+    # A recent failure: the first success sends everything waiting on the endpoint at once.
+    third = _row()
+    OnsEndpoint.objects.filter(pk=endpoint.pk).update(last_failure_at=timezone.now() - timedelta(seconds=30))
+    _, claim = ons_notification_claim(notification_id=third.pk)
+    with django_assert_num_queries(2):  # the record, then the release (one UPDATE ... RETURNING)
+        ons_notification_record_attempt(claim=claim, result=_ok())
+    waiting.refresh_from_db()
+    assert waiting.status == Status.PENDING
+    assert waiting.next_attempt_at <= timezone.now()
 
 
 def _in_threads(count: int, work) -> list:
