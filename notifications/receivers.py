@@ -11,8 +11,10 @@ from . import services
 
 
 @receiver(decision_recorded, dispatch_uid="notifications.ons_told_of_decision")
-def tell_ons_of_decision(sender, *, decision, **kwargs):
-    services.ons_notifications_enqueue_for_decision(decision=decision)
+def tell_ons_of_decision(sender, *, decision, grant=None, **kwargs):
+    # Sent by panel.services.decisions with the application's row locked (``decision.application``
+    # is the locked instance) and, for an approval, the grant 1 it issued.
+    services.ons_notifications_enqueue_for_decision(decision=decision, grant=grant, application_locked=True)
 
 
 @receiver(access_revoked, dispatch_uid="notifications.ons_told_of_revocation")

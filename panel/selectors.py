@@ -220,9 +220,23 @@ def member_progress(application: Application) -> list[MemberProgress]:
 # --- the chair ----------------------------------------------------------------------------------
 
 
-def chair_may_decide(*, application: Application, chair: User, now: datetime | None = None) -> str | None:
+#: ``chair_may_decide``'s ``declaration`` when the caller has not read it (None is "not declared").
+_UNREAD = object()
+
+
+def chair_may_decide(
+    *,
+    application: Application,
+    chair: User,
+    now: datetime | None = None,
+    declaration: ConflictDeclaration | object | None = _UNREAD,
+    rules: PanelRules | None = None,
+    tally: Tally | None = None,
+) -> str | None:
     """None when this chair may record the decision now, else the reason they may not (shown as is;
-    the service checks the same rule under the row lock)."""
+    the service checks the same rule under the row lock). ``declaration`` (the chair's, None when
+    they have not declared), ``rules`` and ``tally`` are what the caller has already read
+    (``decision_record``, under the row lock), so they are not read twice."""
     if not is_panel_chair(chair):
         return "Only a panel chair can record the decision."
     if Decision.objects.filter(application=application).exists():
@@ -232,13 +246,14 @@ def chair_may_decide(*, application: Application, chair: User, now: datetime | N
             f"{application.reference} is {application.get_status_display().lower()}; "
             "only an application under review can be decided."
         )
-    declaration = conflict_for(application=application, user=chair)
+    if declaration is _UNREAD:
+        declaration = conflict_for(application=application, user=chair)
     if declaration is None:
         return "Declare whether you have a conflict of interest before deciding."
     if declaration.has_conflict:
         return "You declared a conflict of interest on this application: another chair must decide it."
-    rules = rules_current()
-    tally = vote_tally(application)
+    rules = rules if rules is not None else rules_current()
+    tally = tally if tally is not None else vote_tally(application)
     if not quorum_met(tally=tally, quorum=rules.quorum):
         return (
             f"The quorum is not met: {tally.counted} of the {rules.quorum} current votes needed from "

@@ -42,18 +42,26 @@ def grant_issue(
     outputs_plan: str = "",
     change_request: ChangeRequest | None = None,
     issue_reason: str = "",
+    first: bool = False,
 ) -> Grant:
     """Issue the application's next grant, inside the caller's transaction (the panel's decision,
     the approval of a change request, or the archive's own change with its ``issue_reason``), with
     the application row locked. A live or suspended grant in force is superseded by it. What it
-    covers is frozen here."""
+    covers is frozen here. ``first``: the caller knows it is grant 1 (the panel's one decision), so
+    there is nothing to look up or supersede (uniq_grant_number and uniq_grant_in_force would refuse
+    a second grant 1)."""
     _ensure_atomic("grant_issue")
-    previous = (
-        Grant.objects.select_for_update().filter(application=application, status__in=GRANT_IN_FORCE).first()
-    )
-    if previous is not None:
-        grant_transition(grant=previous, to=GrantStatus.SUPERSEDED, actor=actor)
-    number = (Grant.objects.filter(application=application).aggregate(n=Max("number"))["n"] or 0) + 1
+    if first:
+        previous, number = None, 1
+    else:
+        previous = (
+            Grant.objects.select_for_update()
+            .filter(application=application, status__in=GRANT_IN_FORCE)
+            .first()
+        )
+        if previous is not None:
+            grant_transition(grant=previous, to=GrantStatus.SUPERSEDED, actor=actor)
+        number = (Grant.objects.filter(application=application).aggregate(n=Max("number"))["n"] or 0) + 1
     deposits = list(deposits)
     grant = Grant.objects.create(
         reference=f"{application.reference}-G{number}",
@@ -70,7 +78,7 @@ def grant_issue(
         conditions=conditions,
         issue_reason=issue_reason,
     )
-    grant.deposits.set(deposits)
+    grant.deposits.add(*deposits)  # a new grant holds none yet: no need for set()'s read of what it holds
     audit_record(
         actor=actor,
         action=ApplicationsAuditAction.GRANT_ISSUED,
@@ -93,6 +101,7 @@ def grant_issue_for_approval(*, application: Application, actor, decision) -> Gr
     return grant_issue(
         application=application,
         actor=actor,
+        first=True,  # an application is decided once (one Decision per application)
         team=decision.team,
         deposits=list(application.deposits.prefetch_related("srs_datasets")),
         access_start=decision.access_start,

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -165,48 +165,78 @@ class AttemptResult:
         return f"{type(self.error).__name__}: {self.error}"[:2000]
 
 
+def _tables() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    return {
+        "notification": quote(OnsNotification._meta.db_table),
+        "endpoint": quote(OnsEndpoint._meta.db_table),
+        "attempt": quote(OnsDeliveryAttempt._meta.db_table),
+    }
+
+
+#: The claim, in one statement (so one round trip and no transaction of its own): the row if it is
+#: due (pending and due within the countdown's tolerance, or sending with an expired lease) and its
+#: endpoint is not disabled, locked with SKIP LOCKED (a row another worker is claiming or recording
+#: is left to it), marked sending with a new lease; and, when the lease it takes over had expired,
+#: the "unknown outcome" attempt of the worker that held it (unless that worker's own result is in).
+_CLAIM_SQL = """
+WITH candidate AS (
+    SELECT n.id, n.status AS was_status, n.lease_until AS was_lease_until
+    FROM {notification} n LEFT JOIN {endpoint} e ON e.id = n.endpoint_id
+    WHERE n.id = %(id)s
+      AND e.disabled_at IS NULL
+      AND ((n.status = %(pending)s AND (n.next_attempt_at IS NULL OR n.next_attempt_at <= %(due_by)s))
+           OR (n.status = %(sending)s AND n.lease_until <= %(now)s))
+    FOR UPDATE OF n SKIP LOCKED
+), claimed AS (
+    UPDATE {notification} n
+    SET status = %(sending)s, attempts = n.attempts + 1, lease_token = %(token)s,
+        lease_until = %(lease_until)s, updated_at = %(now)s
+    FROM candidate c
+    WHERE n.id = c.id
+    RETURNING n.*, c.was_status, c.was_lease_until
+), lost AS (
+    INSERT INTO {attempt}
+        (notification_id, number, started_at, duration_ms, status_code, error, response_body,
+         retry_after_seconds, outcome)
+    SELECT id, attempts - 1, was_lease_until - %(lease)s, 0, NULL, %(unknown_text)s, '', NULL, %(unknown)s
+    FROM claimed
+    WHERE was_status = %(sending)s
+    ON CONFLICT (notification_id, number) DO NOTHING
+)
+SELECT * FROM claimed
+"""
+
+
 def ons_notification_claim(*, notification_id: int) -> tuple[OnsNotification, Claim] | None:
-    """Take a due notification for one attempt: lock it (skipping a row another worker holds), mark
-    it sending with a lease, commit. None when it is not due, held elsewhere, already done, or its
-    endpoint is disabled."""
-    with transaction.atomic():
-        notification = (
-            OnsNotification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("endpoint")
-            .filter(pk=notification_id)
-            .first()
-        )
-        if notification is None:
-            return None
-        if notification.endpoint is not None and notification.endpoint.is_disabled:
-            return None  # held until staff re-enable the endpoint
-        now = timezone.now()
-        if notification.status == Status.PENDING:
-            # A countdown can fire a hair early; anything due within a second is due.
-            if notification.next_attempt_at and notification.next_attempt_at > now + timedelta(seconds=1):
-                return None
-        elif notification.status == Status.SENDING:
-            if notification.lease_until and notification.lease_until > now:
-                return None  # another worker is sending it
-            # The worker holding it stopped mid-attempt, perhaps after ONS had it: log that, then resend.
-            OnsDeliveryAttempt.objects.get_or_create(
-                notification=notification,
-                number=notification.attempts,
-                defaults={
-                    "started_at": notification.lease_until - timedelta(seconds=settings.ONS_LEASE_SECONDS),
-                    "duration_ms": 0,
-                    "error": UNKNOWN_OUTCOME_TEXT,
-                    "outcome": OnsAttemptOutcome.UNKNOWN,
-                },
-            )
-        else:
-            return None  # delivered or failed: never sent again by the task
-        token = uuid.uuid4()
-        notification.status = Status.SENDING
-        notification.attempts += 1
-        notification.lease_token = token
-        notification.lease_until = now + timedelta(seconds=settings.ONS_LEASE_SECONDS)
-        notification.save(update_fields=["status", "attempts", "lease_token", "lease_until", "updated_at"])
+    """Take a due notification for one attempt: mark it sending with a lease, skipping a row another
+    worker holds, in one conditional UPDATE (``_CLAIM_SQL``). Due: pending, with next_attempt_at
+    within a second (a countdown can fire a hair early), or sending with an expired lease (the
+    worker holding it stopped mid-attempt, perhaps after ONS had it: its attempt is logged as
+    "unknown", and the row is sent again under the same id). None when it is not due, held
+    elsewhere, already delivered or failed, or its endpoint is disabled (held until staff re-enable
+    it)."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.ONS_LEASE_SECONDS)
+    token = uuid.uuid4()
+    rows = OnsNotification.objects.raw(
+        _CLAIM_SQL.format(**_tables()),
+        {
+            "id": notification_id,
+            "pending": str(Status.PENDING),
+            "sending": str(Status.SENDING),
+            "due_by": now + timedelta(seconds=1),
+            "now": now,
+            "token": token,
+            "lease_until": now + lease,
+            "lease": lease,
+            "unknown_text": UNKNOWN_OUTCOME_TEXT,
+            "unknown": str(OnsAttemptOutcome.UNKNOWN),
+        },
+    )
+    notification = next(iter(rows), None)  # the statement runs once, here
+    if notification is None:
+        return None
     return notification, Claim(notification.pk, token, notification.attempts)
 
 
@@ -340,29 +370,85 @@ def ons_notification_send(notification: OnsNotification) -> AttemptResult:
 # --- Recording the attempt -----------------------------------------------------------------------
 
 
-@transaction.atomic
+#: A delivery recorded in one statement: the attempt (replacing the "unknown" row a takeover wrote,
+#: when this is the slow worker's late result) and the row marked delivered, unless it already is
+#: (a success is never undone, and wins over another worker's lease); with the endpoint's last failure.
+_DELIVERED_SQL = """
+WITH attempt AS (
+    INSERT INTO {attempt}
+        (notification_id, number, started_at, duration_ms, status_code, error, response_body,
+         retry_after_seconds, outcome)
+    VALUES (%(id)s, %(number)s, %(started_at)s, %(duration_ms)s, %(status_code)s, %(error)s,
+            %(response_body)s, %(retry_after)s, %(delivered)s)
+    ON CONFLICT (notification_id, number) DO UPDATE SET
+        started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms,
+        status_code = EXCLUDED.status_code, error = EXCLUDED.error,
+        response_body = EXCLUDED.response_body, retry_after_seconds = EXCLUDED.retry_after_seconds,
+        outcome = EXCLUDED.outcome
+), delivered AS (
+    UPDATE {notification}
+    SET status = %(delivered)s, delivered_at = %(now)s, next_attempt_at = NULL, last_error = '',
+        last_status_code = %(status_code)s, lease_until = NULL, lease_token = NULL, updated_at = %(now)s
+    WHERE id = %(id)s AND status <> %(delivered)s
+    RETURNING *
+)
+SELECT d.*, e.last_failure_at AS endpoint_failed_at
+FROM delivered d LEFT JOIN {endpoint} e ON e.id = d.endpoint_id
+"""
+
+
 def ons_notification_record_attempt(*, claim: Claim, result: AttemptResult) -> OnsNotification:
     """Log the attempt and apply the retry table, unless another worker took the row over meanwhile
-    (its own result decides then; a success is never undone)."""
+    (its own result decides then; a success is never undone). A delivery is one statement
+    (``_DELIVERED_SQL``), followed by the release of the endpoint's waiting rows only when it has
+    failed recently enough for rows to be waiting (``_endpoint_recovered``)."""
+    if result.outcome == OnsAttemptOutcome.DELIVERED:
+        return _record_delivered(claim=claim, result=result)
+    return _record_failure(claim=claim, result=result)
+
+
+def _attempt_values(claim: Claim, result: AttemptResult) -> dict:
+    return {
+        "number": claim.number,
+        "started_at": result.started_at,
+        "duration_ms": result.duration_ms,
+        "status_code": result.status_code,
+        "error": result.error_text,
+        "response_body": result.response_body,
+        "retry_after_seconds": int(result.retry_after) if result.retry_after is not None else None,
+    }
+
+
+def _record_delivered(*, claim: Claim, result: AttemptResult) -> OnsNotification:
+    now = timezone.now()
+    attempt = _attempt_values(claim, result)
+    rows = OnsNotification.objects.raw(
+        _DELIVERED_SQL.format(**_tables()),
+        {
+            **attempt,
+            "retry_after": attempt.pop("retry_after_seconds"),
+            "id": claim.notification_id,
+            "delivered": str(Status.DELIVERED),
+            "now": now,
+        },
+    )
+    notification = next(iter(rows), None)  # the statement runs once, here
+    if notification is None:  # delivered already (by the worker that took it over): the attempt is logged
+        return OnsNotification.objects.get(pk=claim.notification_id)
+    # The attempt log records the delivery (no audit row per send).
+    _endpoint_recovered(notification, failed_at=notification.endpoint_failed_at, now=now)
+    return notification
+
+
+@transaction.atomic
+def _record_failure(*, claim: Claim, result: AttemptResult) -> OnsNotification:
     from .watch import ons_incident_join  # inline: watch imports this module
 
     notification = OnsNotification.objects.select_for_update().get(pk=claim.notification_id)
     outcome = result.outcome
     # One statement: a slow worker's late result replaces the "unknown" row written at the takeover.
     OnsDeliveryAttempt.objects.bulk_create(
-        [
-            OnsDeliveryAttempt(
-                notification=notification,
-                number=claim.number,
-                started_at=result.started_at,
-                duration_ms=result.duration_ms,
-                status_code=result.status_code,
-                error=result.error_text,
-                response_body=result.response_body,
-                retry_after_seconds=int(result.retry_after) if result.retry_after is not None else None,
-                outcome=outcome,
-            )
-        ],
+        [OnsDeliveryAttempt(notification=notification, outcome=outcome, **_attempt_values(claim, result))],
         update_conflicts=True,
         unique_fields=["notification", "number"],
         update_fields=[
@@ -377,21 +463,12 @@ def ons_notification_record_attempt(*, claim: Claim, result: AttemptResult) -> O
     )
     now = timezone.now()
     owns = notification.status == Status.SENDING and notification.lease_token == claim.token
-    if notification.status == Status.DELIVERED or not (owns or outcome == OnsAttemptOutcome.DELIVERED):
+    if notification.status == Status.DELIVERED or not owns:
         return notification
     notification.last_status_code = result.status_code
     notification.lease_until = None
     notification.lease_token = None
     fields = ["status", "last_status_code", "last_error", "lease_until", "lease_token", "next_attempt_at"]
-    if outcome == OnsAttemptOutcome.DELIVERED:
-        notification.status = Status.DELIVERED
-        notification.delivered_at = now
-        notification.next_attempt_at = None
-        notification.last_error = ""
-        fields.append("delivered_at")  # the attempt log records the delivery (no audit row per send)
-        notification.save(update_fields=[*fields, "updated_at"])
-        _endpoint_recovered(notification, now=now)
-        return notification
     notification.last_error = _error_summary(result)
     if notification.endpoint_id:
         OnsEndpoint.objects.filter(pk=notification.endpoint_id).update(last_failure_at=now)
@@ -446,24 +523,52 @@ def _dispatch_at(notification_id: int, when: datetime) -> None:
     transaction.on_commit(dispatch, robust=True)
 
 
+#: Make the endpoint's rows waiting out a backoff due now (the soonest ``limit``), in one statement.
+_RELEASE_SQL = """
+UPDATE {notification} n SET next_attempt_at = %(now)s
+FROM (
+    SELECT id, next_attempt_at FROM {notification}
+    WHERE endpoint_id = %(endpoint_id)s AND status = %(pending)s AND next_attempt_at > %(now)s
+    ORDER BY next_attempt_at, id
+    LIMIT %(limit)s
+) waiting
+WHERE n.id = waiting.id AND n.status = %(pending)s
+RETURNING n.id, waiting.next_attempt_at
+"""
+
+
 def ons_waiting_ids_release(*, endpoint_id: int, now: datetime, limit: int = 5000) -> list[int]:
-    """Make every row waiting out a backoff on this endpoint due now, and dispatch it on commit."""
-    ids = list(
-        OnsNotification.objects.filter(
-            endpoint_id=endpoint_id, status=Status.PENDING, next_attempt_at__gt=now
+    """Make every row waiting out a backoff on this endpoint due now, and dispatch it on commit
+    (soonest first)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RELEASE_SQL.format(**_tables()),
+            {"endpoint_id": endpoint_id, "now": now, "pending": str(Status.PENDING), "limit": limit},
         )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+        released = cursor.fetchall()
+    ids = [pk for pk, _ in sorted(released, key=lambda row: (row[1], row[0]))]
     if ids:
-        OnsNotification.objects.filter(pk__in=ids, status=Status.PENDING).update(next_attempt_at=now)
         ons_notifications_dispatch_on_commit(ids=ids)
     return ids
 
 
-def _endpoint_recovered(notification: OnsNotification, *, now: datetime) -> None:
-    """The first success after failures: everything waiting on the endpoint goes now."""
-    if notification.endpoint_id:
+def _longest_wait() -> timedelta:
+    """The longest a failed attempt can make its row wait: the retry table's longest delay with its
+    jitter, or ONS's Retry-After at its cap (``ons_next_attempt``)."""
+    delays = settings.ONS_RETRY_DELAYS or [0.0]
+    table = max(float(d) for d in delays) * (1 + settings.ONS_RETRY_JITTER)
+    return timedelta(seconds=max(table, settings.ONS_RETRY_AFTER_MAX_SECONDS))
+
+
+def _endpoint_recovered(notification: OnsNotification, *, failed_at: datetime | None, now: datetime) -> None:
+    """A success: everything waiting on the endpoint goes now (ONS is back). A row waits only after a
+    failed attempt on its endpoint, which stamps the endpoint's ``last_failure_at`` and waits at
+    most ``_longest_wait``: with no failure that recent (always, while ONS is healthy) nothing can be
+    waiting, and nothing is asked. (A minute's margin covers two workers' failures stamped out of
+    order.)"""
+    if not notification.endpoint_id or failed_at is None:
+        return
+    if failed_at > now - _longest_wait() - timedelta(minutes=1):
         ons_waiting_ids_release(endpoint_id=notification.endpoint_id, now=now)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from applications.grant_selectors import grant_in_force
@@ -45,6 +45,18 @@ def ons_endpoint_for(*, channel: str, target: str) -> OnsEndpoint:
     return endpoint
 
 
+def _endpoints_for(channels: list[tuple[str, str]]) -> list[OnsEndpoint]:
+    """``ons_endpoint_for`` each (channel, target), read in one query (created when missing)."""
+    wanted = Q()
+    for channel, target in channels:
+        wanted |= Q(channel=channel, target=target)
+    found = {(e.channel, e.target): e for e in OnsEndpoint.objects.filter(wanted)}
+    return [
+        found.get((channel, target)) or ons_endpoint_for(channel=channel, target=target)
+        for channel, target in channels
+    ]
+
+
 def _enqueue(
     *,
     application: Application,
@@ -62,10 +74,13 @@ def _enqueue(
     supersedes_grant_reference: str = "",
     previous_access_end=None,
     reasons: list[str] | None = None,
+    application_locked: bool = False,
 ) -> list[OnsNotification]:
     """One row per channel for one event of ``application``, in the caller's transaction. The
     datasets are ``datasets`` (a grant's frozen entries) when given, else the application's
-    deposits; the grant named is ``grant``, else the application's grant in force."""
+    deposits; the grant named is ``grant``, else the application's grant in force.
+    ``application_locked``: ``application`` is the instance the caller locked in this transaction
+    (so it is neither locked nor read again)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ONS notifications are recorded inside the transaction of their event.")
     channels = ons_channels_configured()
@@ -75,15 +90,19 @@ def _enqueue(
             "ONS_WEBHOOK_SECRET, or ONS_NOTIFY_EMAIL). Nothing was recorded."
         )
     # Every event of an application locks it first, so sequence numbers never collide.
-    app = Application.objects.select_for_update().get(pk=application.pk)
-    sequence = (app.ons_notifications.aggregate(last=Max("sequence"))["last"] or 0) + 1
-    named = grant if grant is not None else grant_in_force(application=app)
-    if event_type == OnsEventType.REJECTED:
-        datasets = []
-    elif datasets is not None:
-        datasets = contract.datasets_clean(datasets)
+    if application_locked:
+        app = application
     else:
-        datasets = contract.dataset_entries(app.deposits.prefetch_related("srs_datasets"))
+        app = Application.objects.select_for_update().get(pk=application.pk)
+    sequence = (app.ons_notifications.aggregate(last=Max("sequence"))["last"] or 0) + 1
+    if event_type == OnsEventType.REJECTED:
+        named, datasets = None, []  # a rejection names no grant and no datasets
+    else:
+        named = grant if grant is not None else grant_in_force(application=app)
+        if datasets is not None:
+            datasets = contract.datasets_clean(datasets)
+        else:
+            datasets = contract.dataset_entries(app.deposits.prefetch_related("srs_datasets"))
     payload = contract.payload_build(
         event_type=event_type,
         sequence=sequence,
@@ -97,28 +116,30 @@ def _enqueue(
         conditions=conditions,
         access_start=access_start,
         access_end=access_end,
-        grant_reference=named.reference if named is not None and event_type != OnsEventType.REJECTED else "",
+        grant_reference=named.reference if named is not None else "",
         supersedes_grant_reference=supersedes_grant_reference,
         previous_access_end=previous_access_end,
         reasons=reasons,
     )
     now = timezone.now()
-    notifications = [
-        OnsNotification.objects.create(
-            application=app,
-            decision=decision,
-            revocation=revocation,
-            grant=grant if event_type in ONCE_PER_GRANT else None,
-            event_type=event_type,
-            channel=channel,
-            sequence=sequence,
-            target=target,
-            endpoint=ons_endpoint_for(channel=channel, target=target),
-            payload=payload,
-            next_attempt_at=now,
-        )
-        for channel, target in channels
-    ]
+    notifications = OnsNotification.objects.bulk_create(
+        [
+            OnsNotification(
+                application=app,
+                decision=decision,
+                revocation=revocation,
+                grant=grant if event_type in ONCE_PER_GRANT else None,
+                event_type=event_type,
+                channel=channel,
+                sequence=sequence,
+                target=target,
+                endpoint=endpoint,
+                payload=payload,
+                next_attempt_at=now,
+            )
+            for (channel, target), endpoint in zip(channels, _endpoints_for(channels), strict=True)
+        ]
+    )
     audit_record(
         actor=None,
         action=NotificationsAuditAction.QUEUED,
@@ -141,9 +162,13 @@ def ons_notifications_dispatch_on_commit(*, ids: list[int]) -> None:
     transaction.on_commit(dispatch, robust=True)
 
 
-def ons_notifications_enqueue_for_decision(*, decision) -> list[OnsNotification]:
+def ons_notifications_enqueue_for_decision(
+    *, decision, grant: Grant | None = None, application_locked: bool = False
+) -> list[OnsNotification]:
     """Write one OnsNotification row per configured channel for ``decision`` inside the caller's
-    transaction, and dispatch delivery only on commit."""
+    transaction, and dispatch delivery only on commit. ``grant``: the grant 1 an approval issued in
+    this transaction (named, and its frozen datasets sent: the application's deposits, as read a
+    moment ago), when the caller has it; ``application_locked``: see ``_enqueue``."""
     event_type = DECISION_EVENTS[decision.outcome]
     approved = event_type == OnsEventType.APPROVED
     return _enqueue(
@@ -156,6 +181,9 @@ def ons_notifications_enqueue_for_decision(*, decision) -> list[OnsNotification]
         access_start=decision.access_start if approved else None,
         access_end=decision.access_end if approved else None,
         decision=decision,
+        grant=grant if approved else None,
+        datasets=grant.datasets if approved and grant is not None else None,
+        application_locked=application_locked,
     )
 
 

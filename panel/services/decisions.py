@@ -20,7 +20,7 @@ from applications.services import application_transition
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.links import absolute_url
 from core.permissions import is_panel_chair, is_staff_member
-from core.services import email_queue
+from core.services import audit_batch, email_queue
 
 from ..enums import (
     APPROVALS,
@@ -32,12 +32,13 @@ from ..models import (
     Decision,
     Revocation,
 )
+from ..rules import recommend
 from ..selectors import (
     chair_may_decide,
     conflict_for,
-    recommendation_for,
     reviewers_without_conflict,
     rules_current,
+    vote_tally,
 )
 from ..signals import access_revoked, decision_recorded
 from ._common import AUTOMATIC_PUBLIC_RATIONALE, _lock, _url
@@ -92,7 +93,9 @@ def withdrawal_reviewers_notify(*, application: Application, previous_status: st
 def _decision_email(decision: Decision) -> None:
     application = decision.application
     email_queue(
-        to=application_team_emails(application=application),
+        # The team's current addresses (application_team_emails), from the snapshot the decision took
+        # of the same accepted members a moment ago in this transaction; email_queue sorts and dedupes.
+        to=[member["email"] for member in decision.team],
         template="panel/decision",
         context={
             "application": application,
@@ -103,6 +106,7 @@ def _decision_email(decision: Decision) -> None:
 
 
 @transaction.atomic
+@audit_batch()  # inside the transaction: the decision's, grant 1's and the ONS queue's events in one INSERT
 def decision_record(
     *,
     application: Application,
@@ -116,7 +120,9 @@ def decision_record(
 ) -> Decision:
     """The chair records the binding decision. Only a chair without a conflict, once the quorum is
     met; departing from the recommended outcome needs a reason. Two chairs at once: the row lock
-    serialises them and the second is told the application has been decided."""
+    serialises them and the second is told the application has been decided. Each fact is read once
+    under the lock (the chair's declaration, the rules, the tally, the team) and the audit events
+    are written together (tests/panel/test_decision_queries.py pins the count)."""
     if outcome not in DecisionOutcome.values:
         raise DomainError("Choose approve, approve with conditions or reject.", field="outcome")
     rationale = (rationale or "").strip()
@@ -139,11 +145,14 @@ def decision_record(
         raise NotPermitted(
             "You declared a conflict of interest on this application: another chair must decide it."
         )
-    refusal = chair_may_decide(application=application, chair=chair)
+    rules = rules_current()
+    tally = vote_tally(application)
+    refusal = chair_may_decide(
+        application=application, chair=chair, declaration=declaration, rules=rules, tally=tally
+    )
     if refusal:
         raise DomainError(refusal)
-    rules = rules_current()
-    recommended, tally = recommendation_for(application, rules=rules)
+    recommended = recommend(tally=tally, quorum=rules.quorum, outcome_rule=rules.outcome_rule)
     follows = (outcome in APPROVALS) == (recommended == Recommendation.APPROVE)
     if not follows and not departure_reason:
         raise DomainError(
@@ -166,23 +175,23 @@ def decision_record(
     else:
         access_start = access_end = None
     try:
-        with transaction.atomic():
-            decision = Decision.objects.create(
-                application=application,
-                outcome=outcome,
-                rationale=rationale,
-                public_rationale=public_rationale,
-                conditions=conditions,
-                access_start=access_start,
-                access_end=access_end,
-                decided_by=chair,
-                is_automatic=False,
-                recommended_outcome=recommended,
-                departure_reason=departure_reason,
-                rules=rules.snapshot(),
-                team=application_team_snapshot(application=application),
-                version_number=application.version_number,
-            )
+        # No savepoint of its own: the refusal below rolls this whole block back, so none is needed.
+        decision = Decision.objects.create(
+            application=application,
+            outcome=outcome,
+            rationale=rationale,
+            public_rationale=public_rationale,
+            conditions=conditions,
+            access_start=access_start,
+            access_end=access_end,
+            decided_by=chair,
+            is_automatic=False,
+            recommended_outcome=recommended,
+            departure_reason=departure_reason,
+            rules=rules.snapshot(),
+            team=application_team_snapshot(application=application),
+            version_number=application.version_number,
+        )
     except IntegrityError as exc:  # belt and braces: the lock above already serialises chairs
         raise DomainError(
             f"{application.reference} has already been decided; a decision cannot be changed."
@@ -206,10 +215,14 @@ def decision_record(
             "rules": decision.rules,
         },
     )
+    grant = None
     if outcome in APPROVALS:
-        grant_issue_for_approval(application=application, actor=chair, decision=decision)  # grant 1
+        grant = grant_issue_for_approval(application=application, actor=chair, decision=decision)  # grant 1
+    # Notifications tells ONS, in this transaction; ``grant`` (grant 1, None for a rejection) spares
+    # it reading the grant and its datasets again. Before the team's email, so that on commit ONS's
+    # delivery is handed to the worker first.
+    decision_recorded.send(sender=Decision, decision=decision, grant=grant)
     _decision_email(decision)
-    decision_recorded.send(sender=Decision, decision=decision)  # notifications tells ONS, in this transaction
     return decision
 
 

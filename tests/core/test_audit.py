@@ -2,7 +2,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from core.models import AuditEvent
-from core.services import audit_record
+from core.services import audit_batch, audit_record
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +41,32 @@ def test_the_model_refuses_to_change_or_delete_an_event(researcher):
         event.save()
     with pytest.raises(RuntimeError):
         event.delete()
+
+
+def test_an_audit_batch_writes_its_events_in_one_insert_in_the_order_recorded(
+    researcher, django_assert_num_queries
+):
+    with django_assert_num_queries(1), audit_batch():
+        first = audit_record(actor=researcher, action="tests.thing.first", target=researcher)
+        with audit_batch():  # joins the open batch
+            second = audit_record(actor=None, action="tests.thing.second", data={"n": 2})
+        assert (first.pk, second.pk) == (None, None)  # written when the outer block ends
+    assert first.pk < second.pk
+    rows = AuditEvent.objects.filter(pk__in=[first.pk, second.pk]).order_by("pk")
+    assert [(e.action, e.actor_email, e.data) for e in rows] == [
+        ("tests.thing.first", researcher.email, {}),
+        ("tests.thing.second", "", {"n": 2}),
+    ]
+
+
+def test_an_audit_batch_that_raises_writes_nothing_and_the_next_event_is_written_at_once(researcher):
+    def failing_change():
+        with audit_batch():
+            audit_record(actor=researcher, action="tests.thing.lost")
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
+    assert not AuditEvent.objects.filter(action="tests.thing.lost").exists()
+    event = audit_record(actor=researcher, action="tests.thing.after")
+    assert event.pk is not None
