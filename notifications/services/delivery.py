@@ -216,6 +216,8 @@ def ons_notification_claim(*, notification_id: int) -> tuple[OnsNotification, Cl
     "unknown", and the row is sent again under the same id). None when it is not due, held
     elsewhere, already delivered or failed, or its endpoint is disabled (held until staff re-enable
     it)."""
+    if not _postgresql():
+        return _claim_portable(notification_id=notification_id)
     now = timezone.now()
     lease = timedelta(seconds=settings.ONS_LEASE_SECONDS)
     token = uuid.uuid4()
@@ -237,6 +239,45 @@ def ons_notification_claim(*, notification_id: int) -> tuple[OnsNotification, Cl
     notification = next(iter(rows), None)  # the statement runs once, here
     if notification is None:
         return None
+    return notification, Claim(notification.pk, token, notification.attempts)
+
+
+def _claim_portable(*, notification_id: int) -> tuple[OnsNotification, Claim] | None:
+    """``ons_notification_claim``'s rules through the ORM (``_postgresql``)."""
+    with transaction.atomic():
+        notification = (
+            OnsNotification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or (notification.endpoint is not None and notification.endpoint.is_disabled):
+            return None
+        now = timezone.now()
+        if notification.status == Status.PENDING:
+            if notification.next_attempt_at and notification.next_attempt_at > now + timedelta(seconds=1):
+                return None
+        elif notification.status == Status.SENDING:
+            if notification.lease_until and notification.lease_until > now:
+                return None  # another worker is sending it
+            OnsDeliveryAttempt.objects.get_or_create(
+                notification=notification,
+                number=notification.attempts,
+                defaults={
+                    "started_at": notification.lease_until - timedelta(seconds=settings.ONS_LEASE_SECONDS),
+                    "duration_ms": 0,
+                    "error": UNKNOWN_OUTCOME_TEXT,
+                    "outcome": OnsAttemptOutcome.UNKNOWN,
+                },
+            )
+        else:
+            return None  # delivered or failed: never sent again by the task
+        token = uuid.uuid4()
+        notification.status = Status.SENDING
+        notification.attempts += 1
+        notification.lease_token = token
+        notification.lease_until = now + timedelta(seconds=settings.ONS_LEASE_SECONDS)
+        notification.save(update_fields=["status", "attempts", "lease_token", "lease_until", "updated_at"])
     return notification, Claim(notification.pk, token, notification.attempts)
 
 
@@ -419,7 +460,66 @@ def _attempt_values(claim: Claim, result: AttemptResult) -> dict:
     }
 
 
+def _attempt_upsert(notification: OnsNotification, *, claim: Claim, result: AttemptResult) -> None:
+    """Log the attempt in one statement: a slow worker's late result replaces the "unknown" row
+    written at the takeover."""
+    OnsDeliveryAttempt.objects.bulk_create(
+        [
+            OnsDeliveryAttempt(
+                notification=notification, outcome=result.outcome, **_attempt_values(claim, result)
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["notification", "number"],
+        update_fields=[
+            "started_at",
+            "duration_ms",
+            "status_code",
+            "error",
+            "response_body",
+            "retry_after_seconds",
+            "outcome",
+        ],
+    )
+
+
+def _postgresql() -> bool:
+    """The claim, the delivery and the release are single PostgreSQL statements (CTEs that write,
+    FOR UPDATE SKIP LOCKED, UPDATE ... FROM ... RETURNING); the embedded SQLite default, which runs
+    tasks in its own process one at a time, takes the same steps through the ORM."""
+    return connection.vendor == "postgresql"
+
+
+@transaction.atomic
+def _record_delivered_portable(*, claim: Claim, result: AttemptResult) -> OnsNotification:
+    notification = (
+        OnsNotification.objects.select_for_update().select_related("endpoint").get(pk=claim.notification_id)
+    )
+    _attempt_upsert(notification, claim=claim, result=result)
+    if notification.status == Status.DELIVERED:  # delivered already: the attempt is logged
+        return notification
+    now = timezone.now()
+    notification.status = Status.DELIVERED
+    notification.delivered_at = now
+    notification.next_attempt_at = None
+    notification.last_error = ""
+    notification.last_status_code = result.status_code
+    notification.lease_until = None
+    notification.lease_token = None
+    notification.save(
+        update_fields=[
+            "status", "delivered_at", "next_attempt_at", "last_error", "last_status_code",
+            "lease_until", "lease_token", "updated_at",
+        ]
+    )  # fmt: skip
+    failed_at = notification.endpoint.last_failure_at if notification.endpoint_id else None
+    _endpoint_recovered(notification, failed_at=failed_at, now=now)
+    return notification
+
+
 def _record_delivered(*, claim: Claim, result: AttemptResult) -> OnsNotification:
+    if not _postgresql():
+        return _record_delivered_portable(claim=claim, result=result)
     now = timezone.now()
     attempt = _attempt_values(claim, result)
     rows = OnsNotification.objects.raw(
@@ -446,21 +546,7 @@ def _record_failure(*, claim: Claim, result: AttemptResult) -> OnsNotification:
 
     notification = OnsNotification.objects.select_for_update().get(pk=claim.notification_id)
     outcome = result.outcome
-    # One statement: a slow worker's late result replaces the "unknown" row written at the takeover.
-    OnsDeliveryAttempt.objects.bulk_create(
-        [OnsDeliveryAttempt(notification=notification, outcome=outcome, **_attempt_values(claim, result))],
-        update_conflicts=True,
-        unique_fields=["notification", "number"],
-        update_fields=[
-            "started_at",
-            "duration_ms",
-            "status_code",
-            "error",
-            "response_body",
-            "retry_after_seconds",
-            "outcome",
-        ],
-    )
+    _attempt_upsert(notification, claim=claim, result=result)
     now = timezone.now()
     owns = notification.status == Status.SENDING and notification.lease_token == claim.token
     if notification.status == Status.DELIVERED or not owns:
@@ -540,6 +626,18 @@ RETURNING n.id, waiting.next_attempt_at
 def ons_waiting_ids_release(*, endpoint_id: int, now: datetime, limit: int = 5000) -> list[int]:
     """Make every row waiting out a backoff on this endpoint due now, and dispatch it on commit
     (soonest first)."""
+    if not _postgresql():
+        ids = list(
+            OnsNotification.objects.filter(
+                endpoint_id=endpoint_id, status=Status.PENDING, next_attempt_at__gt=now
+            )
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        OnsNotification.objects.filter(pk__in=ids, status=Status.PENDING).update(next_attempt_at=now)
+        if ids:
+            ons_notifications_dispatch_on_commit(ids=ids)
+        return ids
     with connection.cursor() as cursor:
         cursor.execute(
             _RELEASE_SQL.format(**_tables()),

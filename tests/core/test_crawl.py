@@ -5,6 +5,7 @@ a browser cannot display, no link that answers 4xx (tests/crawl.py says what is 
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -85,3 +86,12 @@ def test_every_page_of_every_demo_role_works_on_the_embedded_sqlite_default(tmp_
     report = Report.from_json(json.loads(result.stdout.strip().splitlines()[-1]))
     _assert_clean_and_complete(report)
     assert result.returncode == 0, result.stderr[-5000:]
+    # ONS delivery through the ORM path the embedded default takes (issue 19 made PostgreSQL's single
+    # statements): every demo notification delivered, a takeover logged, a waiting row released.
+    ons = re.search(
+        r"ONS redelivered: (\d+) of (\d+); takeover logged: (\w+); waiting row released: (\w+)", result.stderr
+    )
+    assert ons, result.stderr[-3000:]
+    assert ons[1] == ons[2] != "0"
+    assert ons[3] == "True"
+    assert ons[4] == "True"
