@@ -5,7 +5,9 @@ it: a decision never exists without its ONS notification, and a rolled-back one 
 from django.dispatch import Signal
 
 #: A decision was recorded, by a chair or automatically on submission, after the Decision row and
-#: the application's new status are written. Arguments: ``decision``.
+#: the application's new status are written, with the application row locked. Arguments:
+#: ``decision`` (its ``application`` is the locked instance) and ``grant`` (the grant 1 an approval
+#: issued; None for a rejection; a receiver that is not sent it reads it itself).
 decision_recorded = Signal()
 
 #: Staff revoked an approved application's access, after the Revocation row and the status *revoked*
