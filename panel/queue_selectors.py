@@ -32,15 +32,18 @@ def queue_search(text: str) -> Q:
     )
 
 
+def _queue_seen(user: User, search: str) -> QuerySet[Application]:
+    """The applications the panel sees (never a draft) that match ``search`` (``queue_search``)."""
+    return applications_seen_by(user).exclude(status=ApplicationStatus.DRAFT).filter(queue_search(search))
+
+
 def _queue_applications(user: User, search: str = "") -> QuerySet[Application]:
-    """The applications the panel sees (never a draft) that match ``search`` (``queue_search``), each
-    with this member's declaration and vote on the current version as ``has_declared``,
-    ``has_conflict`` and ``has_voted``. Both are LEFT JOINs on their unique keys (at most one row
-    each), so a list filters and sorts them in one pass instead of a subquery per row and flag."""
+    """``_queue_seen``, each with this member's declaration and vote on the current version as
+    ``has_declared``, ``has_conflict`` and ``has_voted``. Both are LEFT JOINs on their unique keys
+    (at most one row each), so a list filters and sorts them in one pass instead of a subquery per
+    row and flag."""
     return (
-        applications_seen_by(user)
-        .exclude(status=ApplicationStatus.DRAFT)
-        .filter(queue_search(search))
+        _queue_seen(user, search)
         .annotate(
             my_declaration=FilteredRelation(
                 "conflict_declarations", condition=Q(conflict_declarations__member=user)
@@ -90,12 +93,7 @@ _QUEUE_COLUMNS = (
 def _decided(user: User, search: str) -> QuerySet[Application]:
     """What the panel saw that is no longer in review (the decided list's rows, without the member's
     declaration and vote: counted by the partial index application_panel_closed alone)."""
-    return (
-        applications_seen_by(user)
-        .exclude(status=ApplicationStatus.DRAFT)
-        .filter(queue_search(search))
-        .exclude(status__in=REVIEWING)
-    )
+    return _queue_seen(user, search).exclude(status__in=REVIEWING)
 
 
 def queue_section(*, user: User, section: str, search: str = "") -> QuerySet[Application]:
