@@ -98,6 +98,23 @@ QUEUE_TABS = {
 }
 
 
+def _list_tabs(keep: dict, captions: dict[str, str], counts: dict[str, int], current: str):
+    """The tabs of a page with one list at a time (the queue, the staff application list): each
+    list's caption, size, query string (``keep``, the search, with ``list``) and whether it is the
+    one shown; and the query string the shown list's pager keeps."""
+    tabs = [
+        {
+            "name": name,
+            "caption": caption,
+            "count": counts[name],
+            "query": urlencode({**keep, "list": name}, doseq=True),
+            "active": name == current,
+        }
+        for name, caption in captions.items()
+    ]
+    return tabs, urlencode({**keep, "list": current}, doseq=True)
+
+
 class QueueView(PanelRequiredMixin, View):
     """One list of the member's queue a page (``?list=``, ``?page=``), its tabs showing every list's
     size; the search narrows the application lists."""
@@ -110,24 +127,19 @@ class QueueView(PanelRequiredMixin, View):
             page=request.GET.get("page"),
             search=search.text,
         )
-        keep = {"q": search.text} if search.text else {}
-        tabs = [
-            {
-                "name": name,
-                "caption": caption,
-                "count": queue.counts[name],
-                "query": urlencode({**keep, "list": name}),
-                "active": name == queue.current,
-            }
-            for name, (caption, _empty) in QUEUE_TABS.items()
-        ]
+        tabs, pager_query = _list_tabs(
+            {"q": search.text} if search.text else {},
+            {name: caption for name, (caption, _empty) in QUEUE_TABS.items()},
+            queue.counts,
+            queue.current,
+        )
         context = {
             "queue": queue,
             "search": search,
             "tabs": tabs,
             "caption": QUEUE_TABS[queue.current][0],
             "empty": QUEUE_TABS[queue.current][1],
-            "pager_query": urlencode({**keep, "list": queue.current}),
+            "pager_query": pager_query,
         }
         return render(request, "panel/queue.html", context)
 
@@ -416,22 +428,10 @@ class StaffApplicationListView(StaffRequiredMixin, View):
             current = "screening" if counts["screening"] else "others"
         paginator = Paginator(lists[current], selectors.PAGE_SIZE)
         paginator.count = counts[current]  # counted above: no COUNT query of its own
-        keep = request.GET.copy()
-        for name in ("list", "page"):
-            keep.pop(name, None)
-        tabs = []
-        for name, (caption, _empty) in STAFF_LIST_TABS.items():
-            query = keep.copy()
-            query["list"] = name
-            tabs.append(
-                {
-                    "caption": caption,
-                    "count": counts[name],
-                    "query": query.urlencode(),
-                    "active": name == current,
-                }
-            )
-        keep["list"] = current
+        keep = {name: request.GET.getlist(name) for name in request.GET if name not in ("list", "page")}
+        tabs, pager_query = _list_tabs(
+            keep, {name: caption for name, (caption, _empty) in STAFF_LIST_TABS.items()}, counts, current
+        )
         context = {
             "search": search,
             "searching": searching,
@@ -439,7 +439,7 @@ class StaffApplicationListView(StaffRequiredMixin, View):
             "applications": paginator.get_page(request.GET.get("page")),
             "caption": STAFF_LIST_TABS[current][0],
             "empty": STAFF_LIST_TABS[current][1],
-            "pager_query": keep.urlencode(),
+            "pager_query": pager_query,
         }
         return render(request, "panel/staff_applications.html", context)
 
